@@ -1,0 +1,40 @@
+// Shared helpers for the golden tests: fixture paths, golden tensors, named closeness checks.
+#pragma once
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "io/safetensors.h"
+
+namespace sdxl::test {
+
+inline std::string fixture(const std::string& rel) { return std::string(SDXL_FIXTURES) + "/" + rel; }
+
+// All tensors of a golden file, keyed by name (float32 views of the mapped data).
+inline std::map<std::string, at::Tensor> load_golden(const std::string& rel) {
+  auto file = io::SafetensorsFile::open(fixture(rel));
+  std::map<std::string, at::Tensor> out;
+  for (const auto& t : file->tensors()) out[t.name] = file->tensor(t.name);
+  return out;
+}
+
+// Max |a - b| (as double) after bringing both to float32 CPU; shapes must match exactly.
+inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+  auto x = a.detach().to(at::kCPU, at::kFloat), y = b.detach().to(at::kCPU, at::kFloat);
+  if (x.sizes() != y.sizes()) return std::numeric_limits<double>::infinity();
+  if (x.numel() == 0) return 0.0;
+  return (x - y).abs().max().item<double>();
+}
+
+// gtest assertion naming the tensor: shapes equal and max abs diff <= atol.
+inline ::testing::AssertionResult AllClose(const std::string& name, const at::Tensor& got, const at::Tensor& want,
+                                           double atol) {
+  if (got.sizes() != want.sizes())
+    return ::testing::AssertionFailure() << name << ": shape " << got.sizes() << " vs golden " << want.sizes();
+  double d = max_abs_diff(got, want);
+  if (!(d <= atol)) return ::testing::AssertionFailure() << name << ": max abs diff " << d << " > " << atol;
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace sdxl::test
