@@ -1,0 +1,1 @@
+// placeholder so the stage library has a source until its code lands
