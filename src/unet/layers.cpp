@@ -1,0 +1,37 @@
+#include "unet/layers.h"
+
+namespace sdxl {
+namespace {
+
+// Parameters never need gradients here (inference engine); uninitialised until a checkpoint is loaded.
+at::Tensor make_parameter(torch::nn::Module& m, const char* name, at::IntArrayRef shape,
+                          const at::TensorOptions& options) {
+  return m.register_parameter(name, at::empty(shape, options), /*requires_grad=*/false);
+}
+
+}  // namespace
+
+LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias, const at::TensorOptions& options) {
+  weight = make_parameter(*this, "weight", {out_features, in_features}, options);
+  if (with_bias) bias = make_parameter(*this, "bias", {out_features}, options);
+}
+
+Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
+                       const at::TensorOptions& options)
+    : stride_(stride), padding_(padding) {
+  weight = make_parameter(*this, "weight", {out_channels, in_channels, kernel, kernel}, options);
+  bias = make_parameter(*this, "bias", {out_channels}, options);
+}
+
+GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, const at::TensorOptions& options)
+    : groups_(groups), eps_(eps) {
+  weight = make_parameter(*this, "weight", {channels}, options);
+  bias = make_parameter(*this, "bias", {channels}, options);
+}
+
+LayerNormImpl::LayerNormImpl(int64_t dim, double eps, const at::TensorOptions& options) : eps_(eps) {
+  weight = make_parameter(*this, "weight", {dim}, options);
+  bias = make_parameter(*this, "bias", {dim}, options);
+}
+
+}  // namespace sdxl

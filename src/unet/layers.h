@@ -1,0 +1,57 @@
+// Leaf layers of the UNet (Linear, Conv2d, GroupNorm, LayerNorm) with PyTorch's parameter names
+// (`weight`, `bias`), allocated UNINITIALISED in caller-given tensor options.
+//
+// Why not torch::nn::Linear & co.: those always allocate float32 on the CPU and fill it with a random
+// init that a checkpoint overwrites anyway. For SDXL (2.6 G UNet parameters) that is ~10 GB and seconds
+// of wasted work; these layers are created directly in the target dtype/device (fp16 on CUDA, or the
+// meta device to check shapes without memory). A model built from them is meaningless until
+// `load_state_dict` (weights/state_dict.h) has filled every parameter; the strict loader guarantees that.
+#pragma once
+#include <torch/torch.h>
+
+namespace sdxl {
+
+// y = x W^T + b over the last dimension. weight [out, in], bias [out] (absent when bias == false).
+struct LinearImpl : torch::nn::Module {
+  LinearImpl(int64_t in_features, int64_t out_features, bool bias, const at::TensorOptions& options);
+  at::Tensor forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+  at::Tensor weight, bias;
+};
+TORCH_MODULE(Linear);
+
+// Square-kernel 2-D convolution with bias. weight [out, in, k, k], bias [out].
+struct Conv2dImpl : torch::nn::Module {
+  Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
+             const at::TensorOptions& options);
+  at::Tensor forward(const at::Tensor& x) { return at::conv2d(x, weight, bias, stride_, padding_); }
+  at::Tensor weight, bias;
+
+ private:
+  int64_t stride_, padding_;
+};
+TORCH_MODULE(Conv2d);
+
+// GroupNorm over NC... inputs with per-channel affine weight/bias [C].
+struct GroupNormImpl : torch::nn::Module {
+  GroupNormImpl(int64_t groups, int64_t channels, double eps, const at::TensorOptions& options);
+  at::Tensor forward(const at::Tensor& x) { return at::group_norm(x, groups_, weight, bias, eps_); }
+  at::Tensor weight, bias;
+
+ private:
+  int64_t groups_;
+  double eps_;
+};
+TORCH_MODULE(GroupNorm);
+
+// LayerNorm over the last dimension with affine weight/bias [dim].
+struct LayerNormImpl : torch::nn::Module {
+  LayerNormImpl(int64_t dim, double eps, const at::TensorOptions& options);
+  at::Tensor forward(const at::Tensor& x) { return at::layer_norm(x, {weight.size(0)}, weight, bias, eps_); }
+  at::Tensor weight, bias;
+
+ private:
+  double eps_;
+};
+TORCH_MODULE(LayerNorm);
+
+}  // namespace sdxl

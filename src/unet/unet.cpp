@@ -1,0 +1,158 @@
+#include "unet/unet.h"
+
+#include "common/error.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace sdxl {
+namespace {
+
+std::string shape_of(const at::Tensor& t) {
+  std::ostringstream o;
+  o << t.sizes();
+  return o.str();
+}
+
+template <typename T>
+std::vector<T> reversed(std::vector<T> v) {
+  std::reverse(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace
+
+UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& config, const at::TensorOptions& options)
+    : config_(config) {
+  const UNetConfig& c = config_;
+  const size_t levels = c.levels();
+  const int64_t c0 = c.block_out_channels[0];
+  conv_in = register_module("conv_in", Conv2d(c.in_channels, c0, c.conv_in_kernel, 1, (c.conv_in_kernel - 1) / 2, options));
+  time_embedding = register_module("time_embedding", TimestepEmbedding(c0, c.time_embed_dim, options));
+  add_embedding = register_module(
+      "add_embedding", TimestepEmbedding(c.projection_class_embeddings_input_dim, c.time_embed_dim, options));
+
+  const BlockSettings s{c.time_embed_dim, c.norm_num_groups, c.norm_eps, c.use_linear_projection,
+                        c.cross_attention_dim, options};
+
+  auto down_list = register_module("down_blocks", torch::nn::ModuleList());
+  for (size_t i = 0; i < levels; ++i) {
+    const int64_t in = i == 0 ? c0 : c.block_out_channels[i - 1];
+    const BlockAttention attention{c.down_block_has_attention(i), c.num_attention_heads[i],
+                                   c.transformer_layers_per_block[i]};
+    down_blocks.emplace_back(in, c.block_out_channels[i], c.layers_per_block[i], attention,
+                             /*add_downsample=*/i + 1 < levels, c.downsample_padding, s);
+    down_list->push_back(down_blocks.back());
+  }
+
+  // The mid block uses the deepest level's head count and transformer depth.
+  mid_block = register_module(
+      "mid_block", MidBlock(c.block_out_channels.back(),
+                            BlockAttention{true, c.num_attention_heads.back(), c.transformer_layers_per_block.back()}, s));
+
+  // Up blocks run from the deepest level back to full resolution (diffusers reverses every per-level list).
+  const auto channels = reversed(c.block_out_channels), heads = reversed(c.num_attention_heads),
+             layers = reversed(c.layers_per_block), depth = reversed(c.transformer_layers_per_block);
+  auto up_list = register_module("up_blocks", torch::nn::ModuleList());
+  for (size_t i = 0; i < levels; ++i) {
+    const int64_t prev = i == 0 ? channels[0] : channels[i - 1];
+    const int64_t skip_in = channels[std::min(i + 1, levels - 1)];
+    const BlockAttention attention{c.up_block_has_attention(i), heads[i], depth[i]};
+    up_blocks.emplace_back(skip_in, prev, channels[i], layers[i] + 1, attention, /*add_upsample=*/i + 1 < levels, s);
+    up_list->push_back(up_blocks.back());
+  }
+
+  conv_norm_out = register_module("conv_norm_out", GroupNorm(c.norm_num_groups, c0, c.norm_eps, options));
+  conv_out = register_module("conv_out",
+                             Conv2d(c0, c.out_channels, c.conv_out_kernel, 1, (c.conv_out_kernel - 1) / 2, options));
+}
+
+at::Tensor UNet2DConditionModelImpl::embedding(const at::Tensor& timesteps, const at::Tensor& text_embeds,
+                                               const at::Tensor& time_ids, at::ScalarType dtype, Activations* parts) {
+  const UNetConfig& c = config_;
+  const auto device = time_embedding->linear_1->weight.device();
+  // time_proj: float32 sinusoid, then the model dtype (diffusers casts t_emb to sample.dtype).
+  at::Tensor t_sinusoid =
+      timestep_embedding(timesteps.to(device).reshape({-1}), c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift)
+          .to(dtype);
+  record(parts, "t_sinusoid", t_sinusoid);
+  at::Tensor temb = time_embedding(t_sinusoid);
+  record(parts, "time_embedding", temb);
+  // add_time_proj: every id -> [cos|sin] of width addition_time_embed_dim, concatenated in id order.
+  at::Tensor ids_fourier = timestep_embedding(time_ids.to(device).reshape({-1}), c.addition_time_embed_dim,
+                                              c.flip_sin_to_cos, c.freq_shift)
+                               .reshape({time_ids.size(0), -1});
+  record(parts, "time_ids_fourier", ids_fourier);
+  // SDXL order: pooled text embedding FIRST, then the Fourier time ids.
+  at::Tensor add_embeds = at::cat({text_embeds.to(device, dtype), ids_fourier.to(dtype)}, -1);
+  record(parts, "add_embeds", add_embeds);
+  at::Tensor aug_emb = add_embedding(add_embeds);
+  record(parts, "aug_emb", aug_emb);
+  at::Tensor emb = temb.add_(aug_emb);
+  record(parts, "emb", emb);
+  return emb;
+}
+
+void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::Tensor& timesteps,
+                                            const at::Tensor& context, const at::Tensor& text_embeds,
+                                            const at::Tensor& time_ids) const {
+  const UNetConfig& c = config_;
+  auto fail = [](const std::string& what) { throw Error("unet forward: " + what); };
+  if (!sample.defined() || sample.dim() != 4 || sample.size(1) != c.in_channels)
+    fail("sample must be [B, " + std::to_string(c.in_channels) + ", h, w], got " +
+         (sample.defined() ? shape_of(sample) : std::string("undefined")));
+  const int64_t batch = sample.size(0);
+  if (!timesteps.defined() || (timesteps.numel() != 1 && (timesteps.dim() != 1 || timesteps.size(0) != batch)))
+    fail("timesteps must be [" + std::to_string(batch) + "] or a single value, got " +
+         (timesteps.defined() ? shape_of(timesteps) : std::string("undefined")));
+  if (!context.defined() || context.dim() != 3 || context.size(0) != batch || context.size(2) != c.cross_attention_dim)
+    fail("encoder_hidden_states must be [" + std::to_string(batch) + ", L, " + std::to_string(c.cross_attention_dim) +
+         "], got " + (context.defined() ? shape_of(context) : std::string("undefined")));
+  if (!text_embeds.defined() || text_embeds.dim() != 2 || text_embeds.size(0) != batch)
+    fail("text_embeds (pooled) must be [" + std::to_string(batch) + ", P], got " +
+         (text_embeds.defined() ? shape_of(text_embeds) : std::string("undefined")));
+  if (!time_ids.defined() || time_ids.dim() != 2 || time_ids.size(0) != batch)
+    fail("time_ids must be [" + std::to_string(batch) + ", n], got " +
+         (time_ids.defined() ? shape_of(time_ids) : std::string("undefined")));
+  const int64_t width = text_embeds.size(1) + time_ids.size(1) * c.addition_time_embed_dim;
+  if (width != c.projection_class_embeddings_input_dim)
+    fail("text_embeds " + shape_of(text_embeds) + " and time_ids " + shape_of(time_ids) + " give " +
+         std::to_string(width) + " add-embedding inputs, the config's projection_class_embeddings_input_dim is " +
+         std::to_string(c.projection_class_embeddings_input_dim) + " (" + std::to_string(c.addition_time_embed_dim) +
+         " per time id; base models take 6 ids, refiners 5)");
+}
+
+at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at::Tensor& timesteps,
+                                             const at::Tensor& context, const at::Tensor& text_embeds,
+                                             const at::Tensor& time_ids, Activations* acts) {
+  check_inputs(sample, timesteps, context, text_embeds, time_ids);
+  const int64_t batch = sample.size(0);
+  at::Tensor t = timesteps.reshape({-1});
+  if (t.numel() == 1) t = t.expand({batch});
+
+  at::Tensor emb = embedding(t, text_embeds, time_ids, sample.scalar_type());
+  record(acts, "emb", emb);
+  const at::Tensor emb_act = at::silu(emb);  // what every ResnetBlock2D's time_emb_proj receives
+  record(acts, "silu_emb", emb_act);
+
+  at::Tensor x = conv_in(sample);
+  record(acts, "conv_in", x);
+  std::vector<at::Tensor> skips{x};
+  for (size_t i = 0; i < down_blocks.size(); ++i) {
+    const std::string name = "down_blocks." + std::to_string(i);
+    x = down_blocks[i](x, emb_act, context, skips, acts, name);
+    record(acts, name, x);
+  }
+  x = mid_block(x, emb_act, context, acts, "mid_block");
+  record(acts, "mid_block", x);
+  for (size_t i = 0; i < up_blocks.size(); ++i) {
+    const std::string name = "up_blocks." + std::to_string(i);
+    x = up_blocks[i](x, emb_act, context, skips, acts, name);
+    record(acts, name, x);
+  }
+  x = conv_norm_out(x);
+  record(acts, "conv_norm_out", x);
+  return conv_out(at::silu_(x));
+}
+
+}  // namespace sdxl
