@@ -1,0 +1,62 @@
+#include "vae/blocks.h"
+
+namespace sdxl {
+
+VaeDownsampleImpl::VaeDownsampleImpl(int64_t channels) {
+  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 3).stride(2)));
+}
+
+at::Tensor VaeDownsampleImpl::forward(const at::Tensor& x) {
+  // Asymmetric padding (left 0, right 1, top 0, bottom 1) as in the LDM encoder.
+  return conv(at::constant_pad_nd(x, {0, 1, 0, 1}, 0));
+}
+
+VaeUpsampleImpl::VaeUpsampleImpl(int64_t channels) { conv = register_module("conv", conv3x3(channels, channels)); }
+
+at::Tensor VaeUpsampleImpl::forward(const at::Tensor& x) {
+  return conv(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
+}
+
+DownEncoderBlockImpl::DownEncoderBlockImpl(int64_t in_channels, int64_t out_channels, int64_t layers, int64_t groups,
+                                           bool downsample) {
+  resnets = register_module("resnets", torch::nn::ModuleList());
+  for (int64_t i = 0; i < layers; ++i)
+    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups));
+  downsamplers = register_module("downsamplers", torch::nn::ModuleList());
+  if (downsample) downsamplers->push_back(VaeDownsample(out_channels));
+}
+
+at::Tensor DownEncoderBlockImpl::forward(at::Tensor x) {
+  for (const auto& r : *resnets) x = r->as<VaeResnetBlock>()->forward(x);
+  for (const auto& d : *downsamplers) x = d->as<VaeDownsample>()->forward(x);
+  return x;
+}
+
+UpDecoderBlockImpl::UpDecoderBlockImpl(int64_t in_channels, int64_t out_channels, int64_t layers, int64_t groups,
+                                       bool upsample) {
+  resnets = register_module("resnets", torch::nn::ModuleList());
+  for (int64_t i = 0; i < layers; ++i)
+    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups));
+  upsamplers = register_module("upsamplers", torch::nn::ModuleList());
+  if (upsample) upsamplers->push_back(VaeUpsample(out_channels));
+}
+
+at::Tensor UpDecoderBlockImpl::forward(at::Tensor x) {
+  for (const auto& r : *resnets) x = r->as<VaeResnetBlock>()->forward(x);
+  for (const auto& u : *upsamplers) x = u->as<VaeUpsample>()->forward(x);
+  return x;
+}
+
+VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups) {
+  resnets = register_module("resnets", torch::nn::ModuleList(VaeResnetBlock(channels, channels, groups),
+                                                             VaeResnetBlock(channels, channels, groups)));
+  attentions = register_module("attentions", torch::nn::ModuleList(VaeAttention(channels, groups)));
+}
+
+at::Tensor VaeMidBlockImpl::forward(at::Tensor x) {
+  x = resnets[0]->as<VaeResnetBlock>()->forward(x);
+  x = attentions[0]->as<VaeAttention>()->forward(x);
+  return resnets[1]->as<VaeResnetBlock>()->forward(x);
+}
+
+}  // namespace sdxl

@@ -1,0 +1,32 @@
+#include "vae/decoder.h"
+
+namespace sdxl {
+
+VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& c) {
+  // The decoder runs the encoder's widths in reverse: up_blocks.0 is the lowest resolution.
+  std::vector<int64_t> ch(c.block_out_channels.rbegin(), c.block_out_channels.rend());
+  const int64_t groups = c.norm_num_groups;
+  conv_in = register_module("conv_in", conv3x3(c.latent_channels, ch.front()));
+  mid_block = register_module("mid_block", VaeMidBlock(ch.front(), groups));
+  up_blocks = register_module("up_blocks", torch::nn::ModuleList());
+  for (size_t i = 0; i < ch.size(); ++i) {
+    const bool last = i + 1 == ch.size();
+    up_blocks->push_back(UpDecoderBlock(i == 0 ? ch[0] : ch[i - 1], ch[i], c.layers_per_block + 1, groups, !last));
+  }
+  conv_norm_out = register_module("conv_norm_out", vae_group_norm(groups, ch.back()));
+  conv_out = register_module("conv_out", conv3x3(ch.back(), c.out_channels));
+}
+
+at::Tensor VaeDecoderImpl::forward(const at::Tensor& z, VaeActivations* acts) {
+  at::Tensor x = conv_in(z);
+  if (acts) (*acts)["decoder.conv_in"] = x;
+  x = mid_block(x);
+  if (acts) (*acts)["decoder.mid_block"] = x;
+  for (size_t i = 0; i < up_blocks->size(); ++i) {
+    x = up_blocks[i]->as<UpDecoderBlock>()->forward(x);
+    if (acts) (*acts)["decoder.up_blocks." + std::to_string(i)] = x;
+  }
+  return conv_out(at::silu(conv_norm_out(x)));
+}
+
+}  // namespace sdxl
