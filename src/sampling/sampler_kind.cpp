@@ -1,0 +1,46 @@
+#include "sampling/sampler_kind.h"
+
+#include "common/error.h"
+
+namespace sdxl {
+namespace {
+
+// Table entry i names enum value i, and the table covers the enum up to its last value.
+template <typename E, size_t N>
+constexpr bool table_complete(const std::array<EnumName<E>, N>& table, E last) {
+  for (size_t i = 0; i < N; ++i)
+    if (static_cast<size_t>(table[i].value) != i) return false;
+  return static_cast<size_t>(last) + 1 == N;
+}
+static_assert(table_complete(kSamplerNames, SamplerKind::DPMPP2M), "kSamplerNames must list every SamplerKind in order");
+static_assert(table_complete(kSpacingNames, TimestepSpacing::Linspace),
+              "kSpacingNames must list every TimestepSpacing in order");
+
+template <typename E, size_t N>
+std::string joined(const std::array<EnumName<E>, N>& table) {
+  std::string out;
+  for (const auto& e : table) out += (out.empty() ? "" : ", ") + std::string(e.name);
+  return out;
+}
+
+template <typename E, size_t N>
+E parse(const std::array<EnumName<E>, N>& table, const std::string& text, const std::string& what) {
+  for (const auto& e : table)
+    if (text == e.name) return e.value;
+  throw Error(what + ": unknown value '" + text + "' (valid: " + joined(table) + ")");
+}
+
+}  // namespace
+
+const char* to_string(SamplerKind kind) { return kSamplerNames.at(static_cast<size_t>(kind)).name; }
+const char* to_string(TimestepSpacing spacing) { return kSpacingNames.at(static_cast<size_t>(spacing)).name; }
+
+SamplerKind parse_sampler(const std::string& text, const std::string& what) { return parse(kSamplerNames, text, what); }
+TimestepSpacing parse_timestep_spacing(const std::string& text, const std::string& what) {
+  return parse(kSpacingNames, text, what);
+}
+
+std::string sampler_names() { return joined(kSamplerNames); }
+std::string timestep_spacing_names() { return joined(kSpacingNames); }
+
+}  // namespace sdxl

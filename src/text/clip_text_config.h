@@ -1,0 +1,45 @@
+// Shape and activation of a CLIP text transformer, filled from a Hugging Face CLIPTextConfig
+// (`text_encoder/config.json`). Whether the model has `text_projection` is decided by the weights /
+// caller (SDXL text_encoder_2 is a CLIPTextModelWithProjection), not by this config.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace sdxl {
+
+enum class ClipActivation {
+  QuickGelu,  // "quick_gelu": x * sigmoid(1.702 x) (OpenAI CLIP)
+  Gelu,       // "gelu": exact 0.5 x (1 + erf(x / sqrt 2)) (OpenCLIP bigG)
+  GeluTanh,   // "gelu_new" / "gelu_pytorch_tanh": tanh approximation
+};
+
+struct CLIPTextConfig {
+  // Defaults are transformers' CLIPTextConfig defaults, used for keys a config.json omits.
+  int64_t hidden_size = 512;
+  int64_t num_hidden_layers = 12;
+  int64_t num_attention_heads = 8;
+  int64_t intermediate_size = 2048;
+  ClipActivation hidden_act = ClipActivation::QuickGelu;
+  double layer_norm_eps = 1e-5;
+  int64_t max_position_embeddings = 77;
+  int64_t vocab_size = 49408;
+  int64_t projection_dim = 512;
+
+  // Reads a CLIPTextConfig (or the "text_config" of a full CLIPConfig). Throws sdxl::Error naming `what`
+  // and the key for wrong types, unknown activations and inconsistent shapes.
+  static CLIPTextConfig from_json(const nlohmann::json& json, const std::string& what = "text encoder config");
+
+  static CLIPTextConfig clip_vit_l14();     // SDXL text_encoder: OpenAI CLIP ViT-L/14 (768 wide, 12 layers)
+  static CLIPTextConfig openclip_bigg14();  // SDXL text_encoder_2 / refiner: OpenCLIP ViT-bigG/14 (1280, 32)
+  static CLIPTextConfig tiny_text_encoder();    // tests/fixtures/tiny-sdxl/text_encoder (32 wide, 3 layers)
+  static CLIPTextConfig tiny_text_encoder_2();  // tests/fixtures/tiny-sdxl/text_encoder_2 (48 wide, 4 layers)
+
+  int64_t head_dim() const { return hidden_size / num_attention_heads; }
+  void validate(const std::string& what) const;  // throws sdxl::Error
+};
+
+ClipActivation parse_clip_activation(const std::string& name, const std::string& what);
+
+}  // namespace sdxl

@@ -1,0 +1,125 @@
+#include "text/clip_text_model.h"
+
+#include "common/error.h"
+
+namespace sdxl {
+
+namespace nn = torch::nn;
+
+CLIPTextEmbeddingsImpl::CLIPTextEmbeddingsImpl(const CLIPTextConfig& c) {
+  token_embedding = register_module("token_embedding", nn::Embedding(c.vocab_size, c.hidden_size));
+  position_embedding = register_module("position_embedding", nn::Embedding(c.max_position_embeddings, c.hidden_size));
+}
+
+at::Tensor CLIPTextEmbeddingsImpl::forward(const at::Tensor& input_ids) {
+  const int64_t length = input_ids.size(1);
+  const at::Tensor& positions = position_embedding->weight;
+  if (length > positions.size(0))
+    throw Error("text encoder input has " + std::to_string(length) + " tokens, more than its " +
+                std::to_string(positions.size(0)) + " positions");
+  return token_embedding->forward(input_ids) + positions.slice(0, 0, length).unsqueeze(0);
+}
+
+CLIPAttentionImpl::CLIPAttentionImpl(const CLIPTextConfig& c) : heads(c.num_attention_heads) {
+  q_proj = register_module("q_proj", nn::Linear(c.hidden_size, c.hidden_size));
+  k_proj = register_module("k_proj", nn::Linear(c.hidden_size, c.hidden_size));
+  v_proj = register_module("v_proj", nn::Linear(c.hidden_size, c.hidden_size));
+  out_proj = register_module("out_proj", nn::Linear(c.hidden_size, c.hidden_size));
+}
+
+at::Tensor CLIPAttentionImpl::forward(const at::Tensor& x) {
+  const int64_t batch = x.size(0), length = x.size(1), width = x.size(2);
+  // [B,T,W] -> [B,heads,T,head_dim]: each head is a contiguous slice of the width.
+  auto split = [&](const at::Tensor& t) { return t.view({batch, length, heads, width / heads}).transpose(1, 2); };
+  at::Tensor q = split(q_proj->forward(x)), k = split(k_proj->forward(x)), v = split(v_proj->forward(x));
+  // softmax(q k^T / sqrt(head_dim) + causal mask) v; key j is visible to query i iff j <= i.
+  at::Tensor a = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
+  return out_proj->forward(a.transpose(1, 2).reshape({batch, length, width}));
+}
+
+CLIPMLPImpl::CLIPMLPImpl(const CLIPTextConfig& c) : activation(c.hidden_act) {
+  fc1 = register_module("fc1", nn::Linear(c.hidden_size, c.intermediate_size));
+  fc2 = register_module("fc2", nn::Linear(c.intermediate_size, c.hidden_size));
+}
+
+at::Tensor CLIPMLPImpl::forward(const at::Tensor& x) {
+  at::Tensor h = fc1->forward(x);
+  switch (activation) {
+    case ClipActivation::QuickGelu: h = h * at::sigmoid(1.702 * h); break;
+    case ClipActivation::Gelu: h = at::gelu(h); break;
+    case ClipActivation::GeluTanh: h = at::gelu(h, "tanh"); break;
+  }
+  return fc2->forward(h);
+}
+
+CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(const CLIPTextConfig& c) {
+  const auto ln = nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps);
+  self_attn = register_module("self_attn", CLIPAttention(c));
+  layer_norm1 = register_module("layer_norm1", nn::LayerNorm(ln));
+  mlp = register_module("mlp", CLIPMLP(c));
+  layer_norm2 = register_module("layer_norm2", nn::LayerNorm(ln));
+}
+
+at::Tensor CLIPEncoderLayerImpl::forward(const at::Tensor& x) {
+  at::Tensor h = x + self_attn->forward(layer_norm1->forward(x));
+  return h + mlp->forward(layer_norm2->forward(h));
+}
+
+CLIPEncoderImpl::CLIPEncoderImpl(const CLIPTextConfig& c) {
+  layers = register_module("layers", nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(CLIPEncoderLayer(c));
+}
+
+CLIPTextTransformerImpl::CLIPTextTransformerImpl(const CLIPTextConfig& c) {
+  embeddings = register_module("embeddings", CLIPTextEmbeddings(c));
+  encoder = register_module("encoder", CLIPEncoder(c));
+  final_layer_norm =
+      register_module("final_layer_norm", nn::LayerNorm(nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+}
+
+CLIPTextModelImpl::CLIPTextModelImpl(const CLIPTextConfig& config, bool with_projection) : config_(config) {
+  config_.validate("CLIPTextModel");
+  text_model = register_module("text_model", CLIPTextTransformer(config_));
+  if (with_projection)
+    text_projection = register_module(
+        "text_projection", nn::Linear(nn::LinearOptions(config_.hidden_size, config_.projection_dim).bias(false)));
+}
+
+CLIPTextOutput CLIPTextModelImpl::forward(const at::Tensor& input_ids) {
+  if (input_ids.dim() != 2) throw Error("text encoder input_ids must be [batch, tokens], got " + std::to_string(input_ids.dim()) + " dims");
+  const at::Tensor ids = input_ids.to(text_model->embeddings->token_embedding->weight.device(), at::kLong);
+  if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= config_.vocab_size))
+    throw Error("text encoder input has token ids outside [0, " + std::to_string(config_.vocab_size) + ")");
+
+  CLIPTextOutput out;
+  at::Tensor x = text_model->embeddings->forward(ids);
+  out.hidden_states.push_back(x);
+  for (const auto& layer : *text_model->encoder->layers) {
+    x = layer->as<CLIPEncoderLayer>()->forward(x);
+    out.hidden_states.push_back(x);
+  }
+  out.last_hidden = text_model->final_layer_norm->forward(x);
+  if (has_projection()) {
+    // argmax returns the first maximal position: the eos, even when the pads are eos too.
+    const at::Tensor eos = ids.argmax(-1);
+    const at::Tensor rows = at::arange(ids.size(0), eos.options());
+    out.pooled = text_projection->forward(out.last_hidden.index({rows, eos}));
+  }
+  return out;
+}
+
+const std::set<std::string>& clip_text_ignored_keys() {
+  static const std::set<std::string> keys = {"text_model.embeddings.position_ids"};
+  return keys;
+}
+
+CLIPTextModel load_clip_text_model(const StateDict& weights, const CLIPTextConfig& config, const std::string& what,
+                                   torch::Device device, at::ScalarType dtype) {
+  CLIPTextModel model(config, weights.count("text_projection.weight") > 0);
+  model->to(device, dtype);
+  load_state_dict(*model, weights, what, clip_text_ignored_keys());
+  model->eval();
+  return model;
+}
+
+}  // namespace sdxl

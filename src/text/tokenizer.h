@@ -1,0 +1,61 @@
+// Text -> token ids for the CLIP text encoders: the tokenizer interface, the fixed-length model input,
+// and the factory that picks CLIP BPE (vocab.json + merges.txt) or SentencePiece (tokenizer.model).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sdxl {
+
+// CLIP's context: bos + 75 prompt tokens + eos.
+constexpr int kClipContextLength = 77;
+
+// One encoder's input for one prompt (or one chunk of a long prompt).
+struct TokenizedPrompt {
+  std::vector<int64_t> ids77;  // [bos] + ids[:75] + [eos], right-padded with the tokenizer's pad id
+  int length = 0;              // prompt tokens kept (<= 75); the eos sits at index length + 1
+  std::string dropped;         // decoded text of the tokens cut off by truncation ("" when none)
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(int pad_id) : pad_id_(pad_id) {}
+  virtual ~Tokenizer() = default;
+
+  // Raw token ids of `utf8` (no bos/eos, no truncation). Throws sdxl::Error on invalid UTF-8.
+  virtual std::vector<int> encode(const std::string& utf8) const = 0;
+  // Text of `ids` (CLIP: byte-level symbols joined, "</w>" -> " ", trimmed).
+  virtual std::string decode(const std::vector<int>& ids) const = 0;
+  virtual int bos_id() const = 0;  // < 0: the vocabulary has none and no bos is written
+  virtual int eos_id() const = 0;
+  int pad_id() const { return pad_id_; }
+  // Where the vocabulary came from, for messages.
+  virtual std::string describe() const = 0;
+
+  // [bos] + ids[:context_length-2] + [eos] + pads; `dropped` = decode(the cut-off ids).
+  TokenizedPrompt model_input(const std::vector<int>& ids, int context_length = kClipContextLength) const;
+  TokenizedPrompt tokenize(const std::string& utf8, int context_length = kClipContextLength) const {
+    return model_input(encode(utf8), context_length);
+  }
+
+ private:
+  int pad_id_;
+};
+
+// Loads the tokenizer in a diffusers `tokenizer/` folder: SentencePiece when it holds `tokenizer.model`,
+// else CLIP BPE from `vocab.json` + `merges.txt`. The pad id comes from `special_tokens_map.json` or
+// `tokenizer_config.json` (`pad_token`; SDXL: tokenizer `<|endoftext|>` = 49407, tokenizer_2 `!` = 0),
+// defaulting to the eos. Vocabularies already loaded by this process are shared.
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir);
+
+// CLIP's own vocab.json/merges.txt shipped with sdxl-gen (for single-file checkpoints, which carry no
+// tokenizer), with the given pad id (SDXL text_encoder: 49407, text_encoder_2: 0).
+std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id);
+
+// The folder holding the bundled vocab.json + merges.txt: the first that exists of
+// $SDXL_CLIP_DIR, <exe dir>/../share/sdxl-gen/clip, <exe dir>/data/clip, ./data/clip,
+// <source dir>/data/clip. Throws sdxl::Error listing the places looked at.
+std::string bundled_clip_dir();
+
+}  // namespace sdxl

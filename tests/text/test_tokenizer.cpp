@@ -1,0 +1,217 @@
+// CLIP BPE tokenizer against tests/fixtures/tokenizer/tokenizer_golden.json (every prompt, every step),
+// plus the Python behaviours the goldens do not reach (html.unescape corners, final sigma, invalid UTF-8).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#ifdef SDXL_HAVE_SENTENCEPIECE
+#include <sentencepiece_trainer.h>
+#endif
+
+#include "common/error.h"
+#include "io/atomic_file.h"
+#include "test_util.h"
+#include "text/clip_bpe_tokenizer.h"
+#include "text/clip_text_cleaning.h"
+#include "text/html_unescape.h"
+#include "text/tokenizer.h"
+#include "text/unicode.h"
+
+namespace sdxl {
+namespace {
+
+nlohmann::json tokenizer_golden() {
+  static const nlohmann::json golden =
+      nlohmann::json::parse(io::read_file(test::fixture("tokenizer/tokenizer_golden.json")));
+  return golden;
+}
+
+std::shared_ptr<const Tokenizer> fixture_tokenizer(const char* folder) {
+  return load_tokenizer(test::fixture(std::string("tiny-sdxl/") + folder));
+}
+
+// Deletes the named files of a scratch folder, then the folder. (std::filesystem::remove_all binds to a
+// copy exported by libtorch.so that segfaults, so it is avoided.)
+void remove_scratch(const std::filesystem::path& dir, std::initializer_list<const char*> names) {
+  for (const char* name : names) std::remove((dir / name).c_str());
+  std::remove(dir.c_str());
+}
+
+std::string unescape(const std::string& s) { return text::u32_to_utf8(text::html_unescape(text::utf8_to_u32(s))); }
+std::string lower(const std::string& s) { return text::u32_to_utf8(text::python_lower(text::utf8_to_u32(s))); }
+
+TEST(ClipTokenizer, EveryGoldenPromptStepByStep) {
+  const auto golden = tokenizer_golden();
+  auto enc1 = fixture_tokenizer("tokenizer"), enc2 = fixture_tokenizer("tokenizer_2");
+  const auto& clip = dynamic_cast<const ClipBpeTokenizer&>(*enc1);
+  ASSERT_EQ(enc1->bos_id(), golden["bos_id"].get<int>());
+  ASSERT_EQ(enc1->eos_id(), golden["eos_id"].get<int>());
+  ASSERT_EQ(enc1->pad_id(), golden["pad_id_enc1"].get<int>());
+  ASSERT_EQ(enc2->pad_id(), golden["pad_id_enc2"].get<int>());
+  ASSERT_GE(golden["prompts"].size(), 50u);
+  for (const auto& p : golden["prompts"]) {
+    const std::string name = p["name"], prompt = p["prompt"];
+    SCOPED_TRACE("prompt '" + name + "'");
+    EXPECT_EQ(text::u32_to_utf8(text::clip_clean_text(prompt)), p["cleaned"].get<std::string>()) << "step 1-2 (clean)";
+    EXPECT_EQ(clip.words(prompt), p["words"].get<std::vector<std::string>>()) << "step 3 (pre-tokenize)";
+    EXPECT_EQ(clip.bpe_tokens(prompt), p["bpe_tokens"].get<std::vector<std::string>>()) << "step 4-5 (BPE)";
+    const auto ids = enc1->encode(prompt);
+    EXPECT_EQ(ids, p["ids"].get<std::vector<int>>()) << "step 6 (ids)";
+    EXPECT_EQ(static_cast<int>(ids.size()), p["num_ids"].get<int>());
+
+    const TokenizedPrompt t1 = enc1->tokenize(prompt), t2 = enc2->tokenize(prompt);
+    EXPECT_EQ(t1.ids77, p["enc1_input_ids"].get<std::vector<int64_t>>()) << "text_encoder input";
+    EXPECT_EQ(t2.ids77, p["enc2_input_ids"].get<std::vector<int64_t>>()) << "text_encoder_2 input";
+    EXPECT_EQ(t1.length + 1, p["eos_index"].get<int>());
+    EXPECT_EQ(!t1.dropped.empty(), p["truncated"].get<bool>()) << "dropped='" << t1.dropped << "'";
+  }
+}
+
+TEST(ClipTokenizer, BundledVocabularyEqualsFixture) {
+  auto bundled = bundled_clip_tokenizer(0);
+  auto fixture = fixture_tokenizer("tokenizer_2");
+  EXPECT_EQ(bundled->pad_id(), 0);
+  EXPECT_EQ(bundled_clip_tokenizer(49407)->pad_id(), 49407);
+  for (const auto& p : tokenizer_golden()["prompts"]) {
+    const std::string prompt = p["prompt"];
+    EXPECT_EQ(bundled->tokenize(prompt).ids77, fixture->tokenize(prompt).ids77) << p["name"];
+  }
+}
+
+TEST(ClipTokenizer, TruncationKeepsFirst75AndReportsTheRest) {
+  auto tok = fixture_tokenizer("tokenizer");
+  std::string prompt;
+  for (int i = 0; i < 75; ++i) prompt += "cat ";
+  prompt += "dog on a sofa";
+  const TokenizedPrompt t = tok->tokenize(prompt);
+  EXPECT_EQ(t.length, 75);
+  EXPECT_EQ(t.ids77.size(), 77u);
+  EXPECT_EQ(t.ids77.back(), tok->eos_id());
+  EXPECT_EQ(t.dropped, "dog on a sofa");
+  EXPECT_EQ(tok->tokenize("a cat").dropped, "");
+  EXPECT_EQ(tok->decode(tok->encode("A Photograph of an ASTRONAUT, riding!")), "a photograph of an astronaut , riding !");
+  EXPECT_EQ(tok->decode(tok->encode("\xE6\x9D\xB1\xE4\xBA\xAC caf\xC3\xA9")), "\xE6\x9D\xB1\xE4\xBA\xAC caf\xC3\xA9");
+}
+
+TEST(ClipTokenizer, InvalidUtf8IsAnErrorNotACrash) {
+  auto tok = fixture_tokenizer("tokenizer");
+  for (const std::string bad : {std::string("caf\xE9"), std::string("\xC3"), std::string("\xC0\xAF"),  // Latin-1, cut, overlong
+                                std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"),       // surrogate, > U+10FFFF
+                                std::string("a\x80" "b"), std::string("\xF0\x9F\x98"), std::string("\xFF")}) {
+    EXPECT_THROW(tok->encode(bad), Error) << "bytes of length " << bad.size();
+  }
+  try {
+    tok->encode("ok \xE9");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("offset 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ClipTokenizer, RandomBytesEncodeOrThrowSdxlError) {
+  auto tok = fixture_tokenizer("tokenizer");
+  std::mt19937 rng(20240613);
+  const std::string alphabet = "&#;x'sa (:)\xC3\xA9\xCE\xA3\xF0\x9F\x98\x80\x80\xFF";
+  int valid = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string s;
+    for (int k = std::uniform_int_distribution<int>(0, 24)(rng); k > 0; --k)
+      s.push_back(i % 2 ? static_cast<char>(rng()) : alphabet[rng() % alphabet.size()]);
+    try {
+      for (int id : tok->encode(s)) ASSERT_TRUE(id >= 0 && id < 49406) << id;
+      ++valid;
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_GT(valid, 100);
+}
+
+TEST(ClipTokenizer, LoadErrorsNameThePath) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sdxl_text_tokenizer_test";
+  remove_scratch(dir, {"vocab.json", "merges.txt"});
+  fs::create_directories(dir);
+  try {
+    load_tokenizer(dir.string());
+    FAIL() << "empty folder loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
+  }
+  io::write_file_atomic((dir / "vocab.json").string(), "{\"a\": 0, \"b\": 0}");
+  io::write_file_atomic((dir / "merges.txt").string(), "#version: 0.2\na b\n");
+  EXPECT_THROW(load_tokenizer(dir.string()), Error);
+  EXPECT_THROW(load_tokenizer((dir / "missing").string()), Error);
+  remove_scratch(dir, {"vocab.json", "merges.txt"});
+}
+
+#ifdef SDXL_HAVE_SENTENCEPIECE
+TEST(SentencePieceTokenizer, SelectedWhenTheFolderHasTokenizerModel) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sdxl_text_spm_test";
+  remove_scratch(dir, {"corpus.txt", "tokenizer.model", "tokenizer.vocab"});
+  fs::create_directories(dir);
+  std::string corpus;
+  for (int i = 0; i < 200; ++i) corpus += "a photograph of an astronaut riding a horse on the moon number " + std::to_string(i) + "\n";
+  io::write_file_atomic((dir / "corpus.txt").string(), corpus);
+  const auto status = sentencepiece::SentencePieceTrainer::Train(
+      "--input=" + (dir / "corpus.txt").string() + " --model_prefix=" + (dir / "tokenizer").string() +
+      " --vocab_size=60 --model_type=bpe --minloglevel=2 --pad_id=3");
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  auto tok = load_tokenizer(dir.string());
+  EXPECT_NE(tok->describe().find("SentencePiece"), std::string::npos);
+  EXPECT_EQ(tok->pad_id(), 3);
+  const auto ids = tok->encode("a horse on the moon");
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(tok->decode(ids), "a horse on the moon");
+  const TokenizedPrompt t = tok->tokenize("a horse on the moon");
+  EXPECT_EQ(t.ids77.front(), tok->bos_id());
+  EXPECT_EQ(t.ids77[t.length + 1], tok->eos_id());
+  EXPECT_EQ(t.ids77.back(), 3);
+  EXPECT_THROW(tok->encode("caf\xE9"), Error);
+  remove_scratch(dir, {"corpus.txt", "tokenizer.model", "tokenizer.vocab"});
+}
+#endif
+
+// Expected values printed by CPython 3.11's html.unescape.
+TEST(ClipTokenizer, HtmlUnescapeMatchesPython) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"&amp;amp;", "&amp;"}, {"&#x1F600;", "\xF0\x9F\x98\x80"}, {"&#128512", "\xF0\x9F\x98\x80"},
+      {"&#0;", "\xEF\xBF\xBD"}, {"&#x80;", "\xE2\x82\xAC"}, {"&#xD800;", "\xEF\xBF\xBD"},
+      {"&#99999999999999999999;", "\xEF\xBF\xBD"}, {"&#xFFFE;", ""}, {"&notit;", "\xC2\xAC" "it;"},
+      {"&notes", "\xC2\xAC" "es"}, {"&copy=2", "\xC2\xA9=2"}, {"&AMP", "&"}, {"&amp", "&"}, {"&#;", "&#;"},
+      {"&#x;", "&#x;"}, {"&#12abc", "\x0C" "abc"}, {"&ampamp", "&amp"}, {"&Aacute", "\xC3\x81"},
+      {"&aacuteb", "\xC3\xA1" "b"}, {"a & b", "a & b"}, {"&lt&gt", "<>"},
+      {"&NotNestedGreaterGreater;", "\xE2\xAA\xA2\xCC\xB8"}, {"&#X41;", "A"}, {"&#x41x", "Ax"}, {"&;", "&;"},
+      {"&&amp;", "&&"}, {"&#13;", "\r"}, {"&#65;&#66", "AB"}, {"&nbsp;x", "\xC2\xA0x"},
+      {"&" + std::string(40, 'a') + ";", "&" + std::string(40, 'a') + ";"}};
+  for (const auto& [in, want] : cases) EXPECT_EQ(unescape(in), want) << "html.unescape('" << in << "')";
+}
+
+TEST(ClipTokenizer, LowercaseMatchesPython) {
+  // "ΑΣ ΣΑ Σ ΑΣ. ΑΣ'Α ΑΣ\u0345" -> final sigma only at the end of a cased word; "'" is case-ignorable.
+  EXPECT_EQ(lower("\xCE\x91\xCE\xA3 \xCE\xA3\xCE\x91 \xCE\xA3 \xCE\x91\xCE\xA3. \xCE\x91\xCE\xA3'\xCE\x91 \xCE\x91\xCE\xA3\xCD\x85"),
+            "\xCE\xB1\xCF\x82 \xCF\x83\xCE\xB1 \xCF\x83 \xCE\xB1\xCF\x82. \xCE\xB1\xCF\x83'\xCE\xB1 \xCE\xB1\xCF\x82\xCD\x85");
+  EXPECT_EQ(lower("\xC4\xB0STANBUL"), "i\xCC\x87stanbul");  // U+0130 -> i + U+0307
+  EXPECT_EQ(lower("\xE1\xBA\x9E \xE2\x84\xAA \xE2\x85\xAB \xF0\x90\x90\x80"),
+            "\xC3\x9F k \xE2\x85\xBB \xF0\x90\x90\xA8");  // U+1E9E, Kelvin, Roman XII, Deseret
+  EXPECT_STREQ(text::unicode_version(), "14.0.0");
+}
+
+TEST(ClipTokenizer, PreTokenizerQuirksOfTheRegexModule) {
+  auto words = [](const std::string& s) {
+    std::vector<std::string> out;
+    for (const auto& w : text::clip_pretokenize(text::clip_clean_text(s))) out.push_back(text::u32_to_utf8(w));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(words("x'\xC5\xBFt ''s 'twas 'lls"), (V{"x", "'\xC5\xBF", "t", "''", "s", "'t", "was", "'ll", "s"}));
+  EXPECT_EQ(words("a\xCD\x85" "b 12"), (V{"a", "b", "1", "2"}));  // U+0345 matches no alternative
+  EXPECT_EQ(words("\x1C" "a\x1C" "b\xC2\x85" "c"), (V{"a", "\x1C", "b", "c"}));  // strip() vs \s
+}
+
+}  // namespace
+}  // namespace sdxl

@@ -1,0 +1,56 @@
+// Shared loaders for the text tests: tiny-sdxl encoders and tokenizers, text_golden.json / .safetensors.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "io/atomic_file.h"
+#include "io/safetensors.h"
+#include "test_util.h"
+#include "text/text_conditioner.h"
+
+namespace sdxl::test {
+
+inline const nlohmann::json& text_golden_json() {
+  static const nlohmann::json j = nlohmann::json::parse(io::read_file(fixture("text_golden.json")));
+  return j;
+}
+
+inline const std::map<std::string, at::Tensor>& text_golden() {
+  static const auto tensors = load_golden("text_golden.safetensors");
+  return tensors;
+}
+
+inline const at::Tensor& text_golden(const std::string& name) {
+  auto it = text_golden().find(name);
+  if (it == text_golden().end()) throw std::runtime_error("text_golden.safetensors has no tensor " + name);
+  return it->second;
+}
+
+// Weights straight from tiny-sdxl/<folder>/model.safetensors (already canonical HF names).
+inline StateDict tiny_text_weights(const std::string& folder) {
+  auto file = io::SafetensorsFile::open(fixture("tiny-sdxl/" + folder + "/model.safetensors"));
+  StateDict weights;
+  for (const auto& t : file->tensors()) weights[t.name] = file->tensor(t.name);
+  return weights;
+}
+
+inline nlohmann::json tiny_text_config(const std::string& folder) {
+  return nlohmann::json::parse(io::read_file(fixture("tiny-sdxl/" + folder + "/config.json")));
+}
+
+inline TextEncoder tiny_text_encoder(const std::string& folder, const std::string& tokenizer_folder) {
+  return TextEncoder::from_state_dict(folder, load_tokenizer(fixture("tiny-sdxl/" + tokenizer_folder)),
+                                      tiny_text_weights(folder), tiny_text_config(folder));
+}
+
+inline TextConditioner tiny_conditioner(ModelKind kind, bool force_zeros, LongPromptMode long_prompts = LongPromptMode::Truncate,
+                                        PromptSyntax syntax = PromptSyntax::None) {
+  std::vector<TextEncoder> encoders;
+  if (kind == ModelKind::Base) encoders.push_back(tiny_text_encoder("text_encoder", "tokenizer"));
+  encoders.push_back(tiny_text_encoder("text_encoder_2", "tokenizer_2"));
+  return TextConditioner(std::move(encoders), {kind, force_zeros, long_prompts, syntax});
+}
+
+// Float32 golden tolerance (README-text.md, "Tolerances").
+constexpr double kTextAtol = 1e-4;
+
+}  // namespace sdxl::test
