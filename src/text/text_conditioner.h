@@ -96,6 +96,11 @@ class TextConditioner {
   size_t cache_size() const;
 
   const TextConditionerOptions& options() const { return options_; }
+  // Per-request prompt handling; safe between calls (the cache holds unweighted per-chunk encodings).
+  void set_prompt_modes(LongPromptMode long_prompts, PromptSyntax syntax) {
+    options_.long_prompts = long_prompts;
+    options_.syntax = syntax;
+  }
   int64_t context_width() const { return context_width_; }
   int64_t pooled_width() const { return pooled_width_; }
 

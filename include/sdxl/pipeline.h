@@ -1,0 +1,64 @@
+// The engine's entry point: load SDXL (base, optional refiner) once, then generate images from requests.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sdxl/request.h"
+
+namespace sdxl {
+
+struct PipelineOptions {
+  std::string model;                 // single .safetensors, diffusers folder, or "tiny"
+  std::string config_dir;            // diffusers-style config folder for single files (--config)
+  std::string refiner;               // optional refiner checkpoint
+  std::string refiner_config_dir;
+  std::string device = "auto";       // auto | cpu | cuda | cuda:N
+  std::string dtype = "auto";        // auto (fp32 on CPU, fp16 on CUDA) | fp32 | fp16 | bf16
+  std::string vae_dtype = "auto";    // auto (fp32 on CPU, bf16 on CUDA: the SDXL VAE overflows in fp16)
+  bool low_memory = false;           // release models as soon as a stage is done
+};
+
+// Progress of one request: stage is "encode", "base", "refiner" or "decode".
+struct Progress {
+  std::string stage;
+  int step = 0, total = 0;
+  int image = 0, images = 1;
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+struct GenerationResult {
+  at::Tensor images;                 // uint8 [B,H,W,3] on CPU
+  at::Tensor decoded;                // float32 [B,3,H,W] raw VAE output (CPU), before clamping and rounding
+  at::Tensor latents;                // float32 [B,4,H/8,W/8] final latents (CPU)
+  at::Tensor base_latents;           // with a refiner: the base stage's last latents
+  std::vector<at::Tensor> trajectory;  // with save_trajectory: latents after each step
+  std::vector<uint64_t> seeds;       // seed of each image (per-image noise: seed + i)
+  GenerationRequest request;         // the request as run (seed filled in)
+  std::vector<std::string> warnings;
+  double encode_s = 0, base_s = 0, refiner_s = 0, decode_s = 0;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(const PipelineOptions& options);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  GenerationResult generate(const GenerationRequest& request, const ProgressCallback& progress = nullptr);
+
+  std::string model_name() const;   // for metadata: file stem of the checkpoint
+  bool is_refiner_model() const;    // --model is a refiner (img2img only)
+  bool has_refiner() const;
+  double load_s() const;            // seconds spent loading models
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sdxl

@@ -1,0 +1,40 @@
+#include "pipeline/device.h"
+
+#include <torch/cuda.h>
+
+#include "common/error.h"
+
+namespace sdxl {
+
+at::ScalarType parse_dtype(const std::string& name, const std::string& flag) {
+  if (name == "fp32" || name == "float32") return at::kFloat;
+  if (name == "fp16" || name == "float16") return at::kHalf;
+  if (name == "bf16" || name == "bfloat16") return at::kBFloat16;
+  throw Error(flag + ": unknown dtype '" + name + "' (expected auto, fp32, fp16 or bf16)");
+}
+
+Placement resolve_placement(const std::string& device, const std::string& dtype, const std::string& vae_dtype) {
+  Placement p;
+  if (device == "auto") {
+    p.device = torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  } else if (device == "cpu") {
+    p.device = at::kCPU;
+  } else if (device.rfind("cuda", 0) == 0) {
+    try {
+      p.device = at::Device(device);
+    } catch (const std::exception&) {
+      throw Error("--device: invalid device '" + device + "'");
+    }
+    if (!torch::cuda::is_available()) throw Error("--device " + device + ": no CUDA device is available");
+    if (p.device.has_index() && p.device.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw Error("--device " + device + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
+  } else {
+    throw Error("--device: unknown device '" + device + "' (expected auto, cpu, cuda or cuda:N)");
+  }
+  const bool cuda = p.device.is_cuda();
+  p.dtype = dtype == "auto" ? (cuda ? at::kHalf : at::kFloat) : parse_dtype(dtype, "--dtype");
+  p.vae_dtype = vae_dtype == "auto" ? (cuda ? at::kBFloat16 : at::kFloat) : parse_dtype(vae_dtype, "--vae-dtype");
+  return p;
+}
+
+}  // namespace sdxl

@@ -1,0 +1,20 @@
+// --device / --dtype names -> libtorch device and dtypes, with the defaults the issue tracker agreed on:
+// CPU runs fp32; CUDA runs the UNet and text encoders in fp16 and the VAE in bf16 (the SDXL VAE overflows in fp16).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace sdxl {
+
+struct Placement {
+  at::Device device = at::kCPU;
+  at::ScalarType dtype = at::kFloat;      // UNet and text encoders
+  at::ScalarType vae_dtype = at::kFloat;  // VAE
+};
+
+// Throws sdxl::Error naming the flag for unknown names, or cuda when no GPU is present.
+Placement resolve_placement(const std::string& device, const std::string& dtype, const std::string& vae_dtype);
+at::ScalarType parse_dtype(const std::string& name, const std::string& flag);
+
+}  // namespace sdxl

@@ -1,0 +1,188 @@
+// Pipeline: txt2img / img2img with the SDXL base (or a refiner used alone), and the two refiner hand-offs
+// (SDXL paper sec. 2.5): "sdedit" re-noises the base latents to `refiner_strength` of the refiner's
+// schedule (diffusers img2img get_timesteps + add_noise), "expert" splits one schedule at high_noise_frac
+// (diffusers denoising_end / denoising_start). Every random draw comes from CPU generators seeded by the
+// request, in the reference's order.
+#include "sdxl/pipeline.h"
+
+#include <chrono>
+
+#include "common/error.h"
+#include "io/png.h"
+#include "pipeline/conditioning.h"
+#include "pipeline/denoise.h"
+#include "pipeline/model_set.h"
+#include "sampling/sampler_kind.h"
+#include "sampling/schedule.h"
+#include "vae/postprocess.h"
+
+namespace sdxl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+NoiseSource make_noise(const GenerationRequest& r, uint64_t seed) {
+  return r.batch_noise == "shared" ? NoiseSource::batched(seed) : NoiseSource::per_image(seed, r.num_images);
+}
+
+Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& config) {
+  std::optional<TimestepSpacing> spacing;
+  if (r.timestep_spacing) spacing = parse_timestep_spacing(*r.timestep_spacing, "--timestep-spacing");
+  return make_schedule(parse_sampler(r.sampler, "--sampler"), steps, config, r.karras, spacing);
+}
+
+}  // namespace
+
+struct Pipeline::Impl {
+  PipelineOptions options;
+  Placement placement;
+  std::unique_ptr<ModelSet> base, refiner;
+  double load_s = 0;
+
+  void ensure_refiner_loaded() {
+    if (refiner || options.refiner.empty()) return;
+    auto t0 = Clock::now();
+    if (options.low_memory && base) base->unet = nullptr;  // the base UNet is done for this request
+    refiner = load_model_set(options.refiner, options.refiner_config_dir, placement, base.get());
+    load_s += seconds_since(t0);
+  }
+  void ensure_base_loaded() {
+    if (base && base->unet) return;
+    auto t0 = Clock::now();
+    if (options.low_memory) refiner.reset();
+    base = load_model_set(options.model, options.config_dir, placement);
+    load_s += seconds_since(t0);
+  }
+  AutoencoderKL& vae() {
+    if (base && base->vae) return base->vae;
+    if (refiner && refiner->vae) return refiner->vae;
+    throw Error(options.model + ": the checkpoint has no VAE");
+  }
+
+  // The noised starting latents of img2img: VAE posterior sample (its noise drawn first), scaled,
+  // then add_noise at the first remaining timestep (diffusers prepare_latents).
+  at::Tensor img2img_start(const GenerationRequest& r, Sampler& sampler, NoiseSource& noise) {
+    io::Image image = io::read_png(*r.init_image);
+    if (image.width != r.size.width || image.height != r.size.height)
+      throw Error("--init-image " + *r.init_image + " is " + std::to_string(image.width) + "x" +
+                  std::to_string(image.height) + " but --size is " + std::to_string(r.size.width) + "x" +
+                  std::to_string(r.size.height) + " (resize it or pass its size)");
+    at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({r.num_images, 1, 1, 1});
+    AutoencoderKL& v = vae();
+    Posterior posterior = v->encode(pixels.to(v->device()));
+    at::Tensor sample = posterior.sample(noise.randn(posterior.mean.sizes(), posterior.mean.options()));
+    at::Tensor init = v->to_pipeline_space(sample).to(placement.device, placement.dtype);
+    at::Tensor eps = noise.randn(init.sizes(), init.options());
+    return sampler.add_noise(init, eps, 0);
+  }
+};
+
+Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  impl_->placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
+  impl_->ensure_base_loaded();
+  if (impl_->base->kind == ModelKind::Refiner && !options.refiner.empty())
+    throw Error("--model " + options.model + " is a refiner; --refiner needs a base model as --model");
+  if (!options.low_memory) impl_->ensure_refiner_loaded();
+}
+
+Pipeline::~Pipeline() = default;
+
+std::string Pipeline::model_name() const { return impl_->options.model; }
+bool Pipeline::is_refiner_model() const { return impl_->base->kind == ModelKind::Refiner; }
+bool Pipeline::has_refiner() const { return !impl_->options.refiner.empty(); }
+double Pipeline::load_s() const { return impl_->load_s; }
+
+GenerationResult Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress) {
+  c10::InferenceMode inference;
+  Impl& m = *impl_;
+  GenerationResult result;
+  result.request = request;
+  validate(result.request);
+  GenerationRequest& r = result.request;
+  if (!r.seed) throw Error("generate: the request has no seed (the CLI draws one)");
+  const uint64_t seed = *r.seed;
+  const int64_t B = r.num_images;
+  for (int64_t i = 0; i < B; ++i) result.seeds.push_back(r.batch_noise == "shared" ? seed : seed + i);
+  auto report = [&](const char* stage, int step, int total) {
+    if (progress) progress(Progress{stage, step, total, 0, static_cast<int>(B)});
+  };
+
+  m.ensure_base_loaded();
+  ModelSet& base = *m.base;
+  const bool img2img = r.init_image.has_value();
+  if (base.kind == ModelKind::Refiner && !img2img)
+    throw Error("--model is a refiner checkpoint: it only refines images, give one with --init-image");
+
+  // 1. Text and micro-conditioning for the first stage.
+  auto t0 = Clock::now();
+  report("encode", 0, 0);
+  UNetConditioning cond = build_conditioning(base, r, B, &result.warnings);
+  if (m.options.low_memory && m.options.refiner.empty()) base.text.reset();
+  result.encode_s = seconds_since(t0);
+
+  // 2. First stage: txt2img, or img2img on an init image.
+  t0 = Clock::now();
+  Schedule schedule = full_schedule(r, r.steps, base.scheduler);
+  const bool expert = !m.options.refiner.empty() && r.refiner_mode == "expert";
+  if (img2img) schedule = with_strength(schedule, r.strength);
+  if (expert) schedule = with_denoising_end(schedule, r.high_noise_frac);
+  Sampler sampler(schedule);
+  NoiseSource noise = make_noise(r, seed);
+  const int64_t h = r.size.height / 8, w = r.size.width / 8;
+  const auto latent_options = at::TensorOptions().device(m.placement.device).dtype(m.placement.dtype);
+  at::Tensor latents;
+  if (img2img) {
+    if (schedule.empty()) throw Error("--strength " + std::to_string(r.strength) + " leaves no denoising steps");
+    latents = m.img2img_start(r, sampler, noise);
+  } else {
+    latents = noise.randn({B, 4, h, w}, latent_options) * sampler.init_noise_sigma();
+  }
+  DenoiseOptions dopt;
+  dopt.cfg = r.cfg;
+  dopt.guidance_rescale = r.guidance_rescale;
+  dopt.trajectory = r.save_trajectory ? &result.trajectory : nullptr;
+  dopt.on_step = [&](int step, int total) { report("base", step, total); };
+  latents = denoise(base.unet, sampler, latents, cond, noise, dopt);
+  result.base_s = seconds_since(t0);
+
+  // 3. Refiner: its own conditioning (encoder 2, aesthetic score) and its own generator.
+  if (!m.options.refiner.empty()) {
+    t0 = Clock::now();
+    result.base_latents = latents.to(at::kCPU, at::kFloat);
+    if (m.options.low_memory) base.text.reset();
+    m.ensure_refiner_loaded();
+    ModelSet& ref = *m.refiner;
+    UNetConditioning rcond = build_conditioning(ref, r, B, &result.warnings);
+    NoiseSource rnoise = make_noise(r, r.refiner_seed.value_or(seed));
+    Schedule rschedule = full_schedule(r, expert ? r.steps : r.refiner_steps.value_or(r.steps), ref.scheduler);
+    rschedule = expert ? with_denoising_start(rschedule, r.high_noise_frac) : with_strength(rschedule, r.refiner_strength);
+    Sampler rsampler(rschedule);
+    if (!expert && !rschedule.empty()) {
+      at::Tensor eps = rnoise.randn(latents.sizes(), latents.options());
+      latents = rsampler.add_noise(latents, eps, 0);
+    }
+    dopt.on_step = [&](int step, int total) { report("refiner", step, total); };
+    latents = denoise(ref.unet, rsampler, latents, rcond, rnoise, dopt);
+    result.refiner_s = seconds_since(t0);
+  }
+
+  // 4. Decode one image at a time (bounded memory), then 8-bit as the reference rounds.
+  t0 = Clock::now();
+  result.latents = latents.to(at::kCPU, at::kFloat);
+  AutoencoderKL& vae = m.vae();
+  VaeTiling tiling;
+  tiling.enabled = r.vae_tiling;
+  std::vector<at::Tensor> decoded;
+  for (int64_t i = 0; i < B; ++i) {
+    report("decode", static_cast<int>(i), static_cast<int>(B));
+    decoded.push_back(vae->decode(latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
+  }
+  result.decoded = at::cat(decoded);
+  result.images = image_to_uint8(result.decoded);
+  result.decode_s = seconds_since(t0);
+  return result;
+}
+
+}  // namespace sdxl

@@ -1,0 +1,188 @@
+#include "pipeline/png_metadata.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace sdxl {
+namespace {
+
+struct SamplerName {
+  const char* ours;
+  const char* a1111;
+};
+constexpr SamplerName kSamplerNames[] = {
+    {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}};
+
+std::string format_number(double v) {
+  std::ostringstream o;
+  o << v;
+  std::string s = o.str();
+  if (s.find('.') == std::string::npos && s.find('e') == std::string::npos) s += ".0";
+  return s;
+}
+
+// Values containing the separators are quoted, as the web UI does.
+std::string quote_if_needed(const std::string& v) {
+  if (v.find_first_of(",:\"\n") == std::string::npos) return v;
+  nlohmann::json j = v;
+  return j.dump();
+}
+
+std::string size_text(const Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
+
+// Splits "k: v, k: "quoted, v", ..." into pairs.
+std::vector<std::pair<std::string, std::string>> split_params(const std::string& line) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == ',')) ++i;
+    size_t colon = line.find(':', i);
+    if (colon == std::string::npos) break;
+    std::string key = line.substr(i, colon - i);
+    i = colon + 1;
+    while (i < line.size() && line[i] == ' ') ++i;
+    std::string value;
+    if (i < line.size() && line[i] == '"') {
+      size_t end = i + 1;
+      while (end < line.size() && line[end] != '"') end += (line[end] == '\\') ? 2 : 1;
+      try {
+        value = nlohmann::json::parse(line.substr(i, end - i + 1)).get<std::string>();
+      } catch (const std::exception&) {
+        value = line.substr(i + 1, end - i - 1);
+      }
+      i = end + 1;
+    } else {
+      size_t comma = line.find(',', i);
+      value = line.substr(i, comma == std::string::npos ? std::string::npos : comma - i);
+      i = comma == std::string::npos ? line.size() : comma;
+    }
+    out.emplace_back(key, value);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string a1111_sampler_name(const std::string& sampler) {
+  for (const auto& s : kSamplerNames)
+    if (sampler == s.ours) return s.a1111;
+  return sampler;
+}
+
+std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const std::string& model_name) {
+  std::ostringstream o;
+  o << r.prompt << "\n";
+  if (r.negative_prompt) o << "Negative prompt: " << *r.negative_prompt << "\n";
+  o << "Steps: " << r.steps << ", Sampler: " << a1111_sampler_name(r.sampler);
+  if (r.karras) o << ", Schedule type: Karras";
+  o << ", CFG scale: " << format_number(r.cfg) << ", Seed: " << seed << ", Size: " << size_text(r.size)
+    << ", Model: " << quote_if_needed(model_name);
+  if (r.init_image) o << ", Denoising strength: " << format_number(r.strength);
+  if (r.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.guidance_rescale);
+  o << ", Version: sdxl-gen";
+  return o.str();
+}
+
+GenerationRequest parse_a1111_parameters(const std::string& text, const GenerationRequest& base) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t params_line = lines.size();
+  for (size_t i = lines.size(); i-- > 0;)
+    if (lines[i].rfind("Steps: ", 0) == 0) {
+      params_line = i;
+      break;
+    }
+  if (params_line == lines.size()) throw Error("PNG parameters text has no 'Steps: ...' line");
+  GenerationRequest r = base;
+  std::vector<std::string> prompt_lines, negative_lines;
+  bool in_negative = false;
+  for (size_t i = 0; i < params_line; ++i) {
+    if (!in_negative && lines[i].rfind("Negative prompt: ", 0) == 0) {
+      in_negative = true;
+      negative_lines.push_back(lines[i].substr(17));
+    } else {
+      (in_negative ? negative_lines : prompt_lines).push_back(lines[i]);
+    }
+  }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? "\n" : "") + v[i];
+    return out;
+  };
+  const std::string prompt = join(prompt_lines), negative = join(negative_lines);
+  r.prompt = prompt;
+  r.negative_prompt = in_negative ? std::optional<std::string>(negative) : std::nullopt;
+  r.karras = false;
+  std::string sampler;
+  for (const auto& [key, value] : split_params(lines[params_line])) {
+    try {
+      if (key == "Steps") r.steps = std::stoi(value);
+      else if (key == "Sampler") sampler = value;
+      else if (key == "Schedule type") r.karras = (value == "Karras");
+      else if (key == "CFG scale") r.cfg = std::stod(value);
+      else if (key == "Seed") r.seed = std::stoull(value);
+      else if (key == "Denoising strength") r.strength = std::stod(value);
+      else if (key == "CFG Rescale phi") r.guidance_rescale = std::stod(value);
+      else if (key == "Size") {
+        auto x = value.find('x');
+        if (x == std::string::npos) throw Error("bad size");
+        r.size = Size{std::stoi(value.substr(x + 1)), std::stoi(value.substr(0, x))};
+      }
+    } catch (const std::exception&) {
+      throw Error("PNG parameters: bad value for '" + key + "': " + value);
+    }
+  }
+  if (!sampler.empty()) {
+    if (sampler.size() > 7 && sampler.compare(sampler.size() - 7, 7, " Karras") == 0) {
+      r.karras = true;
+      sampler.resize(sampler.size() - 7);
+    }
+    bool known = false;
+    for (const auto& s : kSamplerNames)
+      if (sampler == s.a1111) {
+        r.sampler = s.ours;
+        known = true;
+      }
+    if (!known) throw Error("PNG parameters: sampler '" + sampler + "' is not supported by sdxl-gen");
+  }
+  return r;
+}
+
+std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
+                                                                 const std::string& model_name) {
+  GenerationRequest single = r;
+  single.seed = seed;
+  single.num_images = 1;
+  nlohmann::json j = to_json(single);
+  j["model"] = model_name;
+  return {{"parameters", a1111_parameters(r, seed, model_name)}, {"sdxl-gen", j.dump()}};
+}
+
+GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks,
+                                          const std::string& path) {
+  for (const auto& [key, value] : chunks)
+    if (key == "sdxl-gen") {
+      nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
+      j.erase("model");
+      try {
+        return request_from_json(j, GenerationRequest{});
+      } catch (const Error& e) {
+        throw Error(path + ": sdxl-gen metadata: " + e.what());
+      }
+    }
+  for (const auto& [key, value] : chunks)
+    if (key == "parameters") {
+      try {
+        return parse_a1111_parameters(value, GenerationRequest{});
+      } catch (const Error& e) {
+        throw Error(path + ": " + e.what());
+      }
+    }
+  throw Error(path + ": no generation parameters recorded (no 'sdxl-gen' or 'parameters' text chunk)");
+}
+
+}  // namespace sdxl

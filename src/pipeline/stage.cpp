@@ -1,1 +1,0 @@
-// placeholder so the stage library has a source until its code lands

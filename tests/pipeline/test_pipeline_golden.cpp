@@ -1,0 +1,79 @@
+// End-to-end goldens (README-models.md section 5): every case's per-step latents, final latents, decoded
+// image and 8-bit PNG, through the public Pipeline API on the tiny model family.
+#include <gtest/gtest.h>
+
+#include "golden_case.h"
+#include "io/png.h"
+
+namespace sdxl::test {
+namespace {
+
+// Per-step latents reach |x| ~ 43 on the tiny model: abs 1e-3 or 1e-4 of the peak, whichever is larger.
+double latent_tolerance(const at::Tensor& golden) {
+  return std::max(1e-3, 1e-4 * golden.abs().max().item<double>());
+}
+
+void expect_png_close(const std::string& png_name, const at::Tensor& hwc) {
+  io::Image want = io::read_png(fixture("pipeline_golden/" + png_name));
+  at::Tensor golden = io::to_tensor(want).to(at::kInt);
+  ASSERT_EQ(golden.sizes(), hwc.sizes()) << png_name;
+  at::Tensor diff = (golden - hwc.to(at::kInt)).abs();
+  EXPECT_LE(diff.max().item<int>(), 1) << png_name << ": a channel differs by more than one level";
+  const double fraction = (diff > 0).sum().item<double>() / diff.numel();
+  EXPECT_LE(fraction, 0.01) << png_name << ": " << fraction * 100 << "% of channel values differ by one level";
+}
+
+class PipelineGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PipelineGolden, MatchesReference) {
+  GoldenCase c = load_golden_case(GetParam());
+  auto golden = load_golden("pipeline_golden/" + c.name + ".safetensors");
+  c.request.save_trajectory = true;
+  Pipeline pipeline(c.options);
+  GenerationResult result = pipeline.generate(c.request);
+
+  const bool ensemble = golden.count("base.step_latents") > 0;
+  std::vector<at::Tensor> want_steps;
+  for (const char* prefix : {"", "base.", "refiner."}) {
+    auto it = golden.find(std::string(prefix) + "step_latents");
+    if (it == golden.end()) continue;
+    for (int64_t s = 0; s < it->second.size(0); ++s) want_steps.push_back(it->second[s]);
+  }
+  ASSERT_EQ(result.trajectory.size(), want_steps.size()) << "number of sampling steps";
+  for (size_t s = 0; s < want_steps.size(); ++s)
+    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], want_steps[s],
+                         latent_tolerance(want_steps[s])));
+  const std::string last = ensemble ? "refiner." : "";
+  const at::Tensor& final_want = golden.at(last + "final_latents");
+  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+  if (ensemble)
+    EXPECT_TRUE(AllClose("base.final_latents", result.base_latents, golden.at("base.final_latents"),
+                         latent_tolerance(golden.at("base.final_latents"))));
+  EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at(last + "image"), 1e-3));
+
+  const auto& pngs = c.spec["derived"]["png"];
+  for (size_t i = 0; i < pngs.size(); ++i) expect_png_close(pngs[i], result.images[static_cast<int64_t>(i)]);
+}
+
+std::vector<std::string> all_cases() {
+  std::vector<std::string> names;
+  for (const char* s : {"ddim", "euler", "euler_a", "dpmpp_2m_karras"})
+    for (int n : {4, 8})
+      for (int cfg : {1, 5}) names.push_back(std::string("base_") + s + "_" + std::to_string(n) + "_cfg" + std::to_string(cfg));
+  for (const char* extra : {"batch2_euler_a", "micro_negative_original_only", "micro_negative_sizes",
+                            "micro_orig_small_crop", "negative_none_zeros", "prompt2_and_negative2",
+                            "refiner_ensemble_euler_8", "refiner_sdedit_strength0.3"})
+    names.push_back(extra);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCases, PipelineGolden, ::testing::ValuesIn(all_cases()),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& ch : n)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace sdxl::test
