@@ -1,0 +1,95 @@
+#include "cli/model_path.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "common/error.h"
+#include "weights/check_weights.h"
+
+namespace sdxl::cli {
+namespace {
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool is_file(const std::string& p) {
+  struct stat st {};
+  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string exe_dir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string p(buf, static_cast<size_t>(n));
+  return p.substr(0, p.rfind('/'));
+}
+
+// Candidate checkpoints in a weights folder: *.safetensors files and diffusers folders.
+std::vector<std::string> candidates(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    std::string p = dir + "/" + name;
+    if ((name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0 && is_file(p)) ||
+        (is_dir(p) && is_file(p + "/model_index.json")))
+      out.push_back(p);
+  }
+  closedir(d);
+  return out;
+}
+
+const char* kDownloadHint =
+    "download sd_xl_base_1.0.safetensors from Hugging Face (stabilityai/stable-diffusion-xl-base-1.0) into "
+    "weights/, pass --model PATH, or try --model tiny (bundled smoke-test model)";
+
+}  // namespace
+
+std::string tiny_model_dir() {
+  for (const std::string& p : {exe_dir() + "/../share/sdxl-gen/tiny-sdxl", std::string(SDXL_SOURCE_DIR) + "/tests/fixtures/tiny-sdxl"})
+    if (is_file(p + "/model_index.json")) return p;
+  throw Error("the bundled tiny model is missing (expected tests/fixtures/tiny-sdxl in the source tree)");
+}
+
+std::string resolve_model_path(const std::string& model, std::string* config_dir) {
+  if (model == "tiny") return tiny_model_dir();
+  if (!model.empty()) {
+    if (!is_file(model) && !is_dir(model)) throw Error("--model: " + model + ": no such file or folder");
+    return model;
+  }
+  std::vector<std::string> bases;
+  for (const std::string& dir : {std::string("weights"), std::string(SDXL_SOURCE_DIR) + "/weights"}) {
+    for (const auto& c : candidates(dir)) {
+      CheckReport report = check_weights(c, *config_dir);  // header only: instant
+      if (report.ok && report.kind == ModelKind::Base) bases.push_back(c);
+    }
+    if (!bases.empty()) break;
+  }
+  if (bases.size() == 1) return bases[0];
+  if (bases.empty()) throw Error(std::string("no --model given and no SDXL base checkpoint in weights/: ") + kDownloadHint);
+  throw Error("no --model given and several base checkpoints in weights/ (" + bases[0] + ", " + bases[1] +
+              ", ...): choose one with --model");
+}
+
+bool is_tiny_model(const std::string& resolved) {
+  return resolved.find("tiny-sdxl") != std::string::npos || resolved.find("tiny_sdxl") != std::string::npos;
+}
+
+std::string model_display_name(const std::string& resolved) {
+  std::string p = resolved;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto slash = p.rfind('/');
+  std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+  auto dot = name.rfind(".safetensors");
+  if (dot != std::string::npos && dot + 12 == name.size()) name.resize(dot);
+  return name;
+}
+
+}  // namespace sdxl::cli

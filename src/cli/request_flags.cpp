@@ -1,0 +1,111 @@
+#include "cli/request_flags.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "common/error.h"
+
+namespace sdxl::cli {
+namespace {
+
+nlohmann::json convert(const std::string& flag, const std::string& v, int kind) {
+  const char* s = v.c_str();
+  char* end = nullptr;
+  errno = 0;
+  switch (kind) {
+    case 1: {  // Int
+      long long x = std::strtoll(s, &end, 10);
+      if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not an integer");
+      if (x < INT32_MIN || x > INT32_MAX) throw Error(flag + ": " + v + " is out of range");
+      return static_cast<int>(x);
+    }
+    case 2: {  // UInt
+      if (!v.empty() && v[0] == '-') throw Error(flag + ": must not be negative, got " + v);
+      unsigned long long x = std::strtoull(s, &end, 10);
+      if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not a non-negative integer");
+      return static_cast<uint64_t>(x);
+    }
+    case 3: {  // Double
+      double x = std::strtod(s, &end);
+      if (v.empty() || *end || errno == ERANGE) throw Error(flag + ": '" + v + "' is not a number");
+      if (x != x) throw Error(flag + ": NaN is not allowed");
+      return x;
+    }
+    default:
+      return v;
+  }
+}
+
+}  // namespace
+
+void RequestFlags::add(CLI::App& app, const std::string& name, const std::string& field, Kind kind,
+                       const std::string& help) {
+  Flag& f = flags_[name];
+  f.field = field;
+  f.kind = kind;
+  if (kind == Kind::Bool)
+    f.option = app.add_flag(name, f.flag_set, help);
+  else
+    f.option = app.add_option(name, f.value, help);
+  f.option->group("Generation");
+}
+
+void RequestFlags::add_to(CLI::App& app) {
+  add(app, "--prompt,-p", "prompt", Kind::String, "Prompt text");
+  add(app, "--prompt-2", "prompt_2", Kind::String, "Prompt for text encoder 2 (default: --prompt)");
+  add(app, "--negative-prompt,-n", "negative_prompt", Kind::String,
+      "Negative prompt (absent: zero conditioning on the base model, as the reference)");
+  add(app, "--negative-prompt-2", "negative_prompt_2", Kind::String, "Negative prompt for text encoder 2");
+  add(app, "--size", "size", Kind::Size, "Image size WxH, multiples of 8 (default 1024x1024)");
+  add(app, "--steps", "steps", Kind::Int, "Sampling steps (default 30)");
+  add(app, "--cfg", "cfg", Kind::Double, "Classifier-free guidance scale; <= 1 disables CFG (default 5.0)");
+  add(app, "--guidance-rescale", "guidance_rescale", Kind::Double, "Guidance rescale phi, Lin et al. 2023 (default 0)");
+  add(app, "--sampler", "sampler", Kind::String, "ddim | euler | euler_a | dpmpp_2m (default euler)");
+  add(app, "--karras", "karras", Kind::Bool, "Karras sigmas (euler, euler_a, dpmpp_2m)");
+  add(app, "--timestep-spacing", "timestep_spacing", Kind::String,
+      "leading | trailing | linspace (default: scheduler config, leading for SDXL)");
+  add(app, "--seed", "seed", Kind::UInt, "Seed (default: random, printed and recorded)");
+  add(app, "--num-images", "num_images", Kind::Int, "Images per prompt (default 1)");
+  add(app, "--batch-noise", "batch_noise", Kind::String,
+      "per-image (image i uses seed+i, default) | shared (one generator for the batch, as the reference)");
+  add(app, "--original-size", "original_size", Kind::Size, "Micro-conditioning original size WxH (default: --size)");
+  add(app, "--target-size", "target_size", Kind::Size, "Micro-conditioning target size WxH (default: --size)");
+  add(app, "--crop-top-left", "crop_top_left", Kind::Pair, "Micro-conditioning crop TOP,LEFT (default 0,0)");
+  add(app, "--negative-original-size", "negative_original_size", Kind::Size, "Negative original size WxH");
+  add(app, "--negative-target-size", "negative_target_size", Kind::Size, "Negative target size WxH");
+  add(app, "--negative-crop-top-left", "negative_crop_top_left", Kind::Pair, "Negative crop TOP,LEFT");
+  add(app, "--aesthetic-score", "aesthetic_score", Kind::Double, "Refiner aesthetic score (default 6.0)");
+  add(app, "--negative-aesthetic-score", "negative_aesthetic_score", Kind::Double,
+      "Refiner negative aesthetic score (default 2.5)");
+  add(app, "--init-image", "init_image", Kind::String, "img2img: start from this PNG");
+  add(app, "--strength", "strength", Kind::Double, "img2img strength (default 0.3)");
+  add(app, "--refiner-mode", "refiner_mode", Kind::String, "sdedit (default) | expert");
+  add(app, "--refiner-strength", "refiner_strength", Kind::Double, "sdedit refiner strength (default 0.3)");
+  add(app, "--high-noise-frac", "high_noise_frac", Kind::Double, "expert hand-off point (default 0.8)");
+  add(app, "--refiner-seed", "refiner_seed", Kind::UInt, "Seed of the refiner stage (default: the image's seed)");
+  add(app, "--refiner-steps", "refiner_steps", Kind::Int, "sdedit: refiner schedule length (default: --steps)");
+  add(app, "--long-prompt", "long_prompt", Kind::String, "truncate (default, as the reference) | chunk");
+  add(app, "--prompt-syntax", "prompt_syntax", Kind::String,
+      "none (default, literal text) | a1111 ((word:1.2) emphasis, BREAK)");
+  add(app, "--vae-tiling", "vae_tiling", Kind::Bool, "Decode in overlapping tiles (less memory at large sizes)");
+  add(app, "--save-latents", "save_latents", Kind::String, "Write final latents to this .safetensors file");
+  add(app, "--save-trajectory", "save_trajectory", Kind::Bool, "With --save-latents: also every step's latents");
+}
+
+nlohmann::json RequestFlags::given() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, f] : flags_) {
+    if (f.option->count() == 0) continue;
+    const std::string flag = f.option->get_name();
+    switch (f.kind) {
+      case Kind::Bool: out[f.field] = f.flag_set; break;
+      case Kind::Int: out[f.field] = convert(flag, f.value, 1); break;
+      case Kind::UInt: out[f.field] = convert(flag, f.value, 2); break;
+      case Kind::Double: out[f.field] = convert(flag, f.value, 3); break;
+      default: out[f.field] = f.value; break;
+    }
+  }
+  return out;
+}
+
+}  // namespace sdxl::cli

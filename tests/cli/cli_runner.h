@@ -1,0 +1,77 @@
+// Runs the real sdxl-gen executable for end-to-end tests: exit code, stdout and stderr of one invocation.
+#pragma once
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_util.h"
+
+namespace sdxl::test {
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// `args` is appended to the executable verbatim (quote values with shell_quote); `env` prefixes it.
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  static int counter = 0;
+  const std::string base = ::testing::TempDir() + "/cli_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  const std::string cmd = env + " " + shell_quote(SDXL_CLI_PATH) + " " + args + " >" + base + ".out 2>" + base + ".err";
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+inline bool file_exists(const std::string& p) {
+  struct stat st {};
+  return stat(p.c_str(), &st) == 0;
+}
+
+// A fresh empty folder for one test.
+inline std::string fresh_dir(const std::string& name) {
+  const std::string d = ::testing::TempDir() + "/" + name + "_" + std::to_string(getpid());
+  std::system(("rm -rf " + shell_quote(d) + " && mkdir -p " + shell_quote(d)).c_str());
+  return d;
+}
+
+inline int count_files(const std::string& dir, const std::string& suffix = ".png") {
+  int n = 0;
+  std::string cmd = "ls " + shell_quote(dir);
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (p && fgets(buf, sizeof buf, p)) {
+    std::string s(buf);
+    if (!s.empty() && s.back() == '\n') s.pop_back();
+    if (s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) ++n;
+  }
+  if (p) pclose(p);
+  return n;
+}
+
+// Flags for a fast generation with the bundled tiny model (tiny_base: without --size).
+inline std::string tiny_base() { return "--model tiny --steps 2 --quiet"; }
+inline std::string tiny_flags() { return tiny_base() + " --size 64x64"; }
+
+}  // namespace sdxl::test
