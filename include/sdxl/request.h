@@ -26,6 +26,7 @@ struct GenerationRequest {
 
   // Image and sampling. Defaults follow the reference SDXL pipeline (diffusers StableDiffusionXLPipeline).
   Size size{1024, 1024};
+  bool bucket = false;  // snap size to the nearest SDXL training bucket by aspect ratio (applied by the planner)
   int steps = 30;
   double cfg = 5.0;
   double guidance_rescale = 0.0;

@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "io/output_naming.h"
 #include "io/prompt_file.h"
+#include "pipeline/aspect_buckets.h"
 
 namespace sdxl::cli {
 namespace {
@@ -66,6 +67,13 @@ void finish_plan(std::vector<PlanItem>& items, const OutputOptions& out) {
   }
 }
 
+// --bucket: the recorded request holds the snapped size, so the PNG metadata reproduces the image.
+void snap_to_bucket(GenerationRequest& r) {
+  if (!r.bucket) return;
+  r.size = nearest_bucket(r.size);
+  r.bucket = false;
+}
+
 }  // namespace
 
 std::pair<int, int> parse_shard(const std::string& text) {
@@ -91,6 +99,7 @@ std::vector<PlanItem> plan_single(const GenerationRequest& request, const Output
                                   const std::string& model_name) {
   PlanItem item;
   item.request = request;
+  snap_to_bucket(item.request);
   if (!item.request.seed) item.request.seed = random_seed();
   validate(item.request);
   name_outputs(item, 0, out, model_name, out.out);
@@ -123,6 +132,7 @@ std::vector<PlanItem> plan_prompt_file(const std::string& path, const Generation
           fields.erase("out");
         }
         item.request = request_from_json(fields, base);
+        snap_to_bucket(item.request);
         if (!item.request.seed) item.request.seed = random_seed();
         validate(item.request);
         name_outputs(item, image_count, out, model_name, explicit_out);

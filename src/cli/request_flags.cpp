@@ -57,6 +57,7 @@ void RequestFlags::add_to(CLI::App& app) {
       "Negative prompt (absent: zero conditioning on the base model, as the reference)");
   add(app, "--negative-prompt-2", "negative_prompt_2", Kind::String, "Negative prompt for text encoder 2");
   add(app, "--size", "size", Kind::Size, "Image size WxH, multiples of 8 (default 1024x1024)");
+  add(app, "--bucket", "bucket", Kind::Bool, "Snap --size to the nearest SDXL training bucket (same aspect ratio)");
   add(app, "--steps", "steps", Kind::Int, "Sampling steps (default 30)");
   add(app, "--cfg", "cfg", Kind::Double, "Classifier-free guidance scale; <= 1 disables CFG (default 5.0)");
   add(app, "--guidance-rescale", "guidance_rescale", Kind::Double, "Guidance rescale phi, Lin et al. 2023 (default 0)");

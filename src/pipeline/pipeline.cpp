@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "io/png.h"
+#include "pipeline/aspect_buckets.h"
 #include "pipeline/conditioning.h"
 #include "pipeline/denoise.h"
 #include "pipeline/model_set.h"
@@ -103,6 +104,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   GenerationRequest& r = result.request;
   if (!r.seed) throw Error("generate: the request has no seed (the CLI draws one)");
   const uint64_t seed = *r.seed;
+  result.warnings = size_warnings(r.size);
   const int64_t B = r.num_images;
   for (int64_t i = 0; i < B; ++i) result.seeds.push_back(r.batch_noise == "shared" ? seed : seed + i);
   auto report = [&](const char* stage, int step, int total) {

@@ -71,6 +71,7 @@ const std::map<std::string, Setter>& setters() {
       {"long_prompt", [](auto& r, auto& v, auto& f) { r.long_prompt = get_as<std::string>(v, f); }},
       {"prompt_syntax", [](auto& r, auto& v, auto& f) { r.prompt_syntax = get_as<std::string>(v, f); }},
       {"size", [](auto& r, auto& v, auto& f) { r.size = size_from(v, f); }},
+      {"bucket", [](auto& r, auto& v, auto& f) { r.bucket = get_as<bool>(v, f); }},
       {"steps", [](auto& r, auto& v, auto& f) { r.steps = get_number<int>(v, f); }},
       {"cfg", [](auto& r, auto& v, auto& f) { r.cfg = get_number<double>(v, f); }},
       {"guidance_rescale", [](auto& r, auto& v, auto& f) { r.guidance_rescale = get_number<double>(v, f); }},
@@ -145,6 +146,7 @@ json to_json(const GenerationRequest& r) {
   j["long_prompt"] = r.long_prompt;
   j["prompt_syntax"] = r.prompt_syntax;
   j["size"] = size_str(r.size);
+  if (r.bucket) j["bucket"] = true;
   j["steps"] = r.steps;
   j["cfg"] = r.cfg;
   j["guidance_rescale"] = r.guidance_rescale;
