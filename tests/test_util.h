@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/error.h"
 #include "io/safetensors.h"
 
 namespace sdxl::test {
@@ -35,6 +36,17 @@ inline ::testing::AssertionResult AllClose(const std::string& name, const at::Te
   double d = max_abs_diff(got, want);
   if (!(d <= atol)) return ::testing::AssertionFailure() << name << ": max abs diff " << d << " > " << atol;
   return ::testing::AssertionSuccess();
+}
+
+// The message of the sdxl::Error that `fn` throws, or "(no error)" when it returns normally.
+template <typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace sdxl::test

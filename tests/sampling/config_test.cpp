@@ -8,14 +8,7 @@
 namespace sdxl {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(SchedulerConfig, ReadsFixtureSchedulerConfig) {
   const auto c = SchedulerConfig::from_file(test::fixture("tiny-sdxl/scheduler/scheduler_config.json"));

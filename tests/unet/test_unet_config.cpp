@@ -15,16 +15,7 @@ json read_json(const std::string& path) { return json::parse(io::read_file(path)
 
 json tiny_config_json() { return read_json(test::unet_dir("tiny-sdxl") + "/config.json"); }
 
-// The error message of `fn`, which must throw sdxl::Error.
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no sdxl::Error thrown>";
-}
+using test::error_of;
 
 TEST(UNetConfig, ReadsTinyBase) {
   UNetConfig c = UNetConfig::from_file(test::unet_dir("tiny-sdxl") + "/config.json");

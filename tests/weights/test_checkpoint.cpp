@@ -99,14 +99,7 @@ TEST(Checkpoint, ComponentFolderAndFile) {
   EXPECT_EQ(te2.components.count("text_encoder_2"), 1u);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(Checkpoint, TinySingleFileNeedsConfigFolder) {
   // Head width 16 cannot be inferred (SDXL's is 64): the error says so and asks for a config folder.
