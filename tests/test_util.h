@@ -12,13 +12,15 @@ namespace sdxl::test {
 
 inline std::string fixture(const std::string& rel) { return std::string(SDXL_FIXTURES) + "/" + rel; }
 
-// All tensors of a golden file, keyed by name (float32 views of the mapped data).
-inline std::map<std::string, at::Tensor> load_golden(const std::string& rel) {
-  auto file = io::SafetensorsFile::open(fixture(rel));
+// All tensors of a safetensors file, keyed by name (views of the mapped data); load_golden takes a
+// path relative to tests/fixtures.
+inline std::map<std::string, at::Tensor> load_golden_abs(const std::string& path) {
+  auto file = io::SafetensorsFile::open(path);
   std::map<std::string, at::Tensor> out;
   for (const auto& t : file->tensors()) out[t.name] = file->tensor(t.name);
   return out;
 }
+inline std::map<std::string, at::Tensor> load_golden(const std::string& rel) { return load_golden_abs(fixture(rel)); }
 
 // Max |a - b| (as double) after bringing both to float32 CPU; shapes must match exactly.
 inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {

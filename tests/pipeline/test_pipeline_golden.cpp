@@ -55,6 +55,25 @@ TEST_P(PipelineGolden, MatchesReference) {
   for (size_t i = 0; i < pngs.size(); ++i) expect_png_close(pngs[i], result.images[static_cast<int64_t>(i)]);
 }
 
+// The single-file checkpoints (SGM key names, configs from --config) give the same images.
+TEST(PipelineGoldenSingleFile, BaseAndRefinerMatchTheReference) {
+  for (const char* name : {"base_dpmpp_2m_karras_8_cfg5", "refiner_ensemble_euler_8"}) {
+    GoldenCase c = load_golden_case(name);
+    c.options.model = fixture("tiny_sdxl_base.safetensors");
+    c.options.config_dir = fixture("tiny-sdxl");
+    if (!c.options.refiner.empty()) {
+      c.options.refiner = fixture("tiny_sdxl_refiner.safetensors");
+      c.options.refiner_config_dir = fixture("tiny-sdxl-refiner");
+    }
+    auto golden = load_golden("pipeline_golden/" + c.name + ".safetensors");
+    GenerationResult result = Pipeline(c.options).generate(c.request);
+    const std::string last = c.options.refiner.empty() ? "" : "refiner.";
+    const at::Tensor& want = golden.at(last + "final_latents");
+    EXPECT_TRUE(AllClose(std::string(name) + " final_latents", result.latents, want, latent_tolerance(want)));
+    EXPECT_TRUE(AllClose(std::string(name) + " decoded image", result.decoded, golden.at(last + "image"), 1e-3));
+  }
+}
+
 std::vector<std::string> all_cases() {
   std::vector<std::string> names;
   for (const char* s : {"ddim", "euler", "euler_a", "dpmpp_2m_karras"})
