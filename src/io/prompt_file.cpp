@@ -46,15 +46,22 @@ std::string parse_line(std::string_view line, bool jsonl, const std::set<std::st
     } catch (const nlohmann::json::exception& e) {
       std::string what = e.what();  // "[json.exception.parse_error.101] parse error at ..."
       const size_t close = what.find("] ");
-      return "invalid JSON (" + (close == std::string::npos ? what : what.substr(close + 2)) + ")";
+      // nlohmann quotes the text it read; DEL or a cut UTF-8 sequence there must not reach the terminal raw.
+      return "invalid JSON (" + printable(close == std::string::npos ? what : what.substr(close + 2), 400) + ")";
     }
     if (!j.is_object()) return std::string("expected a JSON object, got ") + j.type_name();
   } else {
     j = nlohmann::json::object({{"prompt", std::string(line)}});
   }
-  for (const auto& item : j.items())
+  for (const auto& item : j.items()) {
+    // The key is the user's text: printable() keeps control characters out of the one-line message.
     if (!allowed.count(item.key()))
-      return "unknown field '" + item.key() + "' (allowed: " + join(allowed) + ")";
+      return "unknown field '" + printable(item.key()) + "' (allowed: " + join(allowed) + ")";
+    // "\u0000" decodes to a NUL that the raw-byte check above cannot see; refuse it like a NUL byte
+    // (it would end the prompt early in C APIs and cannot go into a PNG text chunk).
+    if (item.value().is_string() && item.value().get_ref<const std::string&>().find('\0') != std::string::npos)
+      return "field '" + item.key() + "' contains a NUL character (\\u0000)";
+  }
   *fields = std::move(j);
   return "";
 }

@@ -97,16 +97,19 @@ std::vector<TensorInfo> SafetensorsFile::parse_header(const std::string& header_
     info.dtype = dt->get<std::string>();
     const DTypeEntry* type = find_dtype(info.dtype);
     if (!type) fail(path, where + "unsupported dtype '" + info.dtype + "'");
-    // Element count with overflow checks: a hostile header may claim 2^63 elements.
-    uint64_t count = 1;
+    // Element count with overflow checks: a hostile header may claim 2^63 elements. The product of the
+    // sides with zeros counted as 1 (libtorch's contiguous strides) must fit in int64 too, or an empty
+    // tensor such as [0, 2^62, 2^62] would make at::empty throw c10::Error instead of our Error.
+    const uint64_t int64_max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    uint64_t count = 1, extent = 1;
     for (const auto& d : *sh) {
       if (!d.is_number_unsigned() && !(d.is_number_integer() && d.get<int64_t>() >= 0))
         fail(path, where + "shape entries must be non-negative integers");
       uint64_t v = d.get<uint64_t>();
-      if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (v != 0 && count > std::numeric_limits<uint64_t>::max() / v))
-        fail(path, where + "shape overflows");
-      count *= v;
+      const uint64_t side = std::max<uint64_t>(v, 1);
+      if (v > int64_max || extent > int64_max / side) fail(path, where + "shape overflows");
+      extent *= side;
+      count *= v;  // count <= extent: cannot overflow
       info.shape.push_back(static_cast<int64_t>(v));
     }
     for (const auto& o : *off)
