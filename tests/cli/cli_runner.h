@@ -58,7 +58,7 @@ inline std::string fresh_dir(const std::string& name) {
 
 inline int count_files(const std::string& dir, const std::string& suffix = ".png") {
   int n = 0;
-  std::string cmd = "ls " + shell_quote(dir);
+  std::string cmd = "ls " + shell_quote(dir) + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
   while (p && fgets(buf, sizeof buf, p)) {

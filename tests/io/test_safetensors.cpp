@@ -3,6 +3,8 @@
 #include "io/safetensors.h"
 #include "test_util.h"
 
+#include <unistd.h>
+
 #include <fstream>
 
 namespace sdxl {
@@ -93,6 +95,30 @@ TEST(Safetensors, RejectsHeaderLengthPastEnd) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("past the end"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace sdxl
+
+namespace sdxl {
+namespace {
+
+// A header longer than 100 MiB is refused before it is read (the file itself may be that long).
+TEST(Safetensors, RejectsHeaderOverTheCap) {
+  const std::string path = ::testing::TempDir() + "/huge_header.safetensors";
+  {
+    std::ofstream out(path, std::ios::binary);
+    const uint64_t len = 150ull << 20;
+    for (int i = 0; i < 8; ++i) out.put(static_cast<char>(len >> (8 * i)));
+  }
+  ASSERT_EQ(truncate(path.c_str(), (150ll << 20) + 8), 0);  // sparse: no disk space used
+  try {
+    io::SafetensorsFile::open(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("exceeds 100 MiB"), std::string::npos) << e.what();
+  }
+  unlink(path.c_str());
 }
 
 }  // namespace

@@ -1,0 +1,47 @@
+// SIGINT during a batch: the current image is abandoned (no partial file), finished ones stay intact, the
+// exit code says "interrupted", and --resume finishes the rest.
+#include <chrono>
+#include <thread>
+
+#include "cli_runner.h"
+#include "io/png.h"
+
+namespace sdxl::test {
+namespace {
+
+TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
+  const std::string dir = fresh_dir("sigint");
+  std::ofstream(dir + "/p.txt") << "one\ntwo\nthree\nfour\nfive\nsix\n";
+  const std::string args = "--model tiny --size 128x128 --steps 12 --quiet --seed 4 --prompt-file " + dir +
+                           "/p.txt --out-dir " + dir + "/out";
+  const std::string pid_file = dir + "/pid";
+  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " " + args + " >/dev/null 2>" + dir + "/err & echo $! > " +
+                          pid_file + "; wait $!; echo $? > " + dir + "/rc";
+  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
+  // Interrupt as soon as the first image is on disk.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (count_files(dir + "/out") < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::system(("kill -INT $(cat " + pid_file + ")").c_str());
+  runner.join();
+  EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << slurp(dir + "/err");
+  const int written = count_files(dir + "/out");
+  EXPECT_GE(written, 1);
+  EXPECT_LT(written, 6) << "the interrupt came too late to test anything";
+  EXPECT_EQ(count_files(dir + "/out", ""), written) << "a temporary or partial file was left behind";
+  // Every PNG that exists is complete and decodes.
+  FILE* listing = popen(("ls " + dir + "/out/*.png").c_str(), "r");
+  char buf[4096];
+  while (listing && fgets(buf, sizeof buf, listing)) {
+    std::string path(buf);
+    path.pop_back();
+    EXPECT_NO_THROW(io::read_png(path)) << path;
+  }
+  if (listing) pclose(listing);
+  CliResult resumed = run_cli(args + " --resume");
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(count_files(dir + "/out"), 6);
+}
+
+}  // namespace
+}  // namespace sdxl::test
