@@ -5,12 +5,19 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
+#include "io/atomic_file.h"
 #include "io/safetensors.h"
 
 namespace sdxl::test {
 
 inline std::string fixture(const std::string& rel) { return std::string(SDXL_FIXTURES) + "/" + rel; }
+// A JSON file (fixture configs and golden descriptions).
+inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(io::read_file(path)); }
+// A path for a scratch file in the test temp folder.
+inline std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/" + name; }
 
 // All tensors of a safetensors file, keyed by name (views of the mapped data); load_golden takes a
 // path relative to tests/fixtures.

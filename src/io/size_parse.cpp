@@ -1,4 +1,5 @@
 #include "io/size_parse.h"
+#include "common/strings.h"
 
 #include "common/error.h"
 #include "io/utf8.h"
@@ -8,7 +9,6 @@ namespace {
 
 std::string quoted(const std::string& text) { return "'" + printable(text) + "'"; }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 // One side: decimal digits only; values past kMaxImageSide are reported as such without overflowing.
 int parse_number(const std::string& part, const std::string& text, const char* what, const char* format,
@@ -31,7 +31,7 @@ int parse_number(const std::string& part, const std::string& text, const char* w
 std::pair<std::string, std::string> split_two(const std::string& text, const std::string& seps, const char* format) {
   if (text.empty()) throw Error("empty value: expected " + std::string(format));
   for (char c : text)
-    if (is_space(c)) throw Error(quoted(text) + ": must not contain whitespace (expected " + format + ")");
+    if (is_ascii_space(c)) throw Error(quoted(text) + ": must not contain whitespace (expected " + format + ")");
   const size_t at = text.find_first_of(seps);
   if (at == std::string::npos || text.find_first_of(seps, at + 1) != std::string::npos)
     throw Error(quoted(text) + ": expected " + format);

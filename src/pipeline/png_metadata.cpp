@@ -12,7 +12,7 @@ struct SamplerName {
   const char* ours;
   const char* a1111;
 };
-constexpr SamplerName kSamplerNames[] = {
+constexpr SamplerName kWebUiSamplerNames[] = {
     {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}};
 
 std::string format_number(double v) {
@@ -66,7 +66,7 @@ std::vector<std::pair<std::string, std::string>> split_params(const std::string&
 }  // namespace
 
 std::string a1111_sampler_name(const std::string& sampler) {
-  for (const auto& s : kSamplerNames)
+  for (const auto& s : kWebUiSamplerNames)
     if (sampler == s.ours) return s.a1111;
   return sampler;
 }
@@ -141,7 +141,7 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       sampler.resize(sampler.size() - 7);
     }
     bool known = false;
-    for (const auto& s : kSamplerNames)
+    for (const auto& s : kWebUiSamplerNames)
       if (sampler == s.a1111) {
         r.sampler = s.ours;
         known = true;

@@ -1,4 +1,5 @@
 #include "weights/checkpoint_layouts.h"
+#include "common/strings.h"
 
 #include "common/error.h"
 #include "weights/original_names.h"
@@ -6,7 +7,6 @@
 namespace sdxl {
 namespace {
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 struct UnusedTensor {
   const char* component;

@@ -1,4 +1,5 @@
 #include "weights/checkpoint_plan.h"
+#include "common/strings.h"
 
 #include "common/error.h"
 #include "weights/checkpoint_files.h"
@@ -13,7 +14,6 @@ namespace sdxl {
 namespace {
 namespace files = checkpoint_files;
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 // Component named by a config.json: diffusers' _class_name or transformers' architectures.
 std::string component_of_config(const nlohmann::json& cfg) {

@@ -1,4 +1,5 @@
 #include "weights/infer_config.h"
+#include "common/strings.h"
 
 #include "common/error.h"
 #include "weights/presets.h"
@@ -12,7 +13,6 @@ constexpr int64_t kSdxlHeadWidth = 64;
 constexpr int64_t kSdxlTimeIdWidth = 256;
 constexpr int64_t kSdxlPooledWidth = 1280;
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 // Reads shapes of one component's tensors; a missing tensor the architecture cannot do without is an error.
 struct Shapes {

@@ -1,4 +1,5 @@
 #include "weights/original_names.h"
+#include "common/strings.h"
 
 #include "common/error.h"
 #include "weights/architecture.h"
@@ -70,7 +71,6 @@ const std::vector<Rename> kOpenClipLayer = {
     {"mlp.fc2.", "mlp.c_proj."},
 };
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 std::string num(size_t i) { return std::to_string(i); }
 
 }  // namespace

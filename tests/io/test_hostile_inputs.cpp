@@ -13,7 +13,7 @@
 namespace sdxl {
 namespace {
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/hostile_" + name; }
+using test::temp_path;
 
 // A safetensors file: u64 little-endian header length, header, data.
 std::string write_safetensors(const std::string& name, const std::string& header, const std::string& data) {

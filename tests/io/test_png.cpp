@@ -34,7 +34,7 @@ Image random_image(int width, int height, uint32_t seed) {
   return im;
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/" + name; }
+using test::temp_path;
 
 // The decode error message, or "" when the bytes decode.
 std::string decode_error(const std::string& bytes, const std::string& name = "hostile.png") {

@@ -10,7 +10,7 @@
 namespace sdxl {
 namespace {
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/" + name; }
+using test::temp_path;
 
 void write_raw(const std::string& path, const std::string& header, const std::string& data) {
   std::ofstream out(path, std::ios::binary);

@@ -126,10 +126,7 @@ TEST(MicroConditioning, InvalidValuesThrowNamingTheField) {
 
 // Every pipeline golden with CFG records add_time_ids as [negative rows; positive rows]; rebuild them from the
 // case's inputs (diffusers argument names).
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
+using test::read_json;
 
 MicroConditioning from_inputs(const nlohmann::json& in) {
   MicroConditioning mc;

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-json read_json(const std::string& path) { return json::parse(io::read_file(path)); }
+using test::read_json;
 
 json tiny_config_json() { return read_json(test::unet_dir("tiny-sdxl") + "/config.json"); }
 

@@ -1,0 +1,14 @@
+// Small string predicates shared by the parsers (std::string::starts_with is C++20).
+#pragma once
+#include <string>
+
+namespace sdxl {
+
+inline bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// ASCII whitespace as C's isspace in the "C" locale, without its locale dependence.
+inline bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+}  // namespace sdxl
