@@ -51,7 +51,7 @@ class Pipeline {
 
   GenerationResult generate(const GenerationRequest& request, const ProgressCallback& progress = nullptr);
 
-  std::string model_name() const;   // for metadata: file stem of the checkpoint
+  std::string model_name() const;   // the --model path as given
   bool is_refiner_model() const;    // --model is a refiner (img2img only)
   bool has_refiner() const;
   double load_s() const;            // seconds spent loading models

@@ -27,8 +27,8 @@ struct GenerateFlags {
   OutputOptions out;
   PipelineOptions pipeline;
   RuntimeFlags runtime;
-  std::string prompt_file, shard, from_png, metadata = "full", bucket_unused;
-  bool json = false, quiet = false, grid = false, bucket = false;
+  std::string prompt_file, shard, from_png, metadata = "full";
+  bool json = false, quiet = false, grid = false;
 };
 
 // Contact sheet of a batch, images in batch order, as close to square as the count allows.
@@ -79,8 +79,7 @@ int run_generate(GenerateFlags& f) {
   if (!f.from_png.empty()) {
     std::vector<std::pair<std::string, std::string>> chunks;
     io::read_png(f.from_png, &chunks);
-    base = request_from_png_chunks(chunks, f.from_png);
-    base.seed = base.seed;  // keep the recorded seed: same request, same image
+    base = request_from_png_chunks(chunks, f.from_png);  // keeps the recorded seed: same request, same image
   }
   try {
     base = request_from_json(f.request.given(), base);

@@ -6,37 +6,39 @@
 #include "common/error.h"
 
 namespace sdxl::cli {
-namespace {
 
-nlohmann::json convert(const std::string& flag, const std::string& v, int kind) {
+// Typed JSON value of one flag's text; errors name the flag.
+nlohmann::json RequestFlags::convert(const std::string& flag, const std::string& v, Kind kind) {
   const char* s = v.c_str();
   char* end = nullptr;
   errno = 0;
   switch (kind) {
-    case 1: {  // Int
+    case Kind::Int: {
       long long x = std::strtoll(s, &end, 10);
       if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not an integer");
       if (x < INT32_MIN || x > INT32_MAX) throw Error(flag + ": " + v + " is out of range");
       return static_cast<int>(x);
     }
-    case 2: {  // UInt
+    case Kind::UInt: {
       if (!v.empty() && v[0] == '-') throw Error(flag + ": must not be negative, got " + v);
       unsigned long long x = std::strtoull(s, &end, 10);
       if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not a non-negative integer");
       return static_cast<uint64_t>(x);
     }
-    case 3: {  // Double
+    case Kind::Double: {
       double x = std::strtod(s, &end);
       if (v.empty() || *end || errno == ERANGE) throw Error(flag + ": '" + v + "' is not a number");
       if (x != x) throw Error(flag + ": NaN is not allowed");
       return x;
     }
-    default:
-      return v;
+    case Kind::Bool:
+    case Kind::String:
+    case Kind::Size:
+    case Kind::Pair:
+      break;
   }
+  return v;
 }
-
-}  // namespace
 
 void RequestFlags::add(CLI::App& app, const std::string& name, const std::string& field, Kind kind,
                        const std::string& help) {
@@ -98,13 +100,7 @@ nlohmann::json RequestFlags::given() const {
   for (const auto& [name, f] : flags_) {
     if (f.option->count() == 0) continue;
     const std::string flag = f.option->get_name();
-    switch (f.kind) {
-      case Kind::Bool: out[f.field] = f.flag_set; break;
-      case Kind::Int: out[f.field] = convert(flag, f.value, 1); break;
-      case Kind::UInt: out[f.field] = convert(flag, f.value, 2); break;
-      case Kind::Double: out[f.field] = convert(flag, f.value, 3); break;
-      default: out[f.field] = f.value; break;
-    }
+    out[f.field] = f.kind == Kind::Bool ? nlohmann::json(f.flag_set) : convert(flag, f.value, f.kind);
   }
   return out;
 }
