@@ -4,11 +4,10 @@
 
 namespace sdxl {
 
-namespace nn = torch::nn;
-
-CLIPTextEmbeddingsImpl::CLIPTextEmbeddingsImpl(const CLIPTextConfig& c) {
-  token_embedding = register_module("token_embedding", nn::Embedding(c.vocab_size, c.hidden_size));
-  position_embedding = register_module("position_embedding", nn::Embedding(c.max_position_embeddings, c.hidden_size));
+CLIPTextEmbeddingsImpl::CLIPTextEmbeddingsImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
+  token_embedding = register_module("token_embedding", Embedding(c.vocab_size, c.hidden_size, options));
+  position_embedding =
+      register_module("position_embedding", Embedding(c.max_position_embeddings, c.hidden_size, options));
 }
 
 at::Tensor CLIPTextEmbeddingsImpl::forward(const at::Tensor& input_ids) {
@@ -20,11 +19,12 @@ at::Tensor CLIPTextEmbeddingsImpl::forward(const at::Tensor& input_ids) {
   return token_embedding->forward(input_ids) + positions.slice(0, 0, length).unsqueeze(0);
 }
 
-CLIPAttentionImpl::CLIPAttentionImpl(const CLIPTextConfig& c) : heads(c.num_attention_heads) {
-  q_proj = register_module("q_proj", nn::Linear(c.hidden_size, c.hidden_size));
-  k_proj = register_module("k_proj", nn::Linear(c.hidden_size, c.hidden_size));
-  v_proj = register_module("v_proj", nn::Linear(c.hidden_size, c.hidden_size));
-  out_proj = register_module("out_proj", nn::Linear(c.hidden_size, c.hidden_size));
+CLIPAttentionImpl::CLIPAttentionImpl(const CLIPTextConfig& c, const at::TensorOptions& options)
+    : heads(c.num_attention_heads) {
+  q_proj = register_module("q_proj", Linear(c.hidden_size, c.hidden_size, true, options));
+  k_proj = register_module("k_proj", Linear(c.hidden_size, c.hidden_size, true, options));
+  v_proj = register_module("v_proj", Linear(c.hidden_size, c.hidden_size, true, options));
+  out_proj = register_module("out_proj", Linear(c.hidden_size, c.hidden_size, true, options));
 }
 
 at::Tensor CLIPAttentionImpl::forward(const at::Tensor& x) {
@@ -37,9 +37,9 @@ at::Tensor CLIPAttentionImpl::forward(const at::Tensor& x) {
   return out_proj->forward(a.transpose(1, 2).reshape({batch, length, width}));
 }
 
-CLIPMLPImpl::CLIPMLPImpl(const CLIPTextConfig& c) : activation(c.hidden_act) {
-  fc1 = register_module("fc1", nn::Linear(c.hidden_size, c.intermediate_size));
-  fc2 = register_module("fc2", nn::Linear(c.intermediate_size, c.hidden_size));
+CLIPMLPImpl::CLIPMLPImpl(const CLIPTextConfig& c, const at::TensorOptions& options) : activation(c.hidden_act) {
+  fc1 = register_module("fc1", Linear(c.hidden_size, c.intermediate_size, true, options));
+  fc2 = register_module("fc2", Linear(c.intermediate_size, c.hidden_size, true, options));
 }
 
 at::Tensor CLIPMLPImpl::forward(const at::Tensor& x) {
@@ -52,12 +52,11 @@ at::Tensor CLIPMLPImpl::forward(const at::Tensor& x) {
   return fc2->forward(h);
 }
 
-CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(const CLIPTextConfig& c) {
-  const auto ln = nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps);
-  self_attn = register_module("self_attn", CLIPAttention(c));
-  layer_norm1 = register_module("layer_norm1", nn::LayerNorm(ln));
-  mlp = register_module("mlp", CLIPMLP(c));
-  layer_norm2 = register_module("layer_norm2", nn::LayerNorm(ln));
+CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
+  self_attn = register_module("self_attn", CLIPAttention(c, options));
+  layer_norm1 = register_module("layer_norm1", LayerNorm(c.hidden_size, c.layer_norm_eps, options));
+  mlp = register_module("mlp", CLIPMLP(c, options));
+  layer_norm2 = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps, options));
 }
 
 at::Tensor CLIPEncoderLayerImpl::forward(const at::Tensor& x) {
@@ -65,24 +64,25 @@ at::Tensor CLIPEncoderLayerImpl::forward(const at::Tensor& x) {
   return h + mlp->forward(layer_norm2->forward(h));
 }
 
-CLIPEncoderImpl::CLIPEncoderImpl(const CLIPTextConfig& c) {
-  layers = register_module("layers", nn::ModuleList());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(CLIPEncoderLayer(c));
+CLIPEncoderImpl::CLIPEncoderImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(CLIPEncoderLayer(c, options));
 }
 
-CLIPTextTransformerImpl::CLIPTextTransformerImpl(const CLIPTextConfig& c) {
-  embeddings = register_module("embeddings", CLIPTextEmbeddings(c));
-  encoder = register_module("encoder", CLIPEncoder(c));
-  final_layer_norm =
-      register_module("final_layer_norm", nn::LayerNorm(nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+CLIPTextTransformerImpl::CLIPTextTransformerImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
+  embeddings = register_module("embeddings", CLIPTextEmbeddings(c, options));
+  encoder = register_module("encoder", CLIPEncoder(c, options));
+  final_layer_norm = register_module("final_layer_norm", LayerNorm(c.hidden_size, c.layer_norm_eps, options));
 }
 
-CLIPTextModelImpl::CLIPTextModelImpl(const CLIPTextConfig& config, bool with_projection) : config_(config) {
+CLIPTextModelImpl::CLIPTextModelImpl(const CLIPTextConfig& config, bool with_projection,
+                                     const at::TensorOptions& options)
+    : config_(config) {
   config_.validate("CLIPTextModel");
-  text_model = register_module("text_model", CLIPTextTransformer(config_));
+  text_model = register_module("text_model", CLIPTextTransformer(config_, options));
   if (with_projection)
     text_projection = register_module(
-        "text_projection", nn::Linear(nn::LinearOptions(config_.hidden_size, config_.projection_dim).bias(false)));
+        "text_projection", Linear(config_.hidden_size, config_.projection_dim, /*bias=*/false, options));
 }
 
 CLIPTextOutput CLIPTextModelImpl::forward(const at::Tensor& input_ids) {
@@ -115,8 +115,8 @@ const std::set<std::string>& clip_text_ignored_keys() {
 
 CLIPTextModel load_clip_text_model(const StateDict& weights, const CLIPTextConfig& config, const std::string& what,
                                    torch::Device device, at::ScalarType dtype) {
-  CLIPTextModel model(config, weights.count("text_projection.weight") > 0);
-  model->to(device, dtype);
+  CLIPTextModel model(config, weights.count("text_projection.weight") > 0,
+                      at::TensorOptions().device(device).dtype(dtype));
   load_state_dict(*model, weights, what, clip_text_ignored_keys());
   model->eval();
   return model;

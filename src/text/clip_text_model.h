@@ -2,68 +2,68 @@
 // equals the keys of `text_encoder*/model.safetensors`: text_model.embeddings.token_embedding.weight,
 // text_model.encoder.layers.N.self_attn.q_proj.weight, ..., text_model.final_layer_norm.*, and for a
 // CLIPTextModelWithProjection text_projection.weight (no bias). position_ids is not a buffer here.
+// Every constructor allocates its parameters uninitialised in `options` (common/layers.h): a model is
+// meaningless until load_state_dict has filled it.
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/layers.h"
 #include "text/clip_text_config.h"
 #include "weights/state_dict.h"
 
 namespace sdxl {
 
 struct CLIPTextEmbeddingsImpl : torch::nn::Module {
-  explicit CLIPTextEmbeddingsImpl(const CLIPTextConfig& config);
+  CLIPTextEmbeddingsImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& input_ids);  // [B,T] -> token + position embeddings [B,T,W]
-  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr};
+  Embedding token_embedding{nullptr}, position_embedding{nullptr};
 };
 TORCH_MODULE(CLIPTextEmbeddings);
 
 // Multi-head self-attention with a causal mask only: padding tokens are attended to like any other
 // token (CLIP never used a padding mask; SDXL's conditioning depends on the padded positions).
 struct CLIPAttentionImpl : torch::nn::Module {
-  explicit CLIPAttentionImpl(const CLIPTextConfig& config);
+  CLIPAttentionImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x);
   int64_t heads;
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 };
 TORCH_MODULE(CLIPAttention);
 
 struct CLIPMLPImpl : torch::nn::Module {
-  explicit CLIPMLPImpl(const CLIPTextConfig& config);
+  CLIPMLPImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x);
   ClipActivation activation;
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  Linear fc1{nullptr}, fc2{nullptr};
 };
 TORCH_MODULE(CLIPMLP);
 
 // Pre-LN transformer block: x + attn(LN1(x)), then x + mlp(LN2(x)).
 struct CLIPEncoderLayerImpl : torch::nn::Module {
-  explicit CLIPEncoderLayerImpl(const CLIPTextConfig& config);
+  CLIPEncoderLayerImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x);
   CLIPAttention self_attn{nullptr};
-  torch::nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
+  LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
   CLIPMLP mlp{nullptr};
 };
 TORCH_MODULE(CLIPEncoderLayer);
 
 struct CLIPEncoderImpl : torch::nn::Module {
-  explicit CLIPEncoderImpl(const CLIPTextConfig& config);
+  CLIPEncoderImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   torch::nn::ModuleList layers{nullptr};
 };
 TORCH_MODULE(CLIPEncoder);
 
 struct CLIPTextTransformerImpl : torch::nn::Module {
-  explicit CLIPTextTransformerImpl(const CLIPTextConfig& config);
+  CLIPTextTransformerImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
   CLIPTextEmbeddings embeddings{nullptr};
   CLIPEncoder encoder{nullptr};
-  torch::nn::LayerNorm final_layer_norm{nullptr};
+  LayerNorm final_layer_norm{nullptr};
 };
 TORCH_MODULE(CLIPTextTransformer);
 
@@ -75,7 +75,7 @@ struct CLIPTextOutput {
 };
 
 struct CLIPTextModelImpl : torch::nn::Module {
-  CLIPTextModelImpl(const CLIPTextConfig& config, bool with_projection);
+  CLIPTextModelImpl(const CLIPTextConfig& config, bool with_projection, const at::TensorOptions& options);
   // input_ids [B,T] int64, T <= max_position_embeddings. The eos of each row is the first position of its
   // largest id (CLIP's eos 49407 is the largest id; the pads of SDXL's text_encoder are 49407 too).
   CLIPTextOutput forward(const at::Tensor& input_ids);
@@ -83,7 +83,7 @@ struct CLIPTextModelImpl : torch::nn::Module {
   const CLIPTextConfig& config() const { return config_; }
 
   CLIPTextTransformer text_model{nullptr};
-  torch::nn::Linear text_projection{nullptr};
+  Linear text_projection{nullptr};
 
  private:
   CLIPTextConfig config_;
@@ -93,8 +93,8 @@ TORCH_MODULE(CLIPTextModel);
 // State-dict keys a CLIP text checkpoint may carry that the module does not need.
 const std::set<std::string>& clip_text_ignored_keys();
 
-// Builds the model (with text_projection iff the weights have `text_projection.weight`), moves it to
-// device/dtype and loads the weights strictly. `what` names the component in error messages.
+// Builds the model on device in dtype (with text_projection iff the weights have `text_projection.weight`)
+// and loads the weights strictly. `what` names the component in error messages.
 CLIPTextModel load_clip_text_model(const StateDict& weights, const CLIPTextConfig& config, const std::string& what,
                                    torch::Device device = torch::kCPU, at::ScalarType dtype = at::kFloat);
 

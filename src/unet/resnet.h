@@ -4,7 +4,7 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "unet/layers.h"
+#include "common/layers.h"
 
 namespace sdxl {
 

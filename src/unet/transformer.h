@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "unet/attention.h"
-#include "unet/layers.h"
+#include "common/layers.h"
 
 namespace sdxl {
 

@@ -9,7 +9,7 @@
 #include "unet/config.h"
 #include "unet/down_block.h"
 #include "unet/embeddings.h"
-#include "unet/layers.h"
+#include "common/layers.h"
 #include "unet/mid_block.h"
 #include "unet/up_block.h"
 

@@ -4,12 +4,12 @@
 
 namespace sdxl {
 
-VaeAttentionImpl::VaeAttentionImpl(int64_t channels, int64_t groups) {
-  group_norm = register_module("group_norm", vae_group_norm(groups, channels));
-  to_q = register_module("to_q", torch::nn::Linear(channels, channels));
-  to_k = register_module("to_k", torch::nn::Linear(channels, channels));
-  to_v = register_module("to_v", torch::nn::Linear(channels, channels));
-  to_out = register_module("to_out", torch::nn::ModuleList(torch::nn::Linear(channels, channels)));
+VaeAttentionImpl::VaeAttentionImpl(int64_t channels, int64_t groups, const at::TensorOptions& options) {
+  group_norm = register_module("group_norm", vae_group_norm(groups, channels, options));
+  to_q = register_module("to_q", Linear(channels, channels, true, options));
+  to_k = register_module("to_k", Linear(channels, channels, true, options));
+  to_v = register_module("to_v", Linear(channels, channels, true, options));
+  to_out = register_module("to_out", torch::nn::ModuleList(Linear(channels, channels, true, options)));
 }
 
 at::Tensor VaeAttentionImpl::forward(const at::Tensor& x) {
@@ -19,7 +19,7 @@ at::Tensor VaeAttentionImpl::forward(const at::Tensor& x) {
   at::Tensor q = to_q(tokens).unsqueeze(1), k = to_k(tokens).unsqueeze(1), v = to_v(tokens).unsqueeze(1);
   // Default SDPA scale is 1/sqrt(head_dim) = 1/sqrt(C), as in diffusers.
   at::Tensor out = at::scaled_dot_product_attention(q, k, v).squeeze(1);
-  out = to_out[0]->as<torch::nn::Linear>()->forward(out);
+  out = to_out[0]->as<Linear>()->forward(out);
   return out.transpose(1, 2).reshape({b, c, h, w}) + x;
 }
 

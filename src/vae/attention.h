@@ -3,14 +3,16 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "common/layers.h"
+
 namespace sdxl {
 
 struct VaeAttentionImpl : torch::nn::Module {
-  VaeAttentionImpl(int64_t channels, int64_t groups);
+  VaeAttentionImpl(int64_t channels, int64_t groups, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x);  // [B,C,H,W] -> [B,C,H,W]
 
-  torch::nn::GroupNorm group_norm{nullptr};
-  torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
+  GroupNorm group_norm{nullptr};
+  Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
   torch::nn::ModuleList to_out;  // diffusers: [Linear, Dropout]; only the Linear has weights
 };
 TORCH_MODULE(VaeAttention);

@@ -45,15 +45,14 @@ at::Tensor Posterior::sample(const at::Tensor& noise) const {
   return mean + stddev() * noise.to(mean.device(), mean.scalar_type());
 }
 
-AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config) : config_(config) {
-  encoder = register_module("encoder", VaeEncoder(config));
-  decoder = register_module("decoder", VaeDecoder(config));
+AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config, const at::TensorOptions& options) : config_(config) {
+  encoder = register_module("encoder", VaeEncoder(config, options));
+  decoder = register_module("decoder", VaeDecoder(config, options));
   const int64_t latent = config.latent_channels;
   if (config.use_quant_conv)
-    quant_conv = register_module("quant_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(2 * latent, 2 * latent, 1)));
+    quant_conv = register_module("quant_conv", Conv2d(2 * latent, 2 * latent, 1, 1, 0, options));
   if (config.use_post_quant_conv)
-    post_quant_conv =
-        register_module("post_quant_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(latent, latent, 1)));
+    post_quant_conv = register_module("post_quant_conv", Conv2d(latent, latent, 1, 1, 0, options));
 }
 
 at::ScalarType AutoencoderKLImpl::dtype() const { return decoder->conv_in->weight.scalar_type(); }
@@ -154,7 +153,7 @@ AutoencoderKL load_autoencoder_kl(const std::string& folder, at::ScalarType dtyp
   } catch (const nlohmann::json::exception& e) {
     throw Error(config_path + ": invalid JSON: " + e.what());
   }
-  AutoencoderKL vae(VaeConfig::from_json(j, config_path));
+  AutoencoderKL vae(VaeConfig::from_json(j, config_path), at::TensorOptions().dtype(dtype).device(device));
 
   std::string weights_path;
   for (const char* name : {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"}) {
@@ -168,7 +167,6 @@ AutoencoderKL load_autoencoder_kl(const std::string& folder, at::ScalarType dtyp
   StateDict tensors;
   for (const auto& t : file->tensors()) tensors[t.name] = file->tensor(t.name);
 
-  vae->to(device, dtype);
   load_state_dict(*vae, tensors, "vae from " + weights_path);
   vae->eval();
   return vae;

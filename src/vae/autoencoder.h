@@ -28,7 +28,9 @@ struct VaeTiling {
 };
 
 struct AutoencoderKLImpl : torch::nn::Module {
-  explicit AutoencoderKLImpl(const VaeConfig& config);
+  // Parameters are allocated uninitialised in `options` (dtype + device) and must be filled by
+  // load_state_dict (weights/state_dict.h); the latent-space conversions below need no weights.
+  AutoencoderKLImpl(const VaeConfig& config, const at::TensorOptions& options);
 
   const VaeConfig& config() const { return config_; }
   at::ScalarType dtype() const;  // of the weights (the VAE may run in another dtype than the UNet)
@@ -55,7 +57,7 @@ struct AutoencoderKLImpl : torch::nn::Module {
 
   VaeEncoder encoder{nullptr};
   VaeDecoder decoder{nullptr};
-  torch::nn::Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
+  Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
 
  private:
   VaeConfig config_;

@@ -2,8 +2,8 @@
 
 namespace sdxl {
 
-VaeDownsampleImpl::VaeDownsampleImpl(int64_t channels) {
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 3).stride(2)));
+VaeDownsampleImpl::VaeDownsampleImpl(int64_t channels, const at::TensorOptions& options) {
+  conv = register_module("conv", Conv2d(channels, channels, 3, /*stride=*/2, /*padding=*/0, options));
 }
 
 at::Tensor VaeDownsampleImpl::forward(const at::Tensor& x) {
@@ -11,19 +11,21 @@ at::Tensor VaeDownsampleImpl::forward(const at::Tensor& x) {
   return conv(at::constant_pad_nd(x, {0, 1, 0, 1}, 0));
 }
 
-VaeUpsampleImpl::VaeUpsampleImpl(int64_t channels) { conv = register_module("conv", conv3x3(channels, channels)); }
+VaeUpsampleImpl::VaeUpsampleImpl(int64_t channels, const at::TensorOptions& options) {
+  conv = register_module("conv", conv3x3(channels, channels, options));
+}
 
 at::Tensor VaeUpsampleImpl::forward(const at::Tensor& x) {
   return conv(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
 }
 
 DownEncoderBlockImpl::DownEncoderBlockImpl(int64_t in_channels, int64_t out_channels, int64_t layers, int64_t groups,
-                                           bool downsample) {
+                                           bool downsample, const at::TensorOptions& options) {
   resnets = register_module("resnets", torch::nn::ModuleList());
   for (int64_t i = 0; i < layers; ++i)
-    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups));
+    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups, options));
   downsamplers = register_module("downsamplers", torch::nn::ModuleList());
-  if (downsample) downsamplers->push_back(VaeDownsample(out_channels));
+  if (downsample) downsamplers->push_back(VaeDownsample(out_channels, options));
 }
 
 at::Tensor DownEncoderBlockImpl::forward(at::Tensor x) {
@@ -33,12 +35,12 @@ at::Tensor DownEncoderBlockImpl::forward(at::Tensor x) {
 }
 
 UpDecoderBlockImpl::UpDecoderBlockImpl(int64_t in_channels, int64_t out_channels, int64_t layers, int64_t groups,
-                                       bool upsample) {
+                                       bool upsample, const at::TensorOptions& options) {
   resnets = register_module("resnets", torch::nn::ModuleList());
   for (int64_t i = 0; i < layers; ++i)
-    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups));
+    resnets->push_back(VaeResnetBlock(i == 0 ? in_channels : out_channels, out_channels, groups, options));
   upsamplers = register_module("upsamplers", torch::nn::ModuleList());
-  if (upsample) upsamplers->push_back(VaeUpsample(out_channels));
+  if (upsample) upsamplers->push_back(VaeUpsample(out_channels, options));
 }
 
 at::Tensor UpDecoderBlockImpl::forward(at::Tensor x) {
@@ -47,10 +49,10 @@ at::Tensor UpDecoderBlockImpl::forward(at::Tensor x) {
   return x;
 }
 
-VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups) {
-  resnets = register_module("resnets", torch::nn::ModuleList(VaeResnetBlock(channels, channels, groups),
-                                                             VaeResnetBlock(channels, channels, groups)));
-  attentions = register_module("attentions", torch::nn::ModuleList(VaeAttention(channels, groups)));
+VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, const at::TensorOptions& options) {
+  resnets = register_module("resnets", torch::nn::ModuleList(VaeResnetBlock(channels, channels, groups, options),
+                                                             VaeResnetBlock(channels, channels, groups, options)));
+  attentions = register_module("attentions", torch::nn::ModuleList(VaeAttention(channels, groups, options)));
 }
 
 at::Tensor VaeMidBlockImpl::forward(at::Tensor x) {

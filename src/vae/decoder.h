@@ -7,14 +7,14 @@
 namespace sdxl {
 
 struct VaeDecoderImpl : torch::nn::Module {
-  explicit VaeDecoderImpl(const VaeConfig& config);
+  VaeDecoderImpl(const VaeConfig& config, const at::TensorOptions& options);
   // Records "decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.i" into `acts` when given.
   at::Tensor forward(const at::Tensor& z, VaeActivations* acts = nullptr);
 
-  torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+  Conv2d conv_in{nullptr}, conv_out{nullptr};
   VaeMidBlock mid_block{nullptr};
   torch::nn::ModuleList up_blocks;
-  torch::nn::GroupNorm conv_norm_out{nullptr};
+  GroupNorm conv_norm_out{nullptr};
 };
 TORCH_MODULE(VaeDecoder);
 

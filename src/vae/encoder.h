@@ -14,14 +14,14 @@ namespace sdxl {
 using VaeActivations = std::map<std::string, at::Tensor>;
 
 struct VaeEncoderImpl : torch::nn::Module {
-  explicit VaeEncoderImpl(const VaeConfig& config);
+  VaeEncoderImpl(const VaeConfig& config, const at::TensorOptions& options);
   // Records "encoder.down_blocks.i", "encoder.mid_block", "encoder.conv_out" into `acts` when given.
   at::Tensor forward(const at::Tensor& image, VaeActivations* acts = nullptr);
 
-  torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+  Conv2d conv_in{nullptr}, conv_out{nullptr};
   torch::nn::ModuleList down_blocks;
   VaeMidBlock mid_block{nullptr};
-  torch::nn::GroupNorm conv_norm_out{nullptr};
+  GroupNorm conv_norm_out{nullptr};
 };
 TORCH_MODULE(VaeEncoder);
 

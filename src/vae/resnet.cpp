@@ -2,22 +2,22 @@
 
 namespace sdxl {
 
-torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1));
+Conv2d conv3x3(int64_t in_channels, int64_t out_channels, const at::TensorOptions& options) {
+  return Conv2d(in_channels, out_channels, 3, /*stride=*/1, /*padding=*/1, options);
 }
 
-torch::nn::GroupNorm vae_group_norm(int64_t groups, int64_t channels) {
-  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(kVaeNormEps));
+GroupNorm vae_group_norm(int64_t groups, int64_t channels, const at::TensorOptions& options) {
+  return GroupNorm(groups, channels, kVaeNormEps, options);
 }
 
-VaeResnetBlockImpl::VaeResnetBlockImpl(int64_t in_channels, int64_t out_channels, int64_t groups) {
-  norm1 = register_module("norm1", vae_group_norm(groups, in_channels));
-  conv1 = register_module("conv1", conv3x3(in_channels, out_channels));
-  norm2 = register_module("norm2", vae_group_norm(groups, out_channels));
-  conv2 = register_module("conv2", conv3x3(out_channels, out_channels));
+VaeResnetBlockImpl::VaeResnetBlockImpl(int64_t in_channels, int64_t out_channels, int64_t groups,
+                                       const at::TensorOptions& options) {
+  norm1 = register_module("norm1", vae_group_norm(groups, in_channels, options));
+  conv1 = register_module("conv1", conv3x3(in_channels, out_channels, options));
+  norm2 = register_module("norm2", vae_group_norm(groups, out_channels, options));
+  conv2 = register_module("conv2", conv3x3(out_channels, out_channels, options));
   if (in_channels != out_channels)
-    conv_shortcut =
-        register_module("conv_shortcut", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 1)));
+    conv_shortcut = register_module("conv_shortcut", Conv2d(in_channels, out_channels, 1, 1, 0, options));
 }
 
 at::Tensor VaeResnetBlockImpl::forward(const at::Tensor& x) {

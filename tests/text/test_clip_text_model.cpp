@@ -55,10 +55,15 @@ TEST(CLIPTextModel, ParameterNamesAreTheCheckpointKeys) {
   for (const auto& c : kEncoders) {
     SCOPED_TRACE(c.folder);
     const StateDict weights = test::tiny_text_weights(c.folder);
-    CLIPTextModel model(c.preset, weights.count("text_projection.weight") > 0);
+    // Shape-only model on the meta device; every layer must be built in the requested options.
+    CLIPTextModel model(c.preset, weights.count("text_projection.weight") > 0, at::device(at::kMeta).dtype(at::kHalf));
     std::map<std::string, std::vector<int64_t>> file_shapes;
     for (const auto& [name, t] : weights) file_shapes[name] = t.sizes().vec();
     EXPECT_EQ(module_shapes(*model), file_shapes);
+    for (const auto& p : model->named_parameters()) {
+      EXPECT_EQ(p.value().scalar_type(), at::kHalf) << p.key();
+      EXPECT_TRUE(p.value().is_meta()) << p.key();
+    }
   }
   EXPECT_FALSE(load(kEncoders[0])->has_projection());
   EXPECT_TRUE(load(kEncoders[1])->has_projection());

@@ -75,8 +75,9 @@ TEST(VaeConfig, ErrorsNameTheField) {
 }
 
 // named_parameters() must be exactly the checkpoint's names and shapes (strict loading relies on it).
+// Shape-only models live on the meta device (no memory).
 TEST(VaeModel, ParameterNamesEqualTinyCheckpoint) {
-  AutoencoderKL vae(VaeConfig::from_json(tiny_config_json()));
+  AutoencoderKL vae(VaeConfig::from_json(tiny_config_json()), at::device(at::kMeta));
   auto file = io::SafetensorsFile::open(test::fixture("tiny-sdxl/vae/diffusion_pytorch_model.safetensors"));
   std::map<std::string, std::vector<int64_t>> provided;
   for (const auto& t : file->tensors()) provided[t.name] = t.shape;
@@ -95,9 +96,14 @@ TEST(VaeModel, ParameterNamesEqualFullSizeSdxlVae) {
   std::map<std::string, std::vector<int64_t>> provided;
   for (const auto& [name, info] : vae_json["tensors"].items())
     provided[name] = info["shape"].get<std::vector<int64_t>>();
-  AutoencoderKL vae(c);
+  AutoencoderKL vae(c, at::device(at::kMeta).dtype(at::kHalf));
   LoadReport r = check_state_dict(module_shapes(*vae), provided);
   EXPECT_TRUE(r.ok()) << r.describe(50);
+  // Every layer is built in the requested options (none falls back to float32 on the CPU).
+  for (const auto& p : vae->named_parameters()) {
+    EXPECT_EQ(p.value().scalar_type(), at::kHalf) << p.key();
+    EXPECT_TRUE(p.value().is_meta()) << p.key();
+  }
 }
 
 TEST(VaeModel, DecodeMatchesGolden) {
@@ -197,7 +203,7 @@ TEST(VaeModel, PipelineSpaceUsesLatentStatisticsOrShift) {
   json j = tiny_config_json();
   j["latents_mean"] = {1.0, 2.0, 3.0, 4.0};
   j["latents_std"] = {2.0, 2.0, 2.0, 2.0};
-  AutoencoderKL with_stats(VaeConfig::from_json(j));
+  AutoencoderKL with_stats(VaeConfig::from_json(j), at::device(at::kMeta));  // no weights needed
   at::Tensor x = at::randn({1, 4, 3, 2});
   at::Tensor z = with_stats->to_vae_space(x);
   EXPECT_NEAR(z[0][3][0][0].item<double>(), x[0][3][0][0].item<double>() * 2 / 0.13025 + 4, 1e-4);
@@ -205,7 +211,7 @@ TEST(VaeModel, PipelineSpaceUsesLatentStatisticsOrShift) {
 
   j = tiny_config_json();
   j["shift_factor"] = 0.5;
-  AutoencoderKL with_shift(VaeConfig::from_json(j));
+  AutoencoderKL with_shift(VaeConfig::from_json(j), at::device(at::kMeta));
   z = with_shift->to_vae_space(x);
   EXPECT_TRUE(test::AllClose("to_vae_space (shift)", z, x / 0.13025 + 0.5, 1e-5));
   EXPECT_TRUE(test::AllClose("round trip (shift)", with_shift->to_pipeline_space(z), x, 1e-5));

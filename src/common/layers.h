@@ -1,5 +1,5 @@
-// Leaf layers of the UNet (Linear, Conv2d, GroupNorm, LayerNorm) with PyTorch's parameter names
-// (`weight`, `bias`), allocated UNINITIALISED in caller-given tensor options.
+// Leaf layers shared by the UNet, VAE and text encoders (Linear, Conv2d, GroupNorm, LayerNorm, Embedding)
+// with PyTorch's parameter names (`weight`, `bias`), allocated UNINITIALISED in caller-given tensor options.
 //
 // Why not torch::nn::Linear & co.: those always allocate float32 on the CPU and fill it with a random
 // init that a checkpoint overwrites anyway. For SDXL (2.6 G UNet parameters) that is ~10 GB and seconds
@@ -53,5 +53,13 @@ struct LayerNormImpl : torch::nn::Module {
   double eps_;
 };
 TORCH_MODULE(LayerNorm);
+
+// Lookup table (token / position embeddings): row i of weight [count, dim] is the vector of index i.
+struct EmbeddingImpl : torch::nn::Module {
+  EmbeddingImpl(int64_t count, int64_t dim, const at::TensorOptions& options);
+  at::Tensor forward(const at::Tensor& indices) { return at::embedding(weight, indices); }
+  at::Tensor weight;
+};
+TORCH_MODULE(Embedding);
 
 }  // namespace sdxl

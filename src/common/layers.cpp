@@ -1,4 +1,4 @@
-#include "unet/layers.h"
+#include "common/layers.h"
 
 namespace sdxl {
 namespace {
@@ -32,6 +32,10 @@ GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, const
 LayerNormImpl::LayerNormImpl(int64_t dim, double eps, const at::TensorOptions& options) : eps_(eps) {
   weight = make_parameter(*this, "weight", {dim}, options);
   bias = make_parameter(*this, "bias", {dim}, options);
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t count, int64_t dim, const at::TensorOptions& options) {
+  weight = make_parameter(*this, "weight", {count, dim}, options);
 }
 
 }  // namespace sdxl
