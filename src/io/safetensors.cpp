@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/mapped_pages.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -66,7 +67,9 @@ struct SafetensorsFile::Mapping {
   void* addr = nullptr;
   size_t length = 0;
   ~Mapping() {
-    if (addr && addr != MAP_FAILED) munmap(addr, length);
+    if (!addr) return;
+    unregister_mapping(addr);
+    munmap(addr, length);
   }
 };
 
@@ -97,6 +100,9 @@ std::vector<TensorInfo> SafetensorsFile::parse_header(const std::string& header_
     info.dtype = dt->get<std::string>();
     const DTypeEntry* type = find_dtype(info.dtype);
     if (!type) fail(path, where + "unsupported dtype '" + info.dtype + "'");
+    if (sh->size() > kMaxTensorRank)
+      fail(path, where + "shape has " + std::to_string(sh->size()) + " dimensions (at most " +
+                     std::to_string(kMaxTensorRank) + " are supported)");
     // Element count with overflow checks: a hostile header may claim 2^63 elements. The product of the
     // sides with zeros counted as 1 (libtorch's contiguous strides) must fit in int64 too, or an empty
     // tensor such as [0, 2^62, 2^62] would make at::empty throw c10::Error instead of our Error.
@@ -195,6 +201,7 @@ void SafetensorsFile::map_data() const {
     m->addr = nullptr;
     throw Error(path_ + ": cannot memory-map file");
   }
+  register_mapping(m->addr, m->length);
   mapping_ = m;
 }
 

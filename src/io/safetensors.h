@@ -16,6 +16,9 @@ namespace sdxl::io {
 
 // Largest header accepted: real SDXL single files have ~300 KiB headers.
 constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
+// Most dimensions a tensor may have: SDXL's have at most 4 (conv weights); 16 leaves room for any other
+// model while refusing headers that list hundreds of thousands of sides.
+constexpr size_t kMaxTensorRank = 16;
 
 struct TensorInfo {
   std::string name;

@@ -1,6 +1,7 @@
 #include "weights/state_dict.h"
 
 #include "common/error.h"
+#include "io/mapped_pages.h"
 
 #include <sstream>
 
@@ -63,7 +64,12 @@ void load_state_dict(torch::nn::Module& module, const StateDict& tensors, const 
   LoadReport report = check_state_dict(module_shapes(module), provided, ignored);
   if (!report.ok()) throw Error(what + ": checkpoint does not match the model:" + report.describe());
   torch::NoGradGuard no_grad;
-  for (auto& p : module.named_parameters(true)) p.value().copy_(tensors.at(p.key()));
+  // Each source's mapped pages are dropped once copied (io/mapped_pages.h): peak memory = the parameters.
+  for (auto& p : module.named_parameters(true)) {
+    const at::Tensor& src = tensors.at(p.key());
+    p.value().copy_(src);
+    io::release_mapped_pages(src);
+  }
   for (auto& b : module.named_buffers(true)) b.value().copy_(tensors.at(b.key()));
 }
 

@@ -68,6 +68,34 @@ TEST(HostileSafetensors, LargeEmptyTensorsThatFitStillOpen) {
   EXPECT_EQ(file->tensor("z").numel(), 0);
 }
 
+// A shape listing 200,000 sides (each 1, so the element count and span were consistent) used to be
+// accepted; the rank is now capped at io::kMaxTensorRank, generous next to SDXL's 4.
+TEST(HostileSafetensors, ShapeWithTooManyDimensionsIsRejected) {
+  auto header_with_rank = [](size_t rank) {
+    std::string shape = "[";
+    for (size_t i = 0; i < rank; ++i) shape += i ? ",1" : "1";
+    return R"({"w":{"dtype":"F32","shape":)" + shape + R"(],"data_offsets":[0,4]}})";
+  };
+  for (size_t rank : {io::kMaxTensorRank + 1, size_t{200000}}) {
+    const std::string header = header_with_rank(rank);
+    const std::string parse_error =
+        error_of([&] { io::SafetensorsFile::parse_header(header, 4, "mem.safetensors", nullptr); });
+    EXPECT_EQ(parse_error, "mem.safetensors: invalid safetensors file: tensor 'w': shape has " + std::to_string(rank) +
+                               " dimensions (at most " + std::to_string(io::kMaxTensorRank) + " are supported)");
+    const std::string path = write_safetensors("many_dims.safetensors", header, std::string(4, '\0'));
+    const std::string open_error = error_of([&] { io::SafetensorsFile::open(path); });
+    EXPECT_EQ(open_error.rfind(path + ": ", 0), 0u) << open_error;
+    EXPECT_NE(open_error.find("tensor 'w': shape has " + std::to_string(rank) + " dimensions"), std::string::npos)
+        << open_error;
+  }
+  // At the cap the tensor still opens, with every side.
+  const std::string path =
+      write_safetensors("max_dims.safetensors", header_with_rank(io::kMaxTensorRank), std::string(4, '\0'));
+  const at::Tensor w = io::SafetensorsFile::open(path)->tensor("w");
+  EXPECT_EQ(static_cast<size_t>(w.dim()), io::kMaxTensorRank);
+  EXPECT_EQ(w.numel(), 1);
+}
+
 // A file truncated after its header was validated: before the first tensor is mapped, and after.
 TEST(HostileSafetensors, FileShrinkingAfterOpenIsAnError) {
   const std::string header = R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
