@@ -16,6 +16,12 @@ namespace sdxl::test {
 inline std::string fixture(const std::string& rel) { return std::string(SDXL_FIXTURES) + "/" + rel; }
 // A JSON file (fixture configs and golden descriptions).
 inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(io::read_file(path)); }
+// Device of the model tests that can run on a GPU: "cpu" unless SDXL_TEST_DEVICE says otherwise
+// (scripts/device-check.sh runs them with SDXL_TEST_DEVICE=cuda).
+inline std::string test_device() {
+  const char* d = std::getenv("SDXL_TEST_DEVICE");
+  return d && *d ? d : "cpu";
+}
 // A path for a scratch file in the test temp folder.
 inline std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/" + name; }
 

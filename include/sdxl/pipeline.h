@@ -19,7 +19,7 @@ struct PipelineOptions {
   std::string device = "auto";       // auto | cpu | cuda | cuda:N
   std::string dtype = "auto";        // auto (fp32 on CPU, fp16 on CUDA) | fp32 | fp16 | bf16
   std::string vae_dtype = "auto";    // auto (fp32 on CPU, bf16 on CUDA: the SDXL VAE overflows in fp16)
-  bool low_memory = false;           // release models as soon as a stage is done
+  bool low_memory = false;           // load each model when its stage starts, release it when done
 };
 
 // Progress of one request: stage is "encode", "base", "refiner" or "decode".

@@ -73,17 +73,16 @@ TimeIds time_ids_for(ModelKind kind, const GenerationRequest& r, bool img2img, s
 
 UNetConditioning build_conditioning(ModelSet& model, const GenerationRequest& r, int64_t batch,
                                     std::vector<std::string>* warnings) {
-  if (!model.text) throw Error(model.path + ": the text encoders were already released (--low-memory)");
   const bool cfg = uses_cfg(r.cfg);
-  model.text->set_prompt_modes(r.long_prompt == "chunk" ? LongPromptMode::Chunk : LongPromptMode::Truncate,
+  TextConditioner& text = model.ensure_text();
+  text.set_prompt_modes(r.long_prompt == "chunk" ? LongPromptMode::Chunk : LongPromptMode::Truncate,
                                r.prompt_syntax == "a1111" ? PromptSyntax::Emphasis : PromptSyntax::None);
   PromptRequest prompts{r.prompt, r.prompt_2, r.negative_prompt, r.negative_prompt_2};
-  EncodedPrompts encoded = model.text->encode(prompts, /*with_negative=*/cfg);
+  EncodedPrompts encoded = text.encode(prompts, /*with_negative=*/cfg);
   if (warnings) warnings->insert(warnings->end(), encoded.warnings.begin(), encoded.warnings.end());
   TimeIds ids = time_ids_for(model.kind, r, r.init_image.has_value(), warnings);
 
-  const auto params = model.unet->parameters();
-  const auto options = params.empty() ? at::TensorOptions() : params.front().options();
+  const auto options = at::TensorOptions().device(model.placement.device).dtype(model.placement.dtype);
   UNetConditioning c;
   c.context = cfg_rows(encoded.negative.context, encoded.positive.context, batch, cfg).to(options);
   c.pooled = cfg_rows(encoded.negative.pooled, encoded.positive.pooled, batch, cfg).to(options);

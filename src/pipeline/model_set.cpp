@@ -1,6 +1,7 @@
 #include "pipeline/model_set.h"
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "text/tokenizer.h"
 #include "weights/state_dict.h"
 
@@ -8,7 +9,7 @@ namespace sdxl {
 namespace {
 
 // Weights go straight from the mapped file into parameters of the target dtype/device: the module is
-// built there (UNet: uninitialised storage) and load_state_dict converts each tensor once.
+// built there in uninitialised storage and load_state_dict converts each tensor once.
 UNet2DConditionModel load_unet(const ComponentWeights& c, const Placement& p) {
   UNet2DConditionModel unet(UNetConfig::from_json(c.config, c.config_source),
                             at::TensorOptions().device(p.device).dtype(p.dtype));
@@ -18,8 +19,8 @@ UNet2DConditionModel load_unet(const ComponentWeights& c, const Placement& p) {
 }
 
 AutoencoderKL load_vae(const ComponentWeights& c, const Placement& p) {
-  AutoencoderKL vae(VaeConfig::from_json(c.config, c.config_source));
-  vae->to(p.device, p.vae_dtype);
+  AutoencoderKL vae(VaeConfig::from_json(c.config, c.config_source),
+                    at::TensorOptions().device(p.device).dtype(p.vae_dtype));
   load_state_dict(*vae, c.tensors, "vae from " + c.source);
   vae->eval();
   return vae;
@@ -62,24 +63,55 @@ std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, c
   return std::make_unique<TextConditioner>(std::move(encoders), opt);
 }
 
-std::unique_ptr<ModelSet> load_model_set(const std::string& path, const std::string& config_dir,
-                                         const Placement& placement, const ModelSet* share_from) {
-  Checkpoint ckpt = open_checkpoint(path, config_dir);
-  auto m = std::make_unique<ModelSet>();
-  m->path = path;
-  m->kind = ckpt.kind;
-  m->force_zeros_for_empty_prompt = ckpt.force_zeros_for_empty_prompt;
-  m->scheduler = ckpt.scheduler_config.is_null() ? SchedulerConfig{}
-                                                 : SchedulerConfig::from_json(ckpt.scheduler_config, path + " scheduler");
-  const ComponentWeights* unet = find_component(ckpt, "unet");
-  if (!unet) throw Error(path + ": the checkpoint has no UNet");
-  m->unet = load_unet(*unet, placement);
-  if (const auto* vae = find_component(ckpt, "vae")) m->vae = load_vae(*vae, placement);
+ModelSet::ModelSet(const std::string& model_path, const std::string& config_dir, const Placement& p,
+                   ModelSet* share_from)
+    : path(model_path), placement(p), checkpoint(open_checkpoint(model_path, config_dir)), share_from_(share_from) {
+  kind = checkpoint.kind;
+  scheduler = checkpoint.scheduler_config.is_null()
+                  ? SchedulerConfig{}
+                  : SchedulerConfig::from_json(checkpoint.scheduler_config, path + " scheduler");
+  if (!find_component(checkpoint, "unet")) throw Error(path + ": the checkpoint has no UNet");
+}
 
-  m->text = load_text_conditioner(ckpt, placement, ckpt.kind, share_from ? share_from->text_encoder_2 : nullptr,
-                                  &m->text_encoder_2);
-  if (!m->vae && share_from && share_from->vae) m->vae = share_from->vae;
-  return m;
+UNet2DConditionModel& ModelSet::ensure_unet() {
+  if (!unet) {
+    Stopwatch timer;
+    unet = load_unet(*find_component(checkpoint, "unet"), placement);
+    load_s += timer.seconds();
+  }
+  return unet;
+}
+
+AutoencoderKL& ModelSet::ensure_vae() {
+  if (!has_vae()) {
+    if (share_from_ && share_from_->has_vae()) return share_from_->ensure_vae();
+    throw Error(path + ": the checkpoint has no VAE");
+  }
+  if (!vae) {
+    Stopwatch timer;
+    vae = load_vae(checkpoint.components.at("vae"), placement);
+    load_s += timer.seconds();
+  }
+  return vae;
+}
+
+TextConditioner& ModelSet::ensure_text() {
+  if (!text) {
+    Stopwatch timer;
+    std::shared_ptr<TextEncoder> lent;
+    if (share_from_ && !find_component(checkpoint, "text_encoder_2")) {
+      share_from_->ensure_text();
+      lent = share_from_->text_encoder_2;
+    }
+    text = load_text_conditioner(checkpoint, placement, kind, lent, &text_encoder_2);
+    load_s += timer.seconds();
+  }
+  return *text;
+}
+
+void ModelSet::release_text() {
+  text.reset();
+  text_encoder_2.reset();
 }
 
 }  // namespace sdxl

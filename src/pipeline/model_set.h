@@ -1,5 +1,7 @@
-// One checkpoint's models, built from its canonical tensors and configs and placed on the device once.
-// The pipeline keeps one ModelSet for the base (or img2img model) and one for the refiner.
+// One checkpoint's models, placed on the device in their final dtypes. The checkpoint is opened (every
+// header validated, tensor data only mapped) up front; each model is built and loaded when first needed
+// and can be released and loaded again. That lets --low-memory hold one stage's model at a time
+// (text encoders, then the UNet, then the VAE), so the peak is the largest model, not their sum.
 #pragma once
 #include <memory>
 #include <string>
@@ -14,14 +16,31 @@
 namespace sdxl {
 
 struct ModelSet {
+  // Opens `path` (reads headers only). `share_from` lends its VAE and text encoder 2 when this checkpoint
+  // lacks them (a refiner folder without its own); it must outlive this set.
+  ModelSet(const std::string& path, const std::string& config_dir, const Placement& placement,
+           ModelSet* share_from = nullptr);
+
+  UNet2DConditionModel& ensure_unet();
+  TextConditioner& ensure_text();
+  bool has_vae() const { return checkpoint.components.count("vae") > 0; }
+  AutoencoderKL& ensure_vae();  // this checkpoint's VAE, else the lender's
+  void release_unet() { unet = nullptr; }
+  void release_text();
+
   std::string path;
   ModelKind kind = ModelKind::Base;
-  UNet2DConditionModel unet{nullptr};
-  AutoencoderKL vae{nullptr};               // absent when the checkpoint has none (refiner borrowing the base's)
-  std::unique_ptr<TextConditioner> text;    // released after encoding under --low-memory
-  std::shared_ptr<TextEncoder> text_encoder_2;  // lent to a refiner checkpoint that has none
   SchedulerConfig scheduler;
-  bool force_zeros_for_empty_prompt = true;
+  Placement placement;
+  Checkpoint checkpoint;
+  UNet2DConditionModel unet{nullptr};           // loaded or released by the functions above
+  AutoencoderKL vae{nullptr};
+  std::unique_ptr<TextConditioner> text;
+  std::shared_ptr<TextEncoder> text_encoder_2;  // the encoder 2 inside `text`, to lend to a refiner
+  double load_s = 0;                            // seconds spent loading weights so far
+
+ private:
+  ModelSet* share_from_;
 };
 
 // The text encoders of `ckpt` used as `kind` (a base checkpoint can encode as the refiner would: encoder 2
@@ -29,11 +48,5 @@ struct ModelSet {
 std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, const Placement& placement,
                                                        ModelKind kind, std::shared_ptr<TextEncoder> shared_te2,
                                                        std::shared_ptr<TextEncoder>* te2_out = nullptr);
-
-// Loads every component the checkpoint has. `share_from` lends its VAE and text encoder 2 when the checkpoint
-// lacks them (the diffusers refiner folder has neither). Weights are converted to the placement's
-// dtypes once, here.
-std::unique_ptr<ModelSet> load_model_set(const std::string& path, const std::string& config_dir,
-                                         const Placement& placement, const ModelSet* share_from = nullptr);
 
 }  // namespace sdxl

@@ -5,9 +5,8 @@
 // request, in the reference's order.
 #include "sdxl/pipeline.h"
 
-#include <chrono>
-
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
 #include "pipeline/conditioning.h"
@@ -19,9 +18,6 @@
 
 namespace sdxl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 NoiseSource make_noise(const GenerationRequest& r, uint64_t seed) {
   return r.batch_noise == "shared" ? NoiseSource::batched(seed) : NoiseSource::per_image(seed, r.num_images);
@@ -39,26 +35,20 @@ struct Pipeline::Impl {
   PipelineOptions options;
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
-  double load_s = 0;
 
-  void ensure_refiner_loaded() {
-    if (refiner || options.refiner.empty()) return;
-    auto t0 = Clock::now();
-    if (options.low_memory && base) base->unet = nullptr;  // the base UNet is done for this request
-    refiner = load_model_set(options.refiner, options.refiner_config_dir, placement, base.get());
-    load_s += seconds_since(t0);
-  }
-  void ensure_base_loaded() {
-    if (base && base->unet) return;
-    auto t0 = Clock::now();
-    if (options.low_memory) refiner.reset();
-    base = load_model_set(options.model, options.config_dir, placement);
-    load_s += seconds_since(t0);
+  // Everything up front, unless --low-memory: then each stage loads its model and drops it when done.
+  void load_all() {
+    base->ensure_text();
+    base->ensure_unet();
+    if (base->has_vae()) base->ensure_vae();
+    if (refiner) {
+      refiner->ensure_text();
+      refiner->ensure_unet();
+    }
   }
   AutoencoderKL& vae() {
-    if (base && base->vae) return base->vae;
-    if (refiner && refiner->vae) return refiner->vae;
-    throw Error(options.model + ": the checkpoint has no VAE");
+    if (base->has_vae() || !refiner) return base->ensure_vae();
+    return refiner->ensure_vae();
   }
 
   // The noised starting latents of img2img: VAE posterior sample (its noise drawn first), scaled,
@@ -80,12 +70,15 @@ struct Pipeline::Impl {
 };
 
 Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = options;
-  impl_->placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
-  impl_->ensure_base_loaded();
-  if (impl_->base->kind == ModelKind::Refiner && !options.refiner.empty())
+  Impl& m = *impl_;
+  m.options = options;
+  m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
+  m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
+  if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw Error("--model " + options.model + " is a refiner; --refiner needs a base model as --model");
-  if (!options.low_memory) impl_->ensure_refiner_loaded();
+  if (!options.refiner.empty())
+    m.refiner = std::make_unique<ModelSet>(options.refiner, options.refiner_config_dir, m.placement, m.base.get());
+  if (!options.low_memory) m.load_all();
 }
 
 Pipeline::~Pipeline() = default;
@@ -93,7 +86,7 @@ Pipeline::~Pipeline() = default;
 std::string Pipeline::model_name() const { return impl_->options.model; }
 bool Pipeline::is_refiner_model() const { return impl_->base->kind == ModelKind::Refiner; }
 bool Pipeline::has_refiner() const { return !impl_->options.refiner.empty(); }
-double Pipeline::load_s() const { return impl_->load_s; }
+double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
 
 GenerationResult Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress) {
   c10::InferenceMode inference;
@@ -111,21 +104,22 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     if (progress) progress(Progress{stage, step, total, 0, static_cast<int>(B)});
   };
 
-  m.ensure_base_loaded();
   ModelSet& base = *m.base;
+  const bool low_memory = m.options.low_memory;
   const bool img2img = r.init_image.has_value();
   if (base.kind == ModelKind::Refiner && !img2img)
     throw Error("--model is a refiner checkpoint: it only refines images, give one with --init-image");
 
   // 1. Text and micro-conditioning for the first stage.
-  auto t0 = Clock::now();
+  Stopwatch timer;
   report("encode", 0, 0);
   UNetConditioning cond = build_conditioning(base, r, B, &result.warnings);
-  if (m.options.low_memory && m.options.refiner.empty()) base.text.reset();
-  result.encode_s = seconds_since(t0);
+  if (low_memory) base.release_text();
+  result.encode_s = timer.seconds();
 
-  // 2. First stage: txt2img, or img2img on an init image.
-  t0 = Clock::now();
+  // 2. First stage: txt2img, or img2img on an init image. (Loading is not part of the stage's time.)
+  UNet2DConditionModel& unet = base.ensure_unet();
+  timer.restart();
   Schedule schedule = full_schedule(r, r.steps, base.scheduler);
   const bool expert = !m.options.refiner.empty() && r.refiner_mode == "expert";
   if (img2img) schedule = with_strength(schedule, r.strength);
@@ -146,17 +140,17 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   dopt.guidance_rescale = r.guidance_rescale;
   dopt.trajectory = r.save_trajectory ? &result.trajectory : nullptr;
   dopt.on_step = [&](int step, int total) { report("base", step, total); };
-  latents = denoise(base.unet, sampler, latents, cond, noise, dopt);
-  result.base_s = seconds_since(t0);
+  latents = denoise(unet, sampler, latents, cond, noise, dopt);
+  if (low_memory) base.release_unet();
+  result.base_s = timer.seconds();
 
   // 3. Refiner: its own conditioning (encoder 2, aesthetic score) and its own generator.
   if (!m.options.refiner.empty()) {
-    t0 = Clock::now();
+    timer.restart();
     result.base_latents = latents.to(at::kCPU, at::kFloat);
-    if (m.options.low_memory) base.text.reset();
-    m.ensure_refiner_loaded();
     ModelSet& ref = *m.refiner;
     UNetConditioning rcond = build_conditioning(ref, r, B, &result.warnings);
+    if (low_memory) ref.release_text();
     NoiseSource rnoise = make_noise(r, r.refiner_seed.value_or(seed));
     Schedule rschedule = full_schedule(r, expert ? r.steps : r.refiner_steps.value_or(r.steps), ref.scheduler);
     rschedule = expert ? with_denoising_start(rschedule, r.high_noise_frac) : with_strength(rschedule, r.refiner_strength);
@@ -166,12 +160,14 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
       latents = rsampler.add_noise(latents, eps, 0);
     }
     dopt.on_step = [&](int step, int total) { report("refiner", step, total); };
-    latents = denoise(ref.unet, rsampler, latents, rcond, rnoise, dopt);
-    result.refiner_s = seconds_since(t0);
+    UNet2DConditionModel& refiner_unet = ref.ensure_unet();
+    latents = denoise(refiner_unet, rsampler, latents, rcond, rnoise, dopt);
+    if (low_memory) ref.release_unet();
+    result.refiner_s = timer.seconds();
   }
 
   // 4. Decode one image at a time (bounded memory), then 8-bit as the reference rounds.
-  t0 = Clock::now();
+  timer.restart();
   result.latents = latents.to(at::kCPU, at::kFloat);
   AutoencoderKL& vae = m.vae();
   VaeTiling tiling;
@@ -183,7 +179,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   result.decoded = at::cat(decoded);
   result.images = image_to_uint8(result.decoded);
-  result.decode_s = seconds_since(t0);
+  result.decode_s = timer.seconds();
   return result;
 }
 

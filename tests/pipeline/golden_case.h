@@ -49,7 +49,9 @@ inline GoldenCase load_golden_case(const std::string& name) {
   if (in_.contains("crops_coords_top_left"))
     r.crop_top_left = std::pair<int, int>{in_["crops_coords_top_left"][0], in_["crops_coords_top_left"][1]};
   c.options.model = fixture("tiny-sdxl");
-  c.options.device = "cpu";
+  c.options.device = test_device();
+  c.options.dtype = "fp32";  // the goldens are float32: on CUDA too, so they hold at the same tolerances
+  c.options.vae_dtype = "fp32";
   const std::string kind = in_["kind"];
   if (kind == "ensemble") {
     c.options.refiner = fixture("tiny-sdxl-refiner");

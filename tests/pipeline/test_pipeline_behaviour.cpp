@@ -79,6 +79,30 @@ TEST(PipelineBehaviour, GuidanceRescaleChangesTheResultOnlyWhenSet) {
   EXPECT_GT(max_abs_diff(plain.latents, rescaled.latents), 1e-3);
 }
 
+// --low-memory loads each model for its stage and drops it after; a second request reloads them. The
+// images must be exactly those of a pipeline that keeps every model, for base + refiner and img2img.
+TEST(PipelineBehaviour, LowMemoryReloadsGiveIdenticalImages) {
+  auto options = [](bool low_memory) {
+    PipelineOptions o;
+    o.model = fixture("tiny-sdxl");
+    o.refiner = fixture("tiny-sdxl-refiner");
+    o.device = "cpu";
+    o.low_memory = low_memory;
+    return o;
+  };
+  Pipeline keep_all(options(false)), low_memory(options(true));
+  GenerationRequest first = small_request();
+  GenerationRequest second = small_request();
+  second.prompt = "a red fox in snow";
+  second.seed = 3;
+  second.refiner_mode = "expert";
+  for (const GenerationRequest& r : {first, second, first}) {
+    GenerationResult want = keep_all.generate(r), got = low_memory.generate(r);
+    EXPECT_TRUE(got.latents.equal(want.latents)) << r.prompt << " seed " << *r.seed;
+    EXPECT_TRUE(got.images.equal(want.images)) << r.prompt << " seed " << *r.seed;
+  }
+}
+
 TEST(PipelineBehaviour, InvalidRequestsThrowNamingTheField) {
   GenerationRequest r = small_request();
   r.size = Size{60, 48};
