@@ -8,6 +8,7 @@
 
 #include "cli/batch_plan.h"
 #include "cli/commands.h"
+#include "cli/error_report.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "cli/model_path.h"
@@ -67,10 +68,26 @@ std::string parent_dir(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// Test hook (robustness tests): SDXL_GEN_FAIL_ITEM=N makes item N fail mid-way through sampling.
-int forced_failure_item() {
+// Test hook (robustness tests): SDXL_GEN_FAIL_ITEM=N makes item N fail mid-way through sampling;
+// SDXL_GEN_FAIL_ITEM=N:oom makes it fail as a CUDA out-of-memory error does (c10::OutOfMemoryError).
+struct ForcedFailure {
+  int item = -1;
+  bool oom = false;
+};
+
+ForcedFailure forced_failure() {
   const char* v = std::getenv("SDXL_GEN_FAIL_ITEM");
-  return v ? std::atoi(v) : -1;
+  if (!v) return {};
+  const std::string spec = v;
+  return {std::atoi(v), spec.size() > 4 && spec.compare(spec.size() - 4, 4, ":oom") == 0};
+}
+
+[[noreturn]] void throw_forced_failure(const ForcedFailure& f) {
+  if (f.oom)
+    C10_THROW_ERROR(OutOfMemoryError,
+                    "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
+                    "which 1.06 GiB is free. (simulated by SDXL_GEN_FAIL_ITEM)");
+  throw Error("forced failure (SDXL_GEN_FAIL_ITEM)");
 }
 
 int run_generate(GenerateFlags& f) {
@@ -113,11 +130,14 @@ int run_generate(GenerateFlags& f) {
   install_interrupt_handlers();
   std::unique_ptr<Pipeline> pipeline;
   int failed = 0, written = 0, skipped = 0;
-  const int fail_item = forced_failure_item();
+  const ForcedFailure forced = forced_failure();
   std::vector<at::Tensor> grid_images;
-  // Models load once, before the first item; a model that cannot load fails the whole run (exit 3).
-  if (std::any_of(plan.begin(), plan.end(), [](const PlanItem& i) { return i.error.empty() && !i.done; }))
-    pipeline = std::make_unique<Pipeline>(f.pipeline);
+  // Checkpoints open once, before the first item; one that cannot be opened fails the whole run (exit 3).
+  // With a single image to make, every model is used once anyway: load each only for its stage
+  // (--low-memory's schedule), which costs nothing and keeps the peak at the largest model.
+  const auto pending = std::count_if(plan.begin(), plan.end(), [](const PlanItem& i) { return i.error.empty() && !i.done; });
+  if (pending == 1) f.pipeline.low_memory = true;
+  if (pending > 0) pipeline = std::make_unique<Pipeline>(f.pipeline);
   for (size_t pos = 0; pos < plan.size(); ++pos) {
     PlanItem& item = plan[pos];
     if (interrupt_requested()) break;
@@ -135,7 +155,7 @@ int run_generate(GenerateFlags& f) {
     try {
       GenerationResult result = pipeline->generate(item.request, [&](const Progress& p) {
         if (interrupt_requested()) throw Interrupted();
-        if (item.index == fail_item && p.step == 1) throw Error("forced failure (SDXL_GEN_FAIL_ITEM)");
+        if (item.index == forced.item && p.step == 1) throw_forced_failure(forced);
         progress.update(p);
       });
       for (const auto& w : result.warnings) progress.note("warning: " + w);
@@ -167,17 +187,16 @@ int run_generate(GenerateFlags& f) {
     } catch (const Interrupted&) {
       progress.note("interrupted: abandoned the current image (no file written)");
       break;
-    } catch (const std::bad_alloc&) {
-      std::cerr << "sdxl-gen: item " << item.index << ": out of memory at " << item.request.size.width << "x"
-                << item.request.size.height << " (try a smaller --size, --vae-tiling or --low-memory)\n";
-      ++failed;
     } catch (const std::exception& e) {
-      std::string what = e.what();
-      if (what.find("out of memory") != std::string::npos) what += " (try a smaller --size, --vae-tiling or --low-memory)";
+      // An item that runs out of memory fails alone: its tensors are gone once the exception is here, so
+      // after giving cached GPU blocks back the next (maybe smaller) item gets the memory.
+      const auto oom = as_out_of_memory(e);
+      if (oom) release_cached_gpu_memory();
+      const std::string what = oom ? out_of_memory_message(*oom, &item.request, f.pipeline.low_memory) : one_line(e);
       std::cerr << "sdxl-gen: item " << item.index << (item.line ? " (line " + std::to_string(item.line) + ")" : "")
-                << ": " << what.substr(0, what.find('\n')) << "\n";
+                << ": " << what << "\n";
       ++failed;
-      if (plan.size() == 1) return kFailed;
+      if (plan.size() == 1 && !oom) return kFailed;
     }
   }
   if (f.grid && !grid_images.empty()) {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/error_report.h"
 #include "cli/exit_codes.h"
 #include "common/error.h"
 
@@ -36,11 +37,10 @@ int main(int argc, char** argv) {
   } catch (const sdxl::Error& e) {
     std::cerr << "sdxl-gen: " << e.what() << "\n";
     return kInput;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "sdxl-gen: out of memory (try a smaller --size, --vae-tiling or --low-memory)\n";
-    return kFailed;
   } catch (const std::exception& e) {
-    std::cerr << "sdxl-gen: " << e.what() << "\n";
+    // Out of memory outside a batch item (e.g. loading the models): no request to name.
+    const auto oom = as_out_of_memory(e);
+    std::cerr << "sdxl-gen: " << (oom ? out_of_memory_message(*oom, nullptr, false) : one_line(e)) << "\n";
     return kFailed;
   }
 }
