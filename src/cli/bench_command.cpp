@@ -1,18 +1,21 @@
 // `sdxl-gen bench`: speed and memory of the full-size SDXL 1.0 models with random weights (no checkpoint
-// needed). Warm-up runs are excluded; times are medians over --repeat runs.
+// needed). Stages run in the order of a generation (text encoders, base UNet, refiner UNet with --all, VAE),
+// each model released before the next is built, as --low-memory does. Warm-up runs are excluded; times are
+// medians over --repeat runs.
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
 #include "cli/runtime.h"
+#include "common/stopwatch.h"
 #include "io/size_parse.h"
 #include "pipeline/denoise.h"
 #include "pipeline/device.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
+#include "text/clip_text_model.h"
 #include "unet/unet.h"
 #include "vae/autoencoder.h"
 #include "weights/presets.h"
@@ -27,13 +30,24 @@
 namespace sdxl::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 struct BenchFlags {
   std::string size = "1024x1024", device = "auto", dtype = "auto", vae_dtype = "auto";
   int steps = 4, repeat = 3;
-  bool json = false, skip_vae = false;
+  bool json = false, skip_vae = false, all = false;
   RuntimeFlags runtime;
+};
+
+struct BenchContext {
+  const BenchFlags& flags;
+  Placement placement;
+  int64_t latent_h, latent_w;
+  nlohmann::json& out;
+
+  at::TensorOptions options() const { return at::TensorOptions().device(placement.device).dtype(placement.dtype); }
+  void report(const std::string& key, double seconds, const std::string& label) {
+    out[key] = seconds;
+    if (!flags.json) std::cerr << label << ": " << seconds << " s\n";
+  }
 };
 
 void sync(const at::Device& d) {
@@ -46,19 +60,104 @@ double time_median(int repeat, const at::Device& device, const std::function<voi
   sync(device);
   std::vector<double> times;
   for (int i = 0; i < repeat; ++i) {
-    auto t0 = Clock::now();
+    Stopwatch timer;
     f();
     sync(device);
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    times.push_back(timer.seconds());
   }
   std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  const size_t n = times.size();
+  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
 }
 
-// Random weights of a plausible scale (no NaN, no denormals), as a trained model would have.
+// Random weights of a plausible scale (std 0.02, no NaN, no denormals), as a trained model would have.
+// Uniform in [-a, a] with a = 0.02 * sqrt(3), drawn in float32 one tensor at a time: libtorch's bf16
+// normal_ is ~3x slower than this (66 s for the base UNet here), and speed of the kernels does not
+// depend on the distribution, only on the values being normal floats.
 void randomize(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters()) p.normal_(0.0, 0.02);
+  const double a = 0.02 * std::sqrt(3.0);
+  for (auto& p : m.parameters()) {
+    if (p.scalar_type() == at::kFloat) {
+      p.uniform_(-a, a);
+    } else {
+      p.copy_(at::empty(p.sizes(), p.options().dtype(at::kFloat)).uniform_(-a, a));
+    }
+  }
+}
+
+// Both text encoders on one CFG pair of prompts (negative + positive, 77 tokens each).
+void bench_text_encoders(BenchContext& c) {
+  Stopwatch timer;
+  std::vector<CLIPTextModel> encoders;
+  for (auto [name, projection] : {std::pair{"text_encoder", false}, std::pair{"text_encoder_2", true}}) {
+    encoders.emplace_back(CLIPTextConfig::from_json(preset_config("sdxl-base", name), "sdxl-base preset"),
+                          projection, c.options());
+    randomize(*encoders.back());
+  }
+  sync(c.placement.device);
+  c.out["text_build_s"] = timer.seconds();
+  at::Tensor ids = at::randint(0, 49406, {2, 77}, at::TensorOptions().dtype(at::kLong)).to(c.placement.device);
+  ids.narrow(1, 20, 1).fill_(49407);  // the eos, where the pooled embedding is read
+  c.report("text_encode_s", time_median(c.flags.repeat, c.placement.device, [&] {
+             for (auto& e : encoders) e->forward(ids);
+           }),
+           "text encoders (both, CFG pair)");
+}
+
+// The UNet of `preset`: forward at batch 1 and 2 (`key_b1`, `key_b2`); for the base also a sampling loop.
+void bench_unet(BenchContext& c, const std::string& preset, const std::string& prefix) {
+  const auto opts = c.options();
+  Stopwatch timer;
+  const UNetConfig config = UNetConfig::from_json(preset_config(preset, "unet"), preset + " preset");
+  UNet2DConditionModel unet(config, opts);
+  randomize(*unet);
+  unet->eval();
+  sync(c.placement.device);
+  c.out[prefix + "unet_build_s"] = timer.seconds();
+
+  const int64_t pooled = 1280, ids = config.num_time_ids(pooled);
+  auto inputs = [&](int64_t b) {
+    return std::vector<at::Tensor>{at::randn({b, 4, c.latent_h, c.latent_w}, opts),
+                                   at::full({b}, 500.0, opts.dtype(at::kFloat)),
+                                   at::randn({b, 77, config.cross_attention_dim}, opts), at::randn({b, pooled}, opts),
+                                   at::full({b, ids}, 512.0, opts)};
+  };
+  for (int64_t b : {1, 2}) {
+    auto in = inputs(b);
+    c.report(prefix + (b == 1 ? "unet_forward_b1_s" : "unet_forward_s"),
+             time_median(c.flags.repeat, c.placement.device, [&] { unet->forward(in[0], in[1], in[2], in[3], in[4]); }),
+             preset + " unet forward batch " + std::to_string(b));
+  }
+  if (!prefix.empty()) return;
+
+  // Sampling steps with CFG on the SDXL default (Euler): UNet on the doubled batch, guidance, update.
+  Sampler sampler(make_schedule(SamplerKind::Euler, c.flags.steps, SchedulerConfig{}));
+  NoiseSource noise = NoiseSource::batched(0);
+  auto in = inputs(2);
+  UNetConditioning cond;
+  cond.context = in[2];
+  cond.pooled = in[3];
+  cond.time_ids = in[4];
+  at::Tensor latents = noise.randn({1, 4, c.latent_h, c.latent_w}, opts) * sampler.init_noise_sigma();
+  sync(c.placement.device);
+  timer.restart();
+  denoise(unet, sampler, latents, cond, noise, DenoiseOptions{});
+  sync(c.placement.device);
+  const double loop_s = timer.seconds();
+  c.out["loop_s"] = loop_s;
+  c.report("step_s", loop_s / c.flags.steps, "sampling step (CFG, batch 2)");
+}
+
+void bench_vae(BenchContext& c) {
+  Stopwatch timer;
+  const auto vae_opts = at::TensorOptions().device(c.placement.device).dtype(c.placement.vae_dtype);
+  AutoencoderKL vae(VaeConfig::from_json(preset_config("sdxl-base", "vae"), "sdxl-base preset"), vae_opts);
+  randomize(*vae);
+  c.out["vae_build_s"] = timer.seconds();
+  at::Tensor z = at::randn({1, 4, c.latent_h, c.latent_w}, vae_opts) * 0.1;
+  c.report("vae_decode_s",
+           time_median(std::max(1, c.flags.repeat / 2), c.placement.device, [&] { vae->decode_vae_space(z); }),
+           "vae decode");
 }
 
 int run_bench(const BenchFlags& f) {
@@ -66,8 +165,6 @@ int run_bench(const BenchFlags& f) {
   c10::InferenceMode inference;
   const Placement p = resolve_placement(f.device, f.dtype, f.vae_dtype);
   const auto wh = io::parse_size(f.size);
-  const int64_t h = wh.height / 8, w = wh.width / 8;
-  const auto opts = at::TensorOptions().device(p.device).dtype(p.dtype);
   nlohmann::json out;
   out["device"] = p.device.str();
   out["dtype"] = std::string(c10::toString(p.dtype));
@@ -77,60 +174,14 @@ int run_bench(const BenchFlags& f) {
   out["size"] = f.size;
   out["steps"] = f.steps;
   out["repeat"] = f.repeat;
+  BenchContext c{f, p, wh.height / 8, wh.width / 8, out};
 
-  auto t0 = Clock::now();
-  UNet2DConditionModel unet(UNetConfig::from_json(preset_config("sdxl-base", "unet"), "sdxl-base preset"), opts);
-  randomize(*unet);
-  unet->eval();
-  sync(p.device);
-  out["unet_build_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
-
-  auto inputs = [&](int64_t b) {
-    return std::vector<at::Tensor>{at::randn({b, 4, h, w}, opts), at::full({b}, 500.0, opts.dtype(at::kFloat)),
-                                   at::randn({b, 77, 2048}, opts), at::randn({b, 1280}, opts),
-                                   at::tensor({1024.f, 1024.f, 0.f, 0.f, 1024.f, 1024.f}).repeat({b, 1}).to(p.device)};
-  };
-  for (int64_t b : {1, 2}) {
-    auto in = inputs(b);
-    double s = time_median(f.repeat, p.device, [&] { unet->forward(in[0], in[1], in[2], in[3], in[4]); });
-    out[b == 1 ? "unet_forward_b1_s" : "unet_forward_s"] = s;
-    if (!f.json) std::cerr << "unet forward batch " << b << ": " << s << " s\n";
-  }
-
-  // Sampling steps with CFG on the SDXL default (Euler): UNet on the doubled batch, guidance, update.
-  SchedulerConfig config;
-  Schedule schedule = make_schedule(SamplerKind::Euler, f.steps, config);
-  Sampler sampler(schedule);
-  NoiseSource noise = NoiseSource::batched(0);
-  UNetConditioning cond;
-  auto in = inputs(2);
-  cond.context = in[2];
-  cond.pooled = in[3];
-  cond.time_ids = in[4];
-  DenoiseOptions dopt;
-  at::Tensor latents = noise.randn({1, 4, h, w}, opts) * sampler.init_noise_sigma();
-  sync(p.device);
-  t0 = Clock::now();
-  latents = denoise(unet, sampler, latents, cond, noise, dopt);
-  sync(p.device);
-  const double loop_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  out["step_s"] = loop_s / f.steps;
-  if (!f.json) std::cerr << "sampling step (CFG, batch 2): " << loop_s / f.steps << " s\n";
-  unet = nullptr;
-
-  double vae_s = 0;
-  if (!f.skip_vae) {
-    t0 = Clock::now();
-    AutoencoderKL vae(VaeConfig::from_json(preset_config("sdxl-base", "vae"), "sdxl-base preset"));
-    vae->to(p.device, p.vae_dtype);
-    randomize(*vae);
-    out["vae_build_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
-    at::Tensor z = at::randn({1, 4, h, w}, opts.dtype(p.vae_dtype)) * 0.1;
-    vae_s = time_median(std::max(1, f.repeat / 2), p.device, [&] { vae->decode_vae_space(z); });
-    if (!f.json) std::cerr << "vae decode: " << vae_s << " s\n";
-  }
-  out["vae_decode_s"] = vae_s;
-  out["total_s"] = loop_s + vae_s;
+  bench_text_encoders(c);
+  bench_unet(c, "sdxl-base", "");
+  if (f.all) bench_unet(c, "sdxl-refiner", "refiner_");
+  out["vae_decode_s"] = 0.0;
+  if (!f.skip_vae) bench_vae(c);
+  out["total_s"] = out["text_encode_s"].get<double>() + out["loop_s"].get<double>() + out["vae_decode_s"].get<double>();
   out["peak_rss_mb"] = peak_rss_mb();
 #ifdef SDXL_BENCH_CUDA_STATS
   if (p.device.is_cuda()) {
@@ -147,13 +198,14 @@ int run_bench(const BenchFlags& f) {
 
 Command add_bench(CLI::App& app) {
   auto f = std::make_shared<BenchFlags>();
-  auto* sub = app.add_subcommand("bench", "Time the full-size SDXL base UNet and VAE with random weights");
+  auto* sub = app.add_subcommand("bench", "Time the full-size SDXL models with random weights (no checkpoint needed)");
   sub->add_option("--size", f->size, "Image size WxH (default 1024x1024)");
   sub->add_option("--steps", f->steps, "Sampling steps of the end-to-end loop (default 4)");
   sub->add_option("--repeat", f->repeat, "Timed runs per quantity, median reported (default 3)");
   sub->add_option("--device", f->device, "auto | cpu | cuda[:N]");
   sub->add_option("--dtype", f->dtype, "auto | fp32 | fp16 | bf16");
   sub->add_option("--vae-dtype", f->vae_dtype, "auto | fp32 | fp16 | bf16");
+  sub->add_flag("--all", f->all, "Also time the refiner UNet");
   sub->add_flag("--skip-vae", f->skip_vae, "Do not time the VAE decoder");
   sub->add_flag("--json", f->json, "One JSON object on stdout");
   add_runtime_flags(*sub, f->runtime, nullptr);
