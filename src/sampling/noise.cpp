@@ -31,6 +31,10 @@ at::Tensor NoiseSource::randn(at::IntArrayRef shape, const at::TensorOptions& ta
     for (auto& g : generators_) slices.push_back(at::randn(one, g, cpu_f32));
     noise = at::cat(slices, 0);
   }
+  // Drawn on the CPU so a seed gives the same image on every device. Uploading from pinned memory without
+  // blocking keeps the host from waiting for the GPU's queued work at every ancestral step.
+  if (target.device().is_cuda())
+    return noise.pin_memory().to(target.device(), target.dtype().toScalarType(), /*non_blocking=*/true);
   return noise.to(target.device(), target.dtype().toScalarType());
 }
 
