@@ -76,7 +76,8 @@ TEST(ClipTokenizer, BundledVocabularyEqualsFixture) {
   auto fixture = fixture_tokenizer("tokenizer_2");
   EXPECT_EQ(bundled->pad_id(), 0);
   EXPECT_EQ(bundled_clip_tokenizer(49407)->pad_id(), 49407);
-  for (const auto& p : tokenizer_golden()["prompts"]) {
+  const auto golden = tokenizer_golden();  // kept alive: a range-for over a temporary's member dangles
+  for (const auto& p : golden["prompts"]) {
     const std::string prompt = p["prompt"];
     EXPECT_EQ(bundled->tokenize(prompt).ids77, fixture->tokenize(prompt).ids77) << p["name"];
   }
