@@ -1,7 +1,5 @@
 #include "cli/error_report.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,11 +20,6 @@
 
 namespace sdxl::cli {
 namespace {
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // The failed allocation in libtorch's messages: "you tried to allocate 4294967296 bytes" (CPU allocator)
 // or "Tried to allocate 2.00 GiB" (CUDA caching allocator).
@@ -70,7 +63,7 @@ std::optional<OutOfMemory> as_out_of_memory(const std::exception& e) {
   // sdxl::Error is a bad input; its message may quote user text, which must not look like an OOM.
   if (dynamic_cast<const Error*>(&e)) return std::nullopt;
   const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  const std::string text = lowercase(c10_error ? c10_error->what_without_backtrace() : e.what());
+  const std::string text = ascii_lower(c10_error ? c10_error->what_without_backtrace() : e.what());
   const bool oom = dynamic_cast<const c10::OutOfMemoryError*>(&e) != nullptr ||
                    text.find("out of memory") != std::string::npos ||            // CUDA, cudaMalloc
                    text.find("can't allocate memory") != std::string::npos ||    // libtorch CPU allocator

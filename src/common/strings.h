@@ -1,4 +1,4 @@
-// Small string predicates shared by the parsers (std::string::starts_with is C++20).
+// Small string helpers shared by the parsers (std::string::starts_with is C++20).
 #pragma once
 #include <string>
 
@@ -6,6 +6,13 @@ namespace sdxl {
 
 inline bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// ASCII letters lowered, every other byte kept (file extensions, library messages; never locale-dependent).
+inline std::string ascii_lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
 }
 
 // ASCII whitespace as C's isspace in the "C" locale, without its locale dependence.

@@ -1,11 +1,11 @@
 #include "io/output_naming.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "io/utf8.h"
 
 namespace sdxl::io {
@@ -127,9 +127,7 @@ void check_literal(char c, const Bad& bad) {
 
 bool ends_with_png(const std::string& s) {
   if (s.size() < 4) return false;
-  std::string tail = s.substr(s.size() - 4);
-  for (auto& c : tail) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return tail == ".png";
+  return ascii_lower(s.substr(s.size() - 4)) == ".png";
 }
 
 }  // namespace

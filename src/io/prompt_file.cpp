@@ -1,8 +1,6 @@
 #include "io/prompt_file.h"
 #include "common/strings.h"
 
-#include <algorithm>
-#include <cctype>
 
 #include "common/error.h"
 #include "io/atomic_file.h"
@@ -22,9 +20,7 @@ std::string lower_extension(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   const size_t dot = path.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
+  return ascii_lower(path.substr(dot));
 }
 
 std::string join(const std::set<std::string>& names) {

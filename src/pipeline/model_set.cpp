@@ -35,12 +35,21 @@ const ComponentWeights* find_component(const Checkpoint& ckpt, const char* name)
   return it == ckpt.components.end() ? nullptr : &it->second;
 }
 
+// The checkpoint's OpenCLIP bigG encoder (tokenizer_2 pads with "!", id 0); null when it has none.
+std::shared_ptr<TextEncoder> load_text_encoder_2(const Checkpoint& ckpt, const Placement& placement) {
+  const auto* te2 = find_component(ckpt, "text_encoder_2");
+  if (!te2) return nullptr;
+  return std::make_shared<TextEncoder>(TextEncoder::from_state_dict(
+      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, 0), te2->tensors, te2->config, placement.device,
+      placement.dtype));
+}
+
 }  // namespace
 
 std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, const Placement& placement,
                                                        ModelKind kind, std::shared_ptr<TextEncoder> shared_te2,
                                                        std::shared_ptr<TextEncoder>* te2_out) {
-  // SDXL's tokenizers are CLIP BPE; tokenizer pads with eos (49407), tokenizer_2 with "!" (id 0).
+  // SDXL's tokenizers are CLIP BPE; tokenizer pads with eos (49407).
   std::vector<TextEncoder> encoders;
   if (kind == ModelKind::Base) {
     const auto* te1 = find_component(ckpt, "text_encoder");
@@ -48,15 +57,11 @@ std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, c
     encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer_for(ckpt.tokenizer_dir, 49407),
                                                     te1->tensors, te1->config, placement.device, placement.dtype));
   }
-  if (const auto* te2 = find_component(ckpt, "text_encoder_2")) {
-    encoders.push_back(TextEncoder::from_state_dict("text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, 0),
-                                                    te2->tensors, te2->config, placement.device, placement.dtype));
-  } else if (shared_te2) {
-    encoders.push_back(*shared_te2);  // the diffusers refiner folder reuses the base's encoder 2
-  } else {
-    throw Error(ckpt.path + ": the checkpoint has no text_encoder_2 (OpenCLIP ViT-bigG)");
-  }
-  if (te2_out) *te2_out = std::make_shared<TextEncoder>(encoders.back());
+  std::shared_ptr<TextEncoder> te2 = load_text_encoder_2(ckpt, placement);
+  if (!te2) te2 = shared_te2;  // a refiner folder without its own reuses the base's encoder 2
+  if (!te2) throw Error(ckpt.path + ": the checkpoint has no text_encoder_2 (OpenCLIP ViT-bigG)");
+  encoders.push_back(*te2);
+  if (te2_out) *te2_out = te2;
   TextConditionerOptions opt;
   opt.kind = kind;
   opt.force_zeros_for_empty_prompt = kind == ckpt.kind ? ckpt.force_zeros_for_empty_prompt : kind == ModelKind::Base;
@@ -98,11 +103,12 @@ AutoencoderKL& ModelSet::ensure_vae() {
 TextConditioner& ModelSet::ensure_text() {
   if (!text) {
     Stopwatch timer;
+    // Borrow the lender's encoder 2: its loaded one, else only that encoder from its checkpoint (loading
+    // the lender's whole conditioner would bring back CLIP-L, which --low-memory has just released).
     std::shared_ptr<TextEncoder> lent;
-    if (share_from_ && !find_component(checkpoint, "text_encoder_2")) {
-      share_from_->ensure_text();
-      lent = share_from_->text_encoder_2;
-    }
+    if (share_from_ && !find_component(checkpoint, "text_encoder_2"))
+      lent = share_from_->text_encoder_2 ? share_from_->text_encoder_2
+                                         : load_text_encoder_2(share_from_->checkpoint, placement);
     text = load_text_conditioner(checkpoint, placement, kind, lent, &text_encoder_2);
     load_s += timer.seconds();
   }

@@ -1,6 +1,7 @@
 #include "weights/checkpoint_files.h"
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "io/atomic_file.h"
 #include "io/link_placeholder.h"
 
@@ -46,8 +47,7 @@ bool is_file(const std::string& path) {
 std::string join(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
 void refuse_pickle(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string ext = ascii_lower(fs::path(path).extension().string());
   bool pickle_ext = false;
   for (const char* e : kPickleExtensions) pickle_ext = pickle_ext || ext == e;
   if (!pickle_ext && !looks_like_pickle(path)) return;

@@ -103,6 +103,28 @@ TEST(PipelineBehaviour, LowMemoryReloadsGiveIdenticalImages) {
   }
 }
 
+// A refiner given as its UNet alone (no text encoder 2, no VAE) borrows the base's; the fixture refiner's own
+// encoder 2 is a link to the base's, so the images equal those of the full refiner folder, also when
+// --low-memory has released the base's encoders before the refiner stage.
+TEST(PipelineBehaviour, RefinerWithoutEncoder2BorrowsTheBasesOne) {
+  auto options = [](const std::string& refiner, bool low_memory) {
+    PipelineOptions o;
+    o.model = fixture("tiny-sdxl");
+    o.refiner = refiner;
+    o.refiner_config_dir = fixture("tiny-sdxl-refiner");  // model_index.json says refiner (tiny widths hide it)
+    o.device = "cpu";
+    o.low_memory = low_memory;
+    return o;
+  };
+  GenerationRequest r = small_request();
+  r.refiner_mode = "expert";
+  const GenerationResult want = Pipeline(options(fixture("tiny-sdxl-refiner"), false)).generate(r);
+  for (bool low_memory : {false, true}) {
+    const GenerationResult got = Pipeline(options(fixture("tiny-sdxl-refiner/unet"), low_memory)).generate(r);
+    EXPECT_TRUE(got.latents.equal(want.latents)) << (low_memory ? "low memory" : "all loaded");
+  }
+}
+
 TEST(PipelineBehaviour, InvalidRequestsThrowNamingTheField) {
   GenerationRequest r = small_request();
   r.size = Size{60, 48};
