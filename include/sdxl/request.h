@@ -17,6 +17,10 @@ struct Size {
   bool operator==(const Size& o) const { return height == o.height && width == o.width; }
 };
 
+// diffusers StableDiffusionXLInpaintPipeline's default strength (int(n * 0.9999) = n - 1 steps run, from the
+// noised image rather than pure noise).
+constexpr double kInpaintStrength = 0.9999;
+
 struct GenerationRequest {
   // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
   std::string prompt;
@@ -45,6 +49,22 @@ struct GenerationRequest {
   // img2img (SDEdit on the base model, or on a refiner given as the model).
   std::optional<std::string> init_image;
   double strength = 0.3;
+
+  // Inpainting (with init_image; white = repaint, black = keep). A request that sets a mask (or outpaint)
+  // without a strength gets the reference inpainting pipeline's 0.9999.
+  std::optional<std::string> mask;
+  int mask_blur = 0;           // Gaussian sigma in pixels, as the web UIs (0 = off)
+  bool keep_unmasked = false;  // paste the original pixels back outside the (blurred) mask
+  // Outpainting: "LEFT,TOP,RIGHT,BOTTOM" pixels (multiples of 8) added around init_image, which is then
+  // inpainted with a generated mask (no `mask`); the output size is the extended canvas.
+  std::optional<std::string> outpaint;
+
+  // Hires fix: a second img2img pass at size * hires_scale (sides rounded to multiples of 8), from the
+  // first pass upscaled by hires_upscaler (latent | latent-nearest-exact | latent-bicubic | lanczos).
+  std::optional<double> hires_scale;
+  std::optional<int> hires_steps;  // default: steps
+  double hires_strength = 0.5;
+  std::string hires_upscaler = "latent";
 
   // Refiner stage (used when the pipeline has a refiner loaded).
   std::string refiner_mode = "sdedit";  // sdedit | expert

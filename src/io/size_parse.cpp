@@ -1,4 +1,6 @@
 #include "io/size_parse.h"
+
+#include <vector>
 #include "common/strings.h"
 
 #include "common/error.h"
@@ -60,6 +62,28 @@ std::pair<int, int> parse_pair(const std::string& text) {
   const char* format = "TOP,LEFT, e.g. 0,0";
   auto [a, b] = split_two(text, ",", format);
   return {parse_number(a, text, "top", format, 0), parse_number(b, text, "left", format, 0)};
+}
+
+Edges parse_edges(const std::string& text, int multiple_of) {
+  const char* format = "LEFT,TOP,RIGHT,BOTTOM, e.g. 64,0,64,0";
+  for (char c : text)
+    if (is_ascii_space(c)) throw Error(quoted(text) + ": must not contain whitespace (expected " + format + ")");
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t at; (at = text.find(',', start)) != std::string::npos; start = at + 1)
+    parts.push_back(text.substr(start, at - start));
+  parts.push_back(text.substr(start));
+  if (parts.size() != 4) throw Error(quoted(text) + ": expected " + format);
+  const char* names[] = {"left", "top", "right", "bottom"};
+  int v[4];
+  for (int i = 0; i < 4; ++i) {
+    v[i] = parse_number(parts[i], text, names[i], format, 0);
+    if (v[i] % multiple_of != 0)
+      throw Error(quoted(text) + ": " + names[i] + " " + std::to_string(v[i]) + " is not a multiple of " +
+                  std::to_string(multiple_of));
+  }
+  if (v[0] + v[1] + v[2] + v[3] == 0) throw Error(quoted(text) + ": extends no side");
+  return Edges{v[0], v[1], v[2], v[3]};
 }
 
 }  // namespace sdxl::io

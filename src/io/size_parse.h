@@ -23,4 +23,11 @@ WidthHeight parse_size(const std::string& text, int multiple_of = 8);
 // "16,8" -> (16, 8): two integers in 0..kMaxImageSide (crop top,left). Throws sdxl::Error.
 std::pair<int, int> parse_pair(const std::string& text);
 
+// "64,0,64,0" -> left 64, top 0, right 64, bottom 0 (--outpaint): four integers in 0..kMaxImageSide, each a
+// multiple of `multiple_of`, not all zero. Throws sdxl::Error.
+struct Edges {
+  int left = 0, top = 0, right = 0, bottom = 0;
+};
+Edges parse_edges(const std::string& text, int multiple_of = 8);
+
 }  // namespace sdxl::io

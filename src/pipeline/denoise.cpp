@@ -13,6 +13,7 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
   for (int i = 0; i < total; ++i) {
     at::Tensor x_in = cfg ? at::cat({latents, latents}) : latents;
     x_in = sampler.scale_model_input(x_in, i);
+    if (options.extra_input.defined()) x_in = at::cat({x_in, options.extra_input}, 1);
     // The reference feeds the scheduler's timestep (float for the Euler family, integer otherwise); the
     // sinusoid embeds it in float32 either way.
     at::Tensor t = at::full({x_in.size(0)}, sampler.schedule().timestep(i), latents.options().dtype(at::kFloat));
@@ -24,6 +25,7 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
       eps = guided;
     }
     latents = sampler.step(eps, i, latents, noise);
+    if (options.after_step) latents = options.after_step(i, total, latents);
     if (options.trajectory) options.trajectory->push_back(latents.to(at::kCPU, at::kFloat));
     if (options.on_step) options.on_step(i + 1, total);
   }

@@ -25,6 +25,10 @@ struct DenoiseOptions {
   double guidance_rescale = 0.0;
   std::function<void(int step, int total)> on_step;  // after each step (may throw to abandon)
   std::vector<at::Tensor>* trajectory = nullptr;      // receives a CPU float32 copy after each step
+  // Inpainting (pipeline/inpaint.h): channels appended to the scaled UNet input (9-channel UNets; already
+  // laid out as the CFG batch), and a blend of each step's result before it is recorded (4-channel UNets).
+  at::Tensor extra_input;
+  std::function<at::Tensor(int step, int total, const at::Tensor& latents)> after_step;
 };
 
 bool uses_cfg(double cfg);

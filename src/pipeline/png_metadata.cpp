@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "pipeline/hires.h"
 
 namespace sdxl {
 namespace {
@@ -80,6 +81,15 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
   o << ", CFG scale: " << format_number(r.cfg) << ", Seed: " << seed << ", Size: " << size_text(r.size)
     << ", Model: " << quote_if_needed(model_name);
   if (r.init_image) o << ", Denoising strength: " << format_number(r.strength);
+  if (r.mask_blur > 0) o << ", Mask blur: " << r.mask_blur;
+  if (r.hires_scale) {
+    // The web UI's hires fields; its "Size" is the first pass's, as here.
+    if (!r.init_image) o << ", Denoising strength: " << format_number(r.hires_strength);
+    o << ", Hires upscale: " << format_number(*r.hires_scale);
+    if (r.hires_steps) o << ", Hires steps: " << *r.hires_steps;
+    o << ", Hires upscaler: "
+      << quote_if_needed(hires_upscaler_name(parse_hires_upscaler(r.hires_upscaler)).webui);
+  }
   if (r.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.guidance_rescale);
   o << ", Version: sdxl-gen";
   return o.str();
@@ -117,6 +127,7 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
   r.negative_prompt = in_negative ? std::optional<std::string>(negative) : std::nullopt;
   r.karras = false;
   std::string sampler;
+  std::optional<double> denoising;
   for (const auto& [key, value] : split_params(lines[params_line])) {
     try {
       if (key == "Steps") r.steps = std::stoi(value);
@@ -124,7 +135,19 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       else if (key == "Schedule type") r.karras = (value == "Karras");
       else if (key == "CFG scale") r.cfg = std::stod(value);
       else if (key == "Seed") r.seed = std::stoull(value);
-      else if (key == "Denoising strength") r.strength = std::stod(value);
+      else if (key == "Denoising strength") denoising = std::stod(value);
+      else if (key == "Mask blur") r.mask_blur = std::stoi(value);
+      else if (key == "Hires upscale") r.hires_scale = std::stod(value);
+      else if (key == "Hires steps") r.hires_steps = std::stoi(value);
+      else if (key == "Hires upscaler") {
+        bool known = false;
+        for (const auto& u : kHiresUpscalers)
+          if (value == u.webui) {
+            r.hires_upscaler = u.name;
+            known = true;
+          }
+        if (!known) throw Error("unknown upscaler");
+      }
       else if (key == "CFG Rescale phi") r.guidance_rescale = std::stod(value);
       else if (key == "Size") {
         auto x = value.find('x');
@@ -135,6 +158,8 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       throw Error("PNG parameters: bad value for '" + key + "': " + value);
     }
   }
+  // The web UI writes one "Denoising strength": img2img's, else the hires pass's.
+  if (denoising) (r.hires_scale && !r.init_image ? r.hires_strength : r.strength) = *denoising;
   if (!sampler.empty()) {
     if (sampler.size() > 7 && sampler.compare(sampler.size() - 7, 7, " Karras") == 0) {
       r.karras = true;

@@ -94,6 +94,18 @@ const std::map<std::string, Setter>& setters() {
        [](auto& r, auto& v, auto& f) { r.negative_aesthetic_score = get_number<double>(v, f); }},
       {"init_image", [](auto& r, auto& v, auto& f) { r.init_image = opt_string(v, f); }},
       {"strength", [](auto& r, auto& v, auto& f) { r.strength = get_number<double>(v, f); }},
+      {"mask", [](auto& r, auto& v, auto& f) { r.mask = opt_string(v, f); }},
+      {"mask_blur", [](auto& r, auto& v, auto& f) { r.mask_blur = get_number<int>(v, f); }},
+      {"keep_unmasked", [](auto& r, auto& v, auto& f) { r.keep_unmasked = get_as<bool>(v, f); }},
+      {"outpaint", [](auto& r, auto& v, auto& f) { r.outpaint = opt_string(v, f); }},
+      {"hires_scale", [](auto& r, auto& v, auto& f) {
+         if (v.is_null()) r.hires_scale.reset(); else r.hires_scale = get_number<double>(v, f);
+       }},
+      {"hires_steps", [](auto& r, auto& v, auto& f) {
+         if (v.is_null()) r.hires_steps.reset(); else r.hires_steps = get_number<int>(v, f);
+       }},
+      {"hires_strength", [](auto& r, auto& v, auto& f) { r.hires_strength = get_number<double>(v, f); }},
+      {"hires_upscaler", [](auto& r, auto& v, auto& f) { r.hires_upscaler = get_as<std::string>(v, f); }},
       {"refiner_mode", [](auto& r, auto& v, auto& f) { r.refiner_mode = get_as<std::string>(v, f); }},
       {"refiner_strength", [](auto& r, auto& v, auto& f) { r.refiner_strength = get_number<double>(v, f); }},
       {"high_noise_frac", [](auto& r, auto& v, auto& f) { r.high_noise_frac = get_number<double>(v, f); }},
@@ -167,6 +179,16 @@ json to_json(const GenerationRequest& r) {
   j["negative_aesthetic_score"] = r.negative_aesthetic_score;
   put_opt("init_image", r.init_image);
   j["strength"] = r.strength;
+  put_opt("mask", r.mask);
+  if (r.mask_blur) j["mask_blur"] = r.mask_blur;
+  if (r.keep_unmasked) j["keep_unmasked"] = true;
+  put_opt("outpaint", r.outpaint);
+  if (r.hires_scale) {
+    j["hires_scale"] = *r.hires_scale;
+    put_opt("hires_steps", r.hires_steps);
+    j["hires_strength"] = r.hires_strength;
+    j["hires_upscaler"] = r.hires_upscaler;
+  }
   j["refiner_mode"] = r.refiner_mode;
   j["refiner_strength"] = r.refiner_strength;
   j["high_noise_frac"] = r.high_noise_frac;
@@ -186,6 +208,9 @@ GenerationRequest request_from_json(const json& j, const GenerationRequest& base
     if (s == setters().end()) throw Error("unknown field '" + it.key() + "'");
     s->second(r, it.value(), it.key());
   }
+  // Inpainting's strength default is the reference's 0.9999, not img2img's.
+  const bool masked = r.mask || r.outpaint, was_masked = base.mask || base.outpaint;
+  if (masked && !was_masked && !j.contains("strength")) r.strength = kInpaintStrength;
   return r;
 }
 
@@ -212,6 +237,23 @@ void validate(const GenerationRequest& r) {
   for (const auto* s : {&r.original_size, &r.target_size, &r.negative_original_size, &r.negative_target_size})
     if (*s) check_size("micro-conditioning size", **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw Error("refiner_steps: must be >= 1");
+  if (r.mask_blur < 0 || r.mask_blur > 256) throw Error("mask_blur: must be between 0 and 256");
+  if (r.hires_scale) {
+    if (!std::isfinite(*r.hires_scale) || *r.hires_scale < 1 || *r.hires_scale > 8)
+      throw Error("hires_scale: must be between 1 and 8");
+    if (r.hires_steps && *r.hires_steps < 1) throw Error("hires_steps: must be >= 1");
+    if (!std::isfinite(r.hires_strength) || r.hires_strength <= 0 || r.hires_strength > 1)
+      throw Error("hires_strength: must be in (0, 1]");
+    check_one_of("hires_upscaler", r.hires_upscaler, {"latent", "latent-nearest-exact", "latent-bicubic", "lanczos"});
+    if (r.mask || r.outpaint) throw Error("hires_scale: the hires fix does not combine with inpainting or outpainting");
+  }
+  if (r.outpaint) {
+    try {
+      io::parse_edges(*r.outpaint);
+    } catch (const Error& e) {
+      throw Error(std::string("outpaint: ") + e.what());
+    }
+  }
 }
 
 }  // namespace sdxl

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "io/png.h"
 #include "sdxl/pipeline.h"
 #include "test_util.h"
 
@@ -17,6 +18,34 @@ struct GoldenCase {
   GenerationRequest request;
   PipelineOptions options;
 };
+
+// The tiny base model on the CPU, loaded once per test binary.
+inline Pipeline& tiny_pipeline() {
+  static Pipeline pipeline([] {
+    PipelineOptions o;
+    o.model = fixture("tiny-sdxl");
+    o.device = "cpu";
+    return o;
+  }());
+  return pipeline;
+}
+
+// Per-step latents reach |x| ~ 43 on the tiny model: abs 1e-3 or 1e-4 of the peak, whichever is larger.
+inline double latent_tolerance(const at::Tensor& golden) {
+  return std::max(1e-3, 1e-4 * golden.abs().max().item<double>());
+}
+
+// An 8-bit image against a golden PNG (path relative to tests/fixtures): no channel off by more than one
+// level, at most 1% off by one.
+inline void expect_png_close(const std::string& png, const at::Tensor& hwc) {
+  io::Image want = io::read_png(fixture(png));
+  at::Tensor golden = io::to_tensor(want).to(at::kInt);
+  ASSERT_EQ(golden.sizes(), hwc.sizes()) << png;
+  at::Tensor diff = (golden - hwc.to(at::kInt)).abs();
+  EXPECT_LE(diff.max().item<int>(), 1) << png << ": a channel differs by more than one level";
+  const double fraction = (diff > 0).sum().item<double>() / diff.numel();
+  EXPECT_LE(fraction, 0.01) << png << ": " << fraction * 100 << "% of channel values differ by one level";
+}
 
 inline GoldenCase load_golden_case(const std::string& name) {
   GoldenCase c;

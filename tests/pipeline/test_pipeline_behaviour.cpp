@@ -3,20 +3,11 @@
 
 #include "common/error.h"
 #include "sdxl/pipeline.h"
+#include "golden_case.h"
 #include "test_util.h"
 
 namespace sdxl::test {
 namespace {
-
-Pipeline& tiny_pipeline() {
-  static Pipeline pipeline([] {
-    PipelineOptions o;
-    o.model = fixture("tiny-sdxl");
-    o.device = "cpu";
-    return o;
-  }());
-  return pipeline;
-}
 
 GenerationRequest small_request() {
   GenerationRequest r;

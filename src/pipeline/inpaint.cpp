@@ -1,0 +1,96 @@
+#include "pipeline/inpaint.h"
+
+#include "common/error.h"
+#include "pipeline/inpaint_mask.h"
+#include "pipeline/outpaint.h"
+
+namespace sdxl {
+at::Tensor encode_init_image(AutoencoderKL& vae, const at::Tensor& image, NoiseSource& noise,
+                             const at::TensorOptions& out) {
+  Posterior posterior = vae->encode(image.to(vae->device()));
+  at::Tensor sample = posterior.sample(noise.randn(posterior.mean.sizes(), posterior.mean.options()));
+  return vae->to_pipeline_space(sample).to(out);
+}
+
+bool Inpainting::is_nine_channel(int64_t unet_in_channels) {
+  if (unet_in_channels != 4 && unet_in_channels != 9)
+    throw Error("inpainting needs a UNet with 4 or 9 input channels, this one has " +
+                std::to_string(unet_in_channels));
+  return unet_in_channels == 9;
+}
+
+Inpainting::Inpainting(const InpaintInputs& in, int64_t unet_in_channels, AutoencoderKL& vae, const Sampler& sampler,
+                       NoiseSource& noise, const at::TensorOptions& latent_options, bool strength_is_max)
+    : nine_channel_(is_nine_channel(unet_in_channels)) {
+  const int64_t B = in.image.size(0), H = in.image.size(2), W = in.image.size(3);
+  const int64_t h = H / vae->config().downscale(), w = W / vae->config().downscale();
+  // prepare_latents: a 4-channel UNet always needs the image latents (the blend target).
+  if (!nine_channel_ || !strength_is_max) image_latents_ = encode_init_image(vae, in.image, noise, latent_options);
+  noise_ = noise.randn({B, vae->config().latent_channels, h, w}, latent_options);
+  start_ = strength_is_max ? noise_ * sampler.init_noise_sigma() : sampler.add_noise(image_latents_, noise_, 0);
+  // prepare_mask_latents: the masked image is image * (mask < 0.5), encoded with the same generator.
+  at::Tensor masked_image = in.image * (in.binary < 0.5).to(at::kFloat);
+  if (nine_channel_) {
+    masked_image_latents_ = encode_init_image(vae, masked_image, noise, latent_options);
+  } else {
+    noise.randn({B, vae->config().latent_channels, h, w});  // the reference's unused posterior draw
+  }
+  mask_ = latent_mask(in.binary, h, w).to(latent_options).expand({B, 1, h, w}).contiguous();
+}
+
+void Inpainting::install(DenoiseOptions& options, const Sampler& sampler, bool cfg) const {
+  if (nine_channel_) {
+    options.extra_input = at::cat({mask_, masked_image_latents_}, 1);
+    if (cfg) options.extra_input = at::cat({options.extra_input, options.extra_input});
+    return;
+  }
+  // After step i the kept region is the init latents at the noise level of step i + 1 (clean after the
+  // last step): latents = (1 - mask) * init_noised + mask * latents.
+  const Sampler* s = &sampler;
+  at::Tensor image_latents = image_latents_, noise = noise_, mask = mask_;
+  options.after_step = [s, image_latents, noise, mask](int i, int total, const at::Tensor& latents) {
+    at::Tensor proper = i < total - 1 ? s->add_noise(image_latents, noise, i + 1) : image_latents;
+    return (1 - mask) * proper + mask * latents;
+  };
+}
+
+}  // namespace sdxl
+
+namespace sdxl {
+
+MaskedImage load_masked_image(const GenerationRequest& r) {
+  MaskedImage m;
+  m.image = io::read_png(*r.init_image);
+  auto wh = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
+  io::Image mask;
+  std::string mask_name;
+  if (r.outpaint) {
+    if (r.mask) throw Error("--outpaint makes its own mask: drop --mask " + *r.mask);
+    OutpaintCanvas canvas = prepare_outpaint(m.image, io::parse_edges(*r.outpaint));
+    m.image = std::move(canvas.image);
+    mask = std::move(canvas.mask);
+    mask_name = "the --outpaint mask";
+    if (m.image.width % 8 || m.image.height % 8)
+      throw Error("--outpaint " + *r.outpaint + " makes a " + wh(m.image.width, m.image.height) + " canvas from --init-image " +
+                  *r.init_image + ": both sides must be multiples of 8");
+  } else {
+    if (m.image.width != r.size.width || m.image.height != r.size.height)
+      throw Error("--init-image " + *r.init_image + " is " + wh(m.image.width, m.image.height) + " but --size is " +
+                  wh(r.size.width, r.size.height) + " (resize it or pass its size)");
+    mask = io::read_png(*r.mask);
+    mask_name = "--mask " + *r.mask;
+    if (mask.width != m.image.width || mask.height != m.image.height)
+      throw Error(mask_name + " is " + wh(mask.width, mask.height) + " but --init-image " + *r.init_image + " is " +
+                  wh(m.image.width, m.image.height) + " (they must be the same size)");
+  }
+  m.luminance = blur_mask(mask_luminance(mask), r.mask_blur);
+  m.binary = binarize_mask(m.luminance);
+  const double repaint = m.binary.sum().item<double>();
+  if (repaint == 0)
+    throw Error(mask_name + " is all black" + (r.mask_blur > 0 ? " after --mask-blur" : "") +
+                ": nothing to repaint, nothing to do");
+  m.all_white = repaint == static_cast<double>(m.binary.numel());
+  return m;
+}
+
+}  // namespace sdxl

@@ -1,0 +1,160 @@
+// Inpainting against the reference (tests/pipeline/data/make_inpaint_goldens.py: diffusers 0.27.2
+// StableDiffusionXLInpaintPipeline, OpenCV for the web UIs' mask blur) and its invariants.
+#include <gtest/gtest.h>
+
+#include "golden_case.h"
+#include "io/png.h"
+#include "pipeline/inpaint_mask.h"
+
+namespace sdxl::test {
+namespace {
+
+struct InpaintCase {
+  GenerationRequest request;
+  PipelineOptions options;
+};
+
+InpaintCase load_inpaint_case(const std::string& name) {
+  const nlohmann::json in = read_json(fixture("inpaint_golden/" + name + ".json"))["inputs"];
+  InpaintCase c;
+  GenerationRequest& r = c.request;
+  r.prompt = in["prompt"];
+  r.negative_prompt = in["negative_prompt"].get<std::string>();
+  r.size = Size{in["height"].get<int>(), in["width"].get<int>()};
+  r.steps = in["steps"];
+  r.cfg = in["guidance_scale"];
+  r.sampler = in["sampler"];
+  r.seed = in["seed"].get<uint64_t>();
+  r.strength = in["strength"];
+  r.init_image = fixture(in["init_image"]);
+  r.mask = fixture(in["mask"]);
+  r.mask_blur = in["mask_blur"];
+  c.options.model = fixture(in["unet_in_channels"] == 9 ? "tiny-sdxl-inpaint" : "tiny-sdxl");
+  c.options.device = test_device();
+  c.options.dtype = "fp32";
+  c.options.vae_dtype = "fp32";
+  return c;
+}
+
+class InpaintGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(InpaintGolden, MatchesReference) {
+  InpaintCase c = load_inpaint_case(GetParam());
+  auto golden = load_golden("inpaint_golden/" + GetParam() + ".safetensors");
+  c.request.save_trajectory = true;
+  GenerationResult result = Pipeline(c.options).generate(c.request);
+  const at::Tensor& steps = golden.at("step_latents");
+  ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
+  for (int64_t s = 0; s < steps.size(0); ++s)
+    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], steps[s],
+                         latent_tolerance(steps[s])));
+  const at::Tensor& final_want = golden.at("final_latents");
+  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+  EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at("image"), 1e-3));
+  expect_png_close("inpaint_golden/" + GetParam() + ".png", result.images[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, InpaintGolden,
+                         ::testing::Values("inpaint_euler_5_s0.9999", "inpaint_euler_5_s0.6",
+                                           "inpaint_ddim_5_s0.9999", "inpaint_ddim_5_s0.6",
+                                           "inpaint_euler_5_s0.9999_blur4", "inpaint_ddim_5_s0.9999_blur4",
+                                           "inpaint_euler_a_5_s0.6", "inpaint9_euler_5_s0.9999",
+                                           "inpaint9_ddim_5_s1.0", "inpaint9_euler_a_5_s0.6_blur2"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& ch : n)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+at::Tensor golden_mask_plane(const std::string& png) {
+  return io::to_tensor(io::read_png(fixture("inpaint_golden/" + png))).select(2, 0).contiguous();
+}
+
+TEST(InpaintMask, BlurIsOpenCVsBitExactGaussian) {
+  const at::Tensor l = mask_luminance(io::read_png(fixture("inpaint_golden/mask.png")));
+  for (int n : {2, 4}) {
+    at::Tensor got = blur_mask(l, n), want = golden_mask_plane("mask_blur" + std::to_string(n) + ".png");
+    EXPECT_TRUE(at::equal(got, want)) << "blur " << n << ": "
+                                      << (got.to(at::kInt) - want.to(at::kInt)).abs().max().item<int>()
+                                      << " levels off at worst";
+  }
+}
+
+TEST(InpaintMask, LuminanceAndBinarisationFollowPillowAndDiffusers) {
+  io::Image px{4, 1, {0, 255, 0, 255, 0, 0, 128, 128, 128, 127, 127, 127}};
+  at::Tensor l = mask_luminance(px);
+  EXPECT_EQ(l[0][0].item<int>(), 150);  // green: repaint
+  EXPECT_EQ(l[0][1].item<int>(), 76);   // red: keep
+  at::Tensor b = binarize_mask(l).flatten();
+  EXPECT_TRUE(at::equal(b, at::tensor({1.f, 0.f, 1.f, 0.f})));
+}
+
+GenerationRequest small_inpaint() {
+  InpaintCase c = load_inpaint_case("inpaint_euler_5_s0.6");
+  c.request.steps = 3;
+  return c.request;
+}
+
+std::string write_mask(const std::string& name, uint8_t value, int width = 64) {
+  io::Image m{width, 96, std::vector<uint8_t>(width * 96 * 3, value)};
+  const std::string path = temp_path(name);
+  io::write_png(path, m);
+  return path;
+}
+
+TEST(InpaintBehaviour, KeepUnmaskedLeavesPixelsOutsideTheMaskBitIdentical) {
+  for (int blur : {0, 4}) {
+    GenerationRequest r = small_inpaint();
+    r.keep_unmasked = true;
+    r.mask_blur = blur;
+    GenerationResult out = tiny_pipeline().generate(r);
+    at::Tensor original = io::to_tensor(io::read_png(*r.init_image));
+    at::Tensor l = blur_mask(mask_luminance(io::read_png(*r.mask)), blur);
+    at::Tensor outside = (l == 0).unsqueeze(-1).expand({96, 64, 3});
+    at::Tensor got = out.images[0];
+    EXPECT_TRUE(at::equal(got.masked_select(outside), original.masked_select(outside))) << "blur " << blur;
+    at::Tensor inside = (l >= 128).unsqueeze(-1).expand({96, 64, 3});
+    EXPECT_FALSE(at::equal(got.masked_select(inside), original.masked_select(inside))) << "blur " << blur;
+  }
+}
+
+TEST(InpaintBehaviour, AllWhiteMaskIsPlainImg2Img) {
+  GenerationRequest r = small_inpaint();
+  r.mask = write_mask("white_mask.png", 255);
+  GenerationResult inpainted = tiny_pipeline().generate(r);
+  GenerationRequest plain = r;
+  plain.mask.reset();
+  GenerationResult img2img = tiny_pipeline().generate(plain);
+  EXPECT_TRUE(at::equal(inpainted.latents, img2img.latents));
+  ASSERT_FALSE(inpainted.warnings.empty());
+  EXPECT_NE(inpainted.warnings.back().find("all white"), std::string::npos);
+}
+
+TEST(InpaintBehaviour, BadMasksAreClearErrors) {
+  GenerationRequest r = small_inpaint();
+  r.mask = write_mask("black_mask.png", 0);
+  EXPECT_NE(error_of([&] { tiny_pipeline().generate(r); }).find("nothing to do"), std::string::npos);
+  r.mask = write_mask("narrow_mask.png", 255, 48);
+  const std::string mismatch = error_of([&] { tiny_pipeline().generate(r); });
+  EXPECT_NE(mismatch.find("same size"), std::string::npos) << mismatch;
+  GenerationRequest no_image = small_inpaint();
+  no_image.init_image.reset();
+  EXPECT_NE(error_of([&] { tiny_pipeline().generate(no_image); }).find("--init-image"), std::string::npos);
+}
+
+TEST(InpaintBehaviour, MaskWithoutStrengthGetsTheReferenceDefault) {
+  GenerationRequest base;
+  EXPECT_EQ(request_from_json({{"mask", "m.png"}}, base).strength, kInpaintStrength);
+  EXPECT_EQ(request_from_json({{"mask", "m.png"}, {"strength", 0.5}}, base).strength, 0.5);
+  EXPECT_EQ(request_from_json(nlohmann::json::object(), base).strength, 0.3);
+  GenerationRequest r = request_from_json({{"mask", "m.png"}, {"mask_blur", 4}, {"keep_unmasked", true}}, base);
+  GenerationRequest back = request_from_json(to_json(r), GenerationRequest{});
+  EXPECT_EQ(back.mask, r.mask);
+  EXPECT_EQ(back.mask_blur, 4);
+  EXPECT_TRUE(back.keep_unmasked);
+  EXPECT_EQ(back.strength, kInpaintStrength);
+}
+
+}  // namespace
+}  // namespace sdxl::test
