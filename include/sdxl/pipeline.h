@@ -22,7 +22,8 @@ struct PipelineOptions {
   bool low_memory = false;           // load each model when its stage starts, release it when done
 };
 
-// Progress of one request: stage is "encode", "base", "refiner" or "decode".
+// Progress of one request: stage is "encode", "base", "hires" (second pass of the hires fix), "refiner" or
+// "decode".
 struct Progress {
   std::string stage;
   int step = 0, total = 0;

@@ -55,6 +55,10 @@ struct GenerationRequest {
   std::optional<std::string> mask;
   int mask_blur = 0;           // Gaussian sigma in pixels, as the web UIs (0 = off)
   bool keep_unmasked = false;  // paste the original pixels back outside the (blurred) mask
+  // "Only masked" (web UIs): inpaint the box around the mask, padded by inpaint_padding pixels and widened
+  // to the aspect of `size`, at `size`, then paste it back (the image may then be of any size).
+  bool inpaint_full_res = false;
+  int inpaint_padding = 32;
   // Outpainting: "LEFT,TOP,RIGHT,BOTTOM" pixels (multiples of 8) added around init_image, which is then
   // inpainted with a generated mask (no `mask`); the output size is the extended canvas.
   std::optional<std::string> outpaint;

@@ -87,7 +87,7 @@ ForcedFailure forced_failure() {
     C10_THROW_ERROR(OutOfMemoryError,
                     "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
                     "which 1.06 GiB is free. (simulated by SDXL_GEN_FAIL_ITEM)");
-  throw Error("forced failure (SDXL_GEN_FAIL_ITEM)");
+  throw std::runtime_error("forced failure (SDXL_GEN_FAIL_ITEM)");  // a generation failure, not an input error
 }
 
 int run_generate(GenerateFlags& f) {
@@ -196,7 +196,9 @@ int run_generate(GenerateFlags& f) {
       std::cerr << "sdxl-gen: item " << item.index << (item.line ? " (line " + std::to_string(item.line) + ")" : "")
                 << ": " << what << "\n";
       ++failed;
-      if (plan.size() == 1 && !oom) return kFailed;
+      // A lone image that failed on its inputs (sdxl::Error: a bad init image or mask, nothing to inpaint)
+      // is an input error; anything else is a failed generation.
+      if (plan.size() == 1 && !oom) return dynamic_cast<const Error*>(&e) ? kInput : kFailed;
     }
   }
   if (f.grid && !grid_images.empty()) {

@@ -85,6 +85,9 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--mask", "mask", Kind::String, "Inpaint --init-image: PNG of its size, white = repaint, black = keep");
   add(app, "--mask-blur", "mask_blur", Kind::Int, "Gaussian blur of the mask, sigma in pixels (web UI rule; default 0)");
   add(app, "--keep-unmasked", "keep_unmasked", Kind::Bool, "Paste the original pixels back outside the mask");
+  add(app, "--inpaint-full-res", "inpaint_full_res", Kind::Bool,
+      "Inpaint only the box around the mask, at --size, and paste it back (web UI \"only masked\")");
+  add(app, "--inpaint-padding", "inpaint_padding", Kind::Int, "--inpaint-full-res: pixels around the mask's box (default 32)");
   add(app, "--outpaint", "outpaint", Kind::String,
       "Extend --init-image by LEFT,TOP,RIGHT,BOTTOM pixels (multiples of 8) and inpaint the new border");
   add(app, "--hires-scale", "hires_scale", Kind::Double,

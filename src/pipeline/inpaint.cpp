@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/outpaint.h"
+#include "io/lanczos.h"
 
 namespace sdxl {
 at::Tensor encode_init_image(AutoencoderKL& vae, const at::Tensor& image, NoiseSource& noise,
@@ -74,7 +75,7 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
       throw Error("--outpaint " + *r.outpaint + " makes a " + wh(m.image.width, m.image.height) + " canvas from --init-image " +
                   *r.init_image + ": both sides must be multiples of 8");
   } else {
-    if (m.image.width != r.size.width || m.image.height != r.size.height)
+    if (!r.inpaint_full_res && (m.image.width != r.size.width || m.image.height != r.size.height))
       throw Error("--init-image " + *r.init_image + " is " + wh(m.image.width, m.image.height) + " but --size is " +
                   wh(r.size.width, r.size.height) + " (resize it or pass its size)");
     mask = io::read_png(*r.mask);
@@ -89,8 +90,31 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
   if (repaint == 0)
     throw Error(mask_name + " is all black" + (r.mask_blur > 0 ? " after --mask-blur" : "") +
                 ": nothing to repaint, nothing to do");
-  m.all_white = repaint == static_cast<double>(m.binary.numel());
+  if (r.inpaint_full_res) {
+    const CropBox box = expand_to_aspect(mask_crop_region(m.luminance, r.inpaint_padding), r.size.width,
+                                         r.size.height, m.image.width, m.image.height);
+    m.full_res = FullResCrop{m.image, m.luminance, box};
+    m.image = io::lanczos_resize(crop(m.image, box), r.size.width, r.size.height);
+    // The mask goes through the same crop and resize as a grey image.
+    at::Tensor grey = m.luminance.unsqueeze(-1).expand({-1, -1, 3}).contiguous();
+    io::Image mask_box = io::lanczos_resize(crop(io::from_tensor(grey), box), r.size.width, r.size.height);
+    m.luminance = io::to_tensor(mask_box).select(2, 0).contiguous();
+    m.binary = binarize_mask(m.luminance);
+    if (m.binary.sum().item<double>() == 0)
+      throw Error(mask_name + ": nothing left to repaint after --inpaint-full-res resized it to --size; nothing to do");
+  }
+  m.all_white = m.binary.sum().item<double>() == static_cast<double>(m.binary.numel());
   return m;
+}
+
+at::Tensor paste_full_res(const at::Tensor& images, const FullResCrop& c, bool keep_unmasked) {
+  std::vector<at::Tensor> out;
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    io::Image back = io::lanczos_resize(io::from_tensor(images[i]), c.box.width(), c.box.height());
+    out.push_back(io::to_tensor(paste(c.image, back, c.box)));
+  }
+  at::Tensor all = at::stack(out);
+  return keep_unmasked ? paste_unmasked(all, io::to_tensor(c.image), c.luminance.to(at::kInt)) : all;
 }
 
 }  // namespace sdxl

@@ -43,21 +43,37 @@ class Inpainting {
 
 }  // namespace sdxl
 
+#include <optional>
+
 #include "io/png.h"
+#include "pipeline/inpaint_full_res.h"
 #include "sdxl/request.h"
 
 namespace sdxl {
 
+// --inpaint-full-res: the whole init image, its (blurred) mask luminance and the box that is inpainted.
+struct FullResCrop {
+  io::Image image;
+  at::Tensor luminance;
+  CropBox box;
+};
+
 // The init image and mask of an inpainting request, read and checked: same size as each other and as the
 // request, --mask-blur applied to the mask's luminance; with --outpaint, the extended canvas and its mask
-// (pipeline/outpaint.h; the request's size is then the canvas's). An all-black mask (nothing to repaint)
-// throws.
+// (pipeline/outpaint.h; the request's size is then the canvas's); with --inpaint-full-res, the padded box
+// around the mask resized to the request's size (pipeline/inpaint_full_res.h). An all-black mask (nothing to
+// repaint) throws.
 struct MaskedImage {
   io::Image image;
   at::Tensor luminance;  // uint8 [H,W] after the blur
   at::Tensor binary;     // float32 [1,1,H,W]
   bool all_white = false;  // nothing to keep: the caller runs plain img2img
+  std::optional<FullResCrop> full_res;  // then image/luminance/binary are the box resized to the request's size
 };
+// --inpaint-full-res: each generated image [B,h,w,3] (uint8) resized back to the box with Lanczos and pasted
+// into the whole image; with keep_unmasked the original pixels go back under the web UI's overlay for this
+// mode (the blurred mask itself as the weight). Returns uint8 [B,H,W,3].
+at::Tensor paste_full_res(const at::Tensor& images, const FullResCrop& crop, bool keep_unmasked);
 MaskedImage load_masked_image(const GenerationRequest& r);
 
 }  // namespace sdxl

@@ -153,7 +153,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   std::optional<MaskedImage> masked;
   if (r.mask || r.outpaint) {
     masked = load_masked_image(r);
-    r.size = Size{masked->image.height, masked->image.width};
+    r.size = Size{masked->image.height, masked->image.width};  // outpainting: the canvas
     if (masked->all_white) result.warnings.push_back("--mask is all white: nothing to keep, running plain img2img");
   }
   const bool inpaint = masked && !masked->all_white;
@@ -252,7 +252,9 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   result.decoded = at::cat(decoded);
   result.images = image_to_uint8(result.decoded);
-  if (masked && r.keep_unmasked)
+  if (masked && masked->full_res)
+    result.images = paste_full_res(result.images, *masked->full_res, r.keep_unmasked);
+  else if (masked && r.keep_unmasked)
     result.images = paste_unmasked(result.images, io::to_tensor(masked->image), overlay_alpha(masked->luminance));
   result.decode_s = timer.seconds();
   return result;

@@ -98,6 +98,8 @@ const std::map<std::string, Setter>& setters() {
       {"mask_blur", [](auto& r, auto& v, auto& f) { r.mask_blur = get_number<int>(v, f); }},
       {"keep_unmasked", [](auto& r, auto& v, auto& f) { r.keep_unmasked = get_as<bool>(v, f); }},
       {"outpaint", [](auto& r, auto& v, auto& f) { r.outpaint = opt_string(v, f); }},
+      {"inpaint_full_res", [](auto& r, auto& v, auto& f) { r.inpaint_full_res = get_as<bool>(v, f); }},
+      {"inpaint_padding", [](auto& r, auto& v, auto& f) { r.inpaint_padding = get_number<int>(v, f); }},
       {"hires_scale", [](auto& r, auto& v, auto& f) {
          if (v.is_null()) r.hires_scale.reset(); else r.hires_scale = get_number<double>(v, f);
        }},
@@ -183,6 +185,10 @@ json to_json(const GenerationRequest& r) {
   if (r.mask_blur) j["mask_blur"] = r.mask_blur;
   if (r.keep_unmasked) j["keep_unmasked"] = true;
   put_opt("outpaint", r.outpaint);
+  if (r.inpaint_full_res) {
+    j["inpaint_full_res"] = true;
+    j["inpaint_padding"] = r.inpaint_padding;
+  }
   if (r.hires_scale) {
     j["hires_scale"] = *r.hires_scale;
     put_opt("hires_steps", r.hires_steps);
@@ -247,6 +253,8 @@ void validate(const GenerationRequest& r) {
     check_one_of("hires_upscaler", r.hires_upscaler, {"latent", "latent-nearest-exact", "latent-bicubic", "lanczos"});
     if (r.mask || r.outpaint) throw Error("hires_scale: the hires fix does not combine with inpainting or outpainting");
   }
+  if (r.inpaint_padding < 0 || r.inpaint_padding > 16384) throw Error("inpaint_padding: must be between 0 and 16384");
+  if (r.inpaint_full_res && !r.mask) throw Error("inpaint_full_res: needs a mask");
   if (r.outpaint) {
     try {
       io::parse_edges(*r.outpaint);

@@ -4,6 +4,8 @@
 
 #include "golden_case.h"
 #include "io/png.h"
+#include "io/lanczos.h"
+#include "pipeline/inpaint_full_res.h"
 #include "pipeline/inpaint_mask.h"
 
 namespace sdxl::test {
@@ -143,6 +145,14 @@ TEST(InpaintBehaviour, BadMasksAreClearErrors) {
   EXPECT_NE(error_of([&] { tiny_pipeline().generate(no_image); }).find("--init-image"), std::string::npos);
 }
 
+TEST(InpaintBehaviour, NineChannelUnetNeedsAMask) {
+  InpaintCase c = load_inpaint_case("inpaint9_euler_5_s0.9999");
+  GenerationRequest r = c.request;
+  r.mask.reset();
+  const std::string message = error_of([&] { Pipeline(c.options).generate(r); });
+  EXPECT_NE(message.find("inpainting UNet (9 input channels)"), std::string::npos) << message;
+}
+
 TEST(InpaintBehaviour, MaskWithoutStrengthGetsTheReferenceDefault) {
   GenerationRequest base;
   EXPECT_EQ(request_from_json({{"mask", "m.png"}}, base).strength, kInpaintStrength);
@@ -154,6 +164,69 @@ TEST(InpaintBehaviour, MaskWithoutStrengthGetsTheReferenceDefault) {
   EXPECT_EQ(back.mask_blur, 4);
   EXPECT_TRUE(back.keep_unmasked);
   EXPECT_EQ(back.strength, kInpaintStrength);
+}
+
+TEST(InpaintBehaviour, RefinerRefinesTheWholeImageThenKeepUnmaskedRestoresTheOriginal) {
+  PipelineOptions o;
+  o.model = fixture("tiny-sdxl");
+  o.refiner = fixture("tiny-sdxl-refiner");
+  o.device = "cpu";
+  Pipeline with_refiner(o);
+  GenerationRequest r = small_inpaint();
+  r.keep_unmasked = true;
+  r.refiner_strength = 0.7;  // 2 of the 3 steps
+  GenerationResult out = with_refiner.generate(r);
+  ASSERT_TRUE(out.base_latents.defined());
+  EXPECT_FALSE(at::equal(out.base_latents, out.latents));  // the refiner changed the whole latent image
+  at::Tensor original = io::to_tensor(io::read_png(*r.init_image));
+  at::Tensor outside = (mask_luminance(io::read_png(*r.mask)) == 0).unsqueeze(-1).expand({96, 64, 3});
+  EXPECT_TRUE(at::equal(out.images[0].masked_select(outside), original.masked_select(outside)));
+}
+
+TEST(InpaintFullRes, CropRegionIsThePaddedBoxWidenedToTheAspect) {
+  at::Tensor l = at::zeros({96, 64}, at::kByte);
+  l.slice(0, 20, 24).slice(1, 10, 14).fill_(200);
+  const CropBox box = mask_crop_region(l, 2);
+  EXPECT_EQ(box, (CropBox{8, 18, 16, 26}));
+  EXPECT_EQ(expand_to_aspect(box, 64, 64, 64, 96), box);
+  EXPECT_EQ(expand_to_aspect(box, 64, 32, 64, 96), (CropBox{4, 18, 20, 26}));
+  EXPECT_EQ(expand_to_aspect(CropBox{0, 18, 8, 26}, 64, 32, 64, 96), (CropBox{0, 18, 16, 26}));  // shifted inside
+  EXPECT_EQ(expand_to_aspect(box, 32, 64, 64, 96), (CropBox{8, 14, 16, 30}));
+}
+
+TEST(InpaintFullRes, EqualsInpaintingTheBoxByHandAndPastingItBack) {
+  // A small square to repaint in the 64x96 image, processed at 64x64.
+  io::Image mask{64, 96, std::vector<uint8_t>(64 * 96 * 3, 0)};
+  for (int y = 40; y < 52; ++y)
+    for (int x = 20; x < 30; ++x) std::fill_n(&mask.rgb[(y * 64 + x) * 3], 3, 255);
+  GenerationRequest r = small_inpaint();
+  r.mask = temp_path("full_res_mask.png");
+  io::write_png(*r.mask, mask);
+  r.size = Size{64, 64};
+  r.inpaint_full_res = true;
+  r.inpaint_padding = 8;
+  r.keep_unmasked = true;
+  GenerationResult out = tiny_pipeline().generate(r);
+  ASSERT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 96, 64, 3}));
+
+  const io::Image image = io::read_png(*r.init_image);
+  const CropBox box = expand_to_aspect(mask_crop_region(mask_luminance(mask), 8), 64, 64, 64, 96);
+  EXPECT_EQ(box, (CropBox{11, 32, 39, 60}));  // the 10x12 square plus 8 on each side (26x28), widened to 28x28
+  GenerationRequest by_hand = small_inpaint();
+  by_hand.size = Size{64, 64};
+  by_hand.init_image = temp_path("full_res_box.png");
+  by_hand.mask = temp_path("full_res_box_mask.png");
+  io::write_png(*by_hand.init_image, io::lanczos_resize(crop(image, box), 64, 64));
+  io::write_png(*by_hand.mask, io::lanczos_resize(crop(mask, box), 64, 64));
+  GenerationResult inner = tiny_pipeline().generate(by_hand);
+  io::Image back = io::lanczos_resize(io::from_tensor(inner.images[0]), box.width(), box.height());
+  at::Tensor pasted = io::to_tensor(paste(image, back, box));
+  at::Tensor want = paste_unmasked(pasted.unsqueeze(0), io::to_tensor(image), mask_luminance(mask).to(at::kInt));
+  EXPECT_TRUE(at::equal(out.latents, inner.latents));
+  EXPECT_TRUE(at::equal(out.images, want));
+  // Outside the mask: the original, bit for bit.
+  at::Tensor outside = (mask_luminance(mask) == 0).unsqueeze(-1).expand({96, 64, 3});
+  EXPECT_TRUE(at::equal(out.images[0].masked_select(outside), io::to_tensor(image).masked_select(outside)));
 }
 
 }  // namespace
