@@ -83,17 +83,21 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--init-image", "init_image", Kind::String, "img2img: start from this PNG");
   add(app, "--strength", "strength", Kind::Double, "img2img strength (default 0.3; with --mask 0.9999)");
   add(app, "--mask", "mask", Kind::String, "Inpaint --init-image: PNG of its size, white = repaint, black = keep");
-  add(app, "--mask-blur", "mask_blur", Kind::Int, "Gaussian blur of the mask, sigma in pixels (web UI rule; default 0)");
+  add(app, "--mask-blur", "mask_blur", Kind::Int,
+      "Gaussian blur of the mask, sigma in pixels (web UI rule; default 0)");
   add(app, "--keep-unmasked", "keep_unmasked", Kind::Bool, "Paste the original pixels back outside the mask");
   add(app, "--inpaint-full-res", "inpaint_full_res", Kind::Bool,
       "Inpaint only the box around the mask, at --size, and paste it back (web UI \"only masked\")");
-  add(app, "--inpaint-padding", "inpaint_padding", Kind::Int, "--inpaint-full-res: pixels around the mask's box (default 32)");
+  add(app, "--inpaint-padding", "inpaint_padding", Kind::Int,
+      "--inpaint-full-res: pixels around the mask's box (default 32)");
   add(app, "--outpaint", "outpaint", Kind::String,
       "Extend --init-image by LEFT,TOP,RIGHT,BOTTOM pixels (multiples of 8) and inpaint the new border");
   add(app, "--hires-scale", "hires_scale", Kind::Double,
       "Hires fix: second img2img pass at --size times this (sides rounded to multiples of 8)");
-  add(app, "--hires-steps", "hires_steps", Kind::Int, "Hires fix: schedule length of the second pass (default: --steps)");
-  add(app, "--hires-strength", "hires_strength", Kind::Double, "Hires fix: denoising strength of the second pass (default 0.5)");
+  add(app, "--hires-steps", "hires_steps", Kind::Int,
+      "Hires fix: schedule length of the second pass (default: --steps)");
+  add(app, "--hires-strength", "hires_strength", Kind::Double,
+      "Hires fix: denoising strength of the second pass (default 0.5)");
   add(app, "--hires-upscaler", "hires_upscaler", Kind::String,
       "Hires fix: latent (bilinear, default) | latent-nearest-exact | latent-bicubic | lanczos (pixels)");
   add(app, "--refiner-mode", "refiner_mode", Kind::String, "sdedit (default) | expert");

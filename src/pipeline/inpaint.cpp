@@ -1,11 +1,12 @@
 #include "pipeline/inpaint.h"
 
 #include "common/error.h"
+#include "io/lanczos.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/outpaint.h"
-#include "io/lanczos.h"
 
 namespace sdxl {
+
 at::Tensor encode_init_image(AutoencoderKL& vae, const at::Tensor& image, NoiseSource& noise,
                              const at::TensorOptions& out) {
   Posterior posterior = vae->encode(image.to(vae->device()));
@@ -55,10 +56,6 @@ void Inpainting::install(DenoiseOptions& options, const Sampler& sampler, bool c
   };
 }
 
-}  // namespace sdxl
-
-namespace sdxl {
-
 MaskedImage load_masked_image(const GenerationRequest& r) {
   MaskedImage m;
   m.image = io::read_png(*r.init_image);
@@ -72,8 +69,8 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
     mask = std::move(canvas.mask);
     mask_name = "the --outpaint mask";
     if (m.image.width % 8 || m.image.height % 8)
-      throw Error("--outpaint " + *r.outpaint + " makes a " + wh(m.image.width, m.image.height) + " canvas from --init-image " +
-                  *r.init_image + ": both sides must be multiples of 8");
+      throw Error("--outpaint " + *r.outpaint + " makes a " + wh(m.image.width, m.image.height) +
+                  " canvas from --init-image " + *r.init_image + ": both sides must be multiples of 8");
   } else {
     if (!r.inpaint_full_res && (m.image.width != r.size.width || m.image.height != r.size.height))
       throw Error("--init-image " + *r.init_image + " is " + wh(m.image.width, m.image.height) + " but --size is " +

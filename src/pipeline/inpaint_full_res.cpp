@@ -50,8 +50,8 @@ CropBox expand_to_aspect(CropBox b, int width, int height, int image_width, int 
 io::Image crop(const io::Image& image, const CropBox& b) {
   io::Image out{b.width(), b.height(), std::vector<uint8_t>(static_cast<size_t>(b.width()) * b.height() * 3)};
   for (int y = 0; y < b.height(); ++y)
-    std::copy_n(&image.rgb[(static_cast<size_t>(y + b.y1) * image.width + b.x1) * 3], static_cast<size_t>(b.width()) * 3,
-                &out.rgb[static_cast<size_t>(y) * b.width() * 3]);
+    std::copy_n(&image.rgb[(static_cast<size_t>(y + b.y1) * image.width + b.x1) * 3],
+                static_cast<size_t>(b.width()) * 3, &out.rgb[static_cast<size_t>(y) * b.width() * 3]);
   return out;
 }
 

@@ -148,7 +148,8 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   if (base.kind == ModelKind::Refiner && !img2img)
     throw Error("--model is a refiner checkpoint: it only refines images, give one with --init-image");
   if ((r.mask || r.outpaint) && !img2img)
-    throw Error(std::string(r.mask ? "--mask" : "--outpaint") + " needs the image to inpaint: give it with --init-image");
+    throw Error(std::string(r.mask ? "--mask" : "--outpaint") +
+                " needs the image to inpaint: give it with --init-image");
   // Inpainting (pipeline/inpaint.h): an all-white mask keeps nothing, so it is plain img2img.
   std::optional<MaskedImage> masked;
   if (r.mask || r.outpaint) {
@@ -208,7 +209,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
       result.warnings.push_back("--hires-scale " + std::to_string(*r.hires_scale) + ": second pass at " +
                                 std::to_string(final_r.size.width) + "x" + std::to_string(final_r.size.height) +
                                 " (each side rounded to a multiple of 8)");
-    if (dopt.trajectory) result.base_latents = latents.to(at::kCPU, at::kFloat);
+    result.base_latents = latents.to(at::kCPU, at::kFloat);  // the first pass's
     dopt.on_step = [&](int step, int total) { report("hires", step, total); };
     latents = m.hires_pass(r, final_r, latents, unet, dopt, result);
   }

@@ -30,7 +30,9 @@ TEST(Outpaint, CanvasIsEdgeExtendedAndMaskCoversTheBorderWithARamp) {
   OutpaintCanvas c = prepare_outpaint(image, io::parse_edges("16,8,0,24"));
   ASSERT_EQ(c.image.width, 80);
   ASSERT_EQ(c.image.height, 128);
-  auto px = [](const io::Image& i, int x, int y, int ch) { return i.rgb[(static_cast<size_t>(y) * i.width + x) * 3 + ch]; };
+  auto px = [](const io::Image& i, int x, int y, int ch) {
+    return i.rgb[(static_cast<size_t>(y) * i.width + x) * 3 + ch];
+  };
   EXPECT_EQ(px(c.image, 0, 0, 1), px(image, 0, 0, 1));          // corner copies the nearest original pixel
   EXPECT_EQ(px(c.image, 30, 127, 2), px(image, 14, 95, 2));     // bottom border extends the last row
   EXPECT_EQ(px(c.image, 40, 50, 0), px(image, 24, 42, 0));      // inside: the original
