@@ -316,7 +316,7 @@ def main():
         n, path = int(args.bench[0]), args.bench[1]
         ps = []
         for k in range(100):
-            ps += [p for _, p in prompts(SEED + 1 + k)]
+            ps += [p for _, p in prompts(SEED + 1 + k) if "\0" not in p]  # prompt files refuse NUL
             if len(ps) >= n:
                 break
         with open(path, "w", encoding="utf-8") as f:
