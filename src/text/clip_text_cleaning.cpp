@@ -84,8 +84,11 @@ std::vector<std::u32string> clip_pretokenize(const std::u32string& text, ClipCle
       i = end;
       continue;
     }
-    if (c == '<' && (match_length(text, i, specials[0]) || match_length(text, i, specials[1]))) {
-      end = i + std::max(match_length(text, i, specials[0]), match_length(text, i, specials[1]));
+    size_t special = 0;  // the pattern tries the special literals first
+    for (const auto& literal : specials)
+      if (c == '<' && (special = match_length(text, i, literal))) break;
+    if (special) {
+      end = i + special;
     } else if (c == U'\'' && contraction_length(text, i)) {
       end = i + contraction_length(text, i);
     } else if (is_letter(c)) {
