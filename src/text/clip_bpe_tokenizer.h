@@ -1,6 +1,7 @@
 // CLIP's byte-level BPE tokenizer (open_clip SimpleTokenizer / HF CLIPTokenizer files), exact to the
 // reference tokenizer of its ClipCleaning flavour, ftfy included except mojibake repair (docs/text.md).
 #pragma once
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,7 +63,6 @@ class ClipBpeTokenizer : public Tokenizer {
   const ClipBpeVocabulary& vocabulary() const { return *vocab_; }
 
  private:
-  // Ids of the words of one piece of text (cleaned separately; see clip_special_literals).
   // Words and their ids (one word can give several ids). Transformers cuts the raw text at exact
   // occurrences of its literal special tokens (its added tokens) and cleans each piece separately.
   void encode_words(const std::string& utf8, std::vector<std::string>* words, std::vector<int>* ids) const;

@@ -14,7 +14,8 @@ enum class ClipCleaning {
   Transformers,  // whitespace_clean(ftfy.fix_text(text)).lower(); "<|startoftext|>"/"<|endoftext|>" literal
   OpenClip,      // ftfy.fix_text, html.unescape twice, strip, whitespace_clean, lower; "<start_of_text>"...
 };
-inline constexpr std::array<const char*, 2> kClipCleaningNames{"transformers", "open_clip"};
+inline constexpr std::array<const char*, 2> kClipCleaningNames{"transformers", "open_clip"};  // in enum order
+static_assert(kClipCleaningNames.size() == static_cast<size_t>(ClipCleaning::OpenClip) + 1, "one name per ClipCleaning");
 inline const char* to_string(ClipCleaning c) { return kClipCleaningNames.at(static_cast<size_t>(c)); }
 
 // The two literal special tokens (start, end) the flavour's pre-tokenizer keeps whole: written in a
