@@ -8,6 +8,10 @@ inline bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+inline bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // ASCII letters lowered, every other byte kept (file extensions, library messages; never locale-dependent).
 inline std::string ascii_lower(std::string s) {
   for (auto& c : s)

@@ -1,6 +1,8 @@
-// GenerationRequest <-> JSON (prompt-file lines, the PNG `sdxl-gen` chunk) and validation.
+// GenerationRequest <-> JSON (flags, prompt-file lines, the PNG `sdxl-gen` chunk) and validation. One
+// table lists every field with its JSON name; reading, writing and the list of names all come from it.
 #include "sdxl/request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -12,207 +14,199 @@ namespace {
 
 using json = nlohmann::json;
 
+static_assert(table_complete(kHiresUpscalerNames, HiresUpscaler::Lanczos),
+              "kHiresUpscalerNames must list every HiresUpscaler");
+static_assert(table_complete(kBatchNoiseNames, BatchNoise::Shared), "kBatchNoiseNames must list every BatchNoise");
+static_assert(table_complete(kRefinerModeNames, RefinerMode::Expert), "kRefinerModeNames must list every RefinerMode");
+static_assert(table_complete(kLongPromptNames, LongPrompt::Chunk), "kLongPromptNames must list every LongPrompt");
+static_assert(table_complete(kPromptSyntaxNames, PromptSyntaxMode::A1111),
+              "kPromptSyntaxNames must list every PromptSyntaxMode");
+
 std::string size_str(const Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
-Size size_from(const json& v, const std::string& field) {
-  if (!v.is_string()) throw Error(field + ": expected a size string like \"1024x768\"");
+// The name table of each option enum.
+const auto& names_of(SamplerKind) { return kSamplerNames; }
+const auto& names_of(TimestepSpacing) { return kSpacingNames; }
+const auto& names_of(BatchNoise) { return kBatchNoiseNames; }
+const auto& names_of(HiresUpscaler) { return kHiresUpscalerNames; }
+const auto& names_of(RefinerMode) { return kRefinerModeNames; }
+const auto& names_of(LongPrompt) { return kLongPromptNames; }
+const auto& names_of(PromptSyntaxMode) { return kPromptSyntaxNames; }
+
+// JSON value -> member, one overload per member type; errors name the field.
+void read(const json& v, const std::string& f, std::string& out) {
+  if (!v.is_string()) throw usage_error(f, "expected a string, got " + v.dump());
+  out = v.get<std::string>();
+}
+void read(const json& v, const std::string& f, bool& out) {
+  if (!v.is_boolean()) throw usage_error(f, "expected true or false, got " + v.dump());
+  out = v.get<bool>();
+}
+void read(const json& v, const std::string& f, double& out) {
+  if (!v.is_number()) throw usage_error(f, "expected a number, got " + v.dump());
+  out = v.get<double>();
+}
+template <typename T>
+std::enable_if_t<std::is_integral_v<T>> read(const json& v, const std::string& f, T& out) {
+  if (!v.is_number_integer()) throw usage_error(f, "expected an integer, got " + v.dump());
+  if (std::is_unsigned_v<T> && !v.is_number_unsigned()) throw usage_error(f, "must not be negative, got " + v.dump());
+  if (!std::is_unsigned_v<T> && (v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX))
+    throw usage_error(f, v.dump() + " is out of range");
+  out = v.get<T>();
+}
+void read(const json& v, const std::string& f, Size& out) {
+  if (!v.is_string()) throw usage_error(f, "expected a size string like \"1024x768\", got " + v.dump());
   try {
     auto wh = io::parse_size(v.get<std::string>(), 1);  // validate() checks multiples of 8
-    return Size{wh.height, wh.width};
+    out = Size{wh.height, wh.width};
   } catch (const Error& e) {
-    throw Error(field + ": " + e.what());
+    throw usage_error(f, e.what());
   }
 }
-
-std::pair<int, int> pair_from(const json& v, const std::string& field) {
-  if (!v.is_string()) throw Error(field + ": expected \"TOP,LEFT\"");
+void read(const json& v, const std::string& f, std::pair<int, int>& out) {
+  if (!v.is_string()) throw usage_error(f, "expected \"TOP,LEFT\", got " + v.dump());
   try {
-    return io::parse_pair(v.get<std::string>());
+    out = io::parse_pair(v.get<std::string>());
   } catch (const Error& e) {
-    throw Error(field + ": " + e.what());
+    throw usage_error(f, e.what());
   }
+}
+template <typename E>
+std::enable_if_t<std::is_enum_v<E>> read(const json& v, const std::string& f, E& out) {
+  if (!v.is_string()) throw usage_error(f, "expected one of " + enum_names(names_of(E{})) + ", got " + v.dump());
+  out = parse_enum(names_of(E{}), v.get<std::string>(), f);
+}
+template <typename T>
+void read(const json& v, const std::string& f, std::optional<T>& out) {
+  if (v.is_null()) {
+    out.reset();
+    return;
+  }
+  T value{};
+  read(v, f, value);
+  out = value;
+}
+
+// Member -> JSON value (absent optionals are left out).
+template <typename T>
+json write(const T& v) {
+  if constexpr (std::is_enum_v<T>) return enum_name(names_of(T{}), v);
+  else if constexpr (std::is_same_v<T, Size>) return size_str(v);
+  else if constexpr (std::is_same_v<T, std::pair<int, int>>) return std::to_string(v.first) + "," + std::to_string(v.second);
+  else return v;
 }
 
 template <typename T>
-T get_as(const json& v, const std::string& field) {
-  try {
-    return v.get<T>();
-  } catch (const std::exception&) {
-    throw Error(field + ": invalid value " + v.dump());
-  }
-}
+struct is_optional : std::false_type {};
+template <typename T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+struct Field {
+  const char* name;
+  std::function<void(GenerationRequest&, const json&)> read;
+  std::function<void(const GenerationRequest&, json&)> write;
+};
 
 template <typename T>
-T get_number(const json& v, const std::string& field) {
-  if (!v.is_number()) throw Error(field + ": expected a number, got " + v.dump());
-  if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer()) throw Error(field + ": expected an integer, got " + v.dump());
-    if constexpr (std::is_unsigned_v<T>) {
-      if (v.is_number_integer() && !v.is_number_unsigned()) throw Error(field + ": must not be negative");
-    }
-  }
-  return v.get<T>();
+Field field(const char* name, T GenerationRequest::*member) {
+  return Field{name, [name, member](GenerationRequest& r, const json& v) { read(v, name, r.*member); },
+               [name, member](const GenerationRequest& r, json& j) {
+                 if constexpr (is_optional<T>::value) {
+                   if (r.*member) j[name] = write(*(r.*member));
+                 } else {
+                   j[name] = write(r.*member);
+                 }
+               }};
 }
 
-std::optional<std::string> opt_string(const json& v, const std::string& field) {
-  if (v.is_null()) return std::nullopt;
-  return get_as<std::string>(v, field);
-}
-
-// One entry per field: how to read it from JSON into the request.
-using Setter = std::function<void(GenerationRequest&, const json&, const std::string&)>;
-
-const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> table = {
-      {"prompt", [](auto& r, auto& v, auto& f) { r.prompt = get_as<std::string>(v, f); }},
-      {"prompt_2", [](auto& r, auto& v, auto& f) { r.prompt_2 = opt_string(v, f); }},
-      {"negative_prompt", [](auto& r, auto& v, auto& f) { r.negative_prompt = opt_string(v, f); }},
-      {"negative_prompt_2", [](auto& r, auto& v, auto& f) { r.negative_prompt_2 = opt_string(v, f); }},
-      {"long_prompt", [](auto& r, auto& v, auto& f) { r.long_prompt = get_as<std::string>(v, f); }},
-      {"prompt_syntax", [](auto& r, auto& v, auto& f) { r.prompt_syntax = get_as<std::string>(v, f); }},
-      {"size", [](auto& r, auto& v, auto& f) { r.size = size_from(v, f); }},
-      {"bucket", [](auto& r, auto& v, auto& f) { r.bucket = get_as<bool>(v, f); }},
-      {"steps", [](auto& r, auto& v, auto& f) { r.steps = get_number<int>(v, f); }},
-      {"cfg", [](auto& r, auto& v, auto& f) { r.cfg = get_number<double>(v, f); }},
-      {"guidance_rescale", [](auto& r, auto& v, auto& f) { r.guidance_rescale = get_number<double>(v, f); }},
-      {"sampler", [](auto& r, auto& v, auto& f) { r.sampler = get_as<std::string>(v, f); }},
-      {"karras", [](auto& r, auto& v, auto& f) { r.karras = get_as<bool>(v, f); }},
-      {"timestep_spacing", [](auto& r, auto& v, auto& f) { r.timestep_spacing = opt_string(v, f); }},
-      {"seed", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.seed.reset(); else r.seed = get_number<uint64_t>(v, f);
-       }},
-      {"num_images", [](auto& r, auto& v, auto& f) { r.num_images = get_number<int>(v, f); }},
-      {"batch_noise", [](auto& r, auto& v, auto& f) { r.batch_noise = get_as<std::string>(v, f); }},
-      {"original_size", [](auto& r, auto& v, auto& f) { r.original_size = size_from(v, f); }},
-      {"target_size", [](auto& r, auto& v, auto& f) { r.target_size = size_from(v, f); }},
-      {"negative_original_size", [](auto& r, auto& v, auto& f) { r.negative_original_size = size_from(v, f); }},
-      {"negative_target_size", [](auto& r, auto& v, auto& f) { r.negative_target_size = size_from(v, f); }},
-      {"crop_top_left", [](auto& r, auto& v, auto& f) { r.crop_top_left = pair_from(v, f); }},
-      {"negative_crop_top_left", [](auto& r, auto& v, auto& f) { r.negative_crop_top_left = pair_from(v, f); }},
-      {"aesthetic_score", [](auto& r, auto& v, auto& f) { r.aesthetic_score = get_number<double>(v, f); }},
-      {"negative_aesthetic_score",
-       [](auto& r, auto& v, auto& f) { r.negative_aesthetic_score = get_number<double>(v, f); }},
-      {"init_image", [](auto& r, auto& v, auto& f) { r.init_image = opt_string(v, f); }},
-      {"strength", [](auto& r, auto& v, auto& f) { r.strength = get_number<double>(v, f); }},
-      {"mask", [](auto& r, auto& v, auto& f) { r.mask = opt_string(v, f); }},
-      {"mask_blur", [](auto& r, auto& v, auto& f) { r.mask_blur = get_number<int>(v, f); }},
-      {"keep_unmasked", [](auto& r, auto& v, auto& f) { r.keep_unmasked = get_as<bool>(v, f); }},
-      {"outpaint", [](auto& r, auto& v, auto& f) { r.outpaint = opt_string(v, f); }},
-      {"inpaint_full_res", [](auto& r, auto& v, auto& f) { r.inpaint_full_res = get_as<bool>(v, f); }},
-      {"inpaint_padding", [](auto& r, auto& v, auto& f) { r.inpaint_padding = get_number<int>(v, f); }},
-      {"hires_scale", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.hires_scale.reset(); else r.hires_scale = get_number<double>(v, f);
-       }},
-      {"hires_steps", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.hires_steps.reset(); else r.hires_steps = get_number<int>(v, f);
-       }},
-      {"hires_strength", [](auto& r, auto& v, auto& f) { r.hires_strength = get_number<double>(v, f); }},
-      {"hires_upscaler", [](auto& r, auto& v, auto& f) { r.hires_upscaler = get_as<std::string>(v, f); }},
-      {"refiner_mode", [](auto& r, auto& v, auto& f) { r.refiner_mode = get_as<std::string>(v, f); }},
-      {"refiner_strength", [](auto& r, auto& v, auto& f) { r.refiner_strength = get_number<double>(v, f); }},
-      {"high_noise_frac", [](auto& r, auto& v, auto& f) { r.high_noise_frac = get_number<double>(v, f); }},
-      {"refiner_seed", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.refiner_seed.reset(); else r.refiner_seed = get_number<uint64_t>(v, f);
-       }},
-      {"refiner_steps", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.refiner_steps.reset(); else r.refiner_steps = get_number<int>(v, f);
-       }},
-      {"vae_tiling", [](auto& r, auto& v, auto& f) { r.vae_tiling = get_as<bool>(v, f); }},
-      {"save_latents", [](auto& r, auto& v, auto& f) { r.save_latents = opt_string(v, f); }},
-      {"save_trajectory", [](auto& r, auto& v, auto& f) { r.save_trajectory = get_as<bool>(v, f); }},
+// Every request field, by its JSON name (= the member name).
+const std::vector<Field>& fields() {
+  using R = GenerationRequest;
+  static const std::vector<Field> table = {
+      field("prompt", &R::prompt),
+      field("prompt_2", &R::prompt_2),
+      field("negative_prompt", &R::negative_prompt),
+      field("negative_prompt_2", &R::negative_prompt_2),
+      field("long_prompt", &R::long_prompt),
+      field("prompt_syntax", &R::prompt_syntax),
+      field("size", &R::size),
+      field("bucket", &R::bucket),
+      field("steps", &R::steps),
+      field("cfg", &R::cfg),
+      field("guidance_rescale", &R::guidance_rescale),
+      field("sampler", &R::sampler),
+      field("karras", &R::karras),
+      field("timestep_spacing", &R::timestep_spacing),
+      field("seed", &R::seed),
+      field("num_images", &R::num_images),
+      field("batch_noise", &R::batch_noise),
+      field("original_size", &R::original_size),
+      field("target_size", &R::target_size),
+      field("negative_original_size", &R::negative_original_size),
+      field("negative_target_size", &R::negative_target_size),
+      field("crop_top_left", &R::crop_top_left),
+      field("negative_crop_top_left", &R::negative_crop_top_left),
+      field("aesthetic_score", &R::aesthetic_score),
+      field("negative_aesthetic_score", &R::negative_aesthetic_score),
+      field("init_image", &R::init_image),
+      field("strength", &R::strength),
+      field("mask", &R::mask),
+      field("mask_blur", &R::mask_blur),
+      field("keep_unmasked", &R::keep_unmasked),
+      field("inpaint_full_res", &R::inpaint_full_res),
+      field("inpaint_padding", &R::inpaint_padding),
+      field("outpaint", &R::outpaint),
+      field("hires_scale", &R::hires_scale),
+      field("hires_steps", &R::hires_steps),
+      field("hires_strength", &R::hires_strength),
+      field("hires_upscaler", &R::hires_upscaler),
+      field("refiner_mode", &R::refiner_mode),
+      field("refiner_strength", &R::refiner_strength),
+      field("high_noise_frac", &R::high_noise_frac),
+      field("refiner_seed", &R::refiner_seed),
+      field("refiner_steps", &R::refiner_steps),
+      field("vae_tiling", &R::vae_tiling),
+      field("save_latents", &R::save_latents),
+      field("save_trajectory", &R::save_trajectory),
   };
   return table;
 }
 
-void check_one_of(const std::string& field, const std::string& value, std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* a : allowed) {
-    if (value == a) return;
-    list += (list.empty() ? "" : ", ") + std::string(a);
-  }
-  throw Error(field + ": unknown value '" + value + "' (expected one of: " + list + ")");
-}
-
 void check_size(const std::string& field, const Size& s) {
-  if (s.width <= 0 || s.height <= 0) throw Error(field + ": size must be positive");
+  if (s.width <= 0 || s.height <= 0) throw usage_error(field, "size must be positive, got " + size_str(s));
 }
 
 }  // namespace
 
+const char* to_string(HiresUpscaler v) { return enum_name(kHiresUpscalerNames, v); }
+const char* to_string(BatchNoise v) { return enum_name(kBatchNoiseNames, v); }
+const char* to_string(RefinerMode v) { return enum_name(kRefinerModeNames, v); }
+const char* to_string(LongPrompt v) { return enum_name(kLongPromptNames, v); }
+const char* to_string(PromptSyntaxMode v) { return enum_name(kPromptSyntaxNames, v); }
+
 const std::set<std::string>& request_fields() {
   static const std::set<std::string> names = [] {
     std::set<std::string> out;
-    for (const auto& [name, setter] : setters()) out.insert(name);
+    for (const auto& f : fields()) out.insert(f.name);
     return out;
   }();
   return names;
 }
 
 json to_json(const GenerationRequest& r) {
-  json j;
-  j["prompt"] = r.prompt;
-  auto put_opt = [&](const char* k, const auto& v) {
-    if (v) j[k] = *v;
-  };
-  put_opt("prompt_2", r.prompt_2);
-  put_opt("negative_prompt", r.negative_prompt);
-  put_opt("negative_prompt_2", r.negative_prompt_2);
-  j["long_prompt"] = r.long_prompt;
-  j["prompt_syntax"] = r.prompt_syntax;
-  j["size"] = size_str(r.size);
-  if (r.bucket) j["bucket"] = true;
-  j["steps"] = r.steps;
-  j["cfg"] = r.cfg;
-  j["guidance_rescale"] = r.guidance_rescale;
-  j["sampler"] = r.sampler;
-  j["karras"] = r.karras;
-  put_opt("timestep_spacing", r.timestep_spacing);
-  put_opt("seed", r.seed);
-  j["num_images"] = r.num_images;
-  j["batch_noise"] = r.batch_noise;
-  if (r.original_size) j["original_size"] = size_str(*r.original_size);
-  if (r.target_size) j["target_size"] = size_str(*r.target_size);
-  if (r.negative_original_size) j["negative_original_size"] = size_str(*r.negative_original_size);
-  if (r.negative_target_size) j["negative_target_size"] = size_str(*r.negative_target_size);
-  auto pair_str = [](const std::pair<int, int>& p) { return std::to_string(p.first) + "," + std::to_string(p.second); };
-  if (r.crop_top_left) j["crop_top_left"] = pair_str(*r.crop_top_left);
-  if (r.negative_crop_top_left) j["negative_crop_top_left"] = pair_str(*r.negative_crop_top_left);
-  j["aesthetic_score"] = r.aesthetic_score;
-  j["negative_aesthetic_score"] = r.negative_aesthetic_score;
-  put_opt("init_image", r.init_image);
-  j["strength"] = r.strength;
-  put_opt("mask", r.mask);
-  if (r.mask_blur) j["mask_blur"] = r.mask_blur;
-  if (r.keep_unmasked) j["keep_unmasked"] = true;
-  put_opt("outpaint", r.outpaint);
-  if (r.inpaint_full_res) {
-    j["inpaint_full_res"] = true;
-    j["inpaint_padding"] = r.inpaint_padding;
-  }
-  if (r.hires_scale) {
-    j["hires_scale"] = *r.hires_scale;
-    put_opt("hires_steps", r.hires_steps);
-    j["hires_strength"] = r.hires_strength;
-    j["hires_upscaler"] = r.hires_upscaler;
-  }
-  j["refiner_mode"] = r.refiner_mode;
-  j["refiner_strength"] = r.refiner_strength;
-  j["high_noise_frac"] = r.high_noise_frac;
-  put_opt("refiner_seed", r.refiner_seed);
-  put_opt("refiner_steps", r.refiner_steps);
-  j["vae_tiling"] = r.vae_tiling;
-  put_opt("save_latents", r.save_latents);
-  j["save_trajectory"] = r.save_trajectory;
+  json j = json::object();
+  for (const auto& f : fields()) f.write(r, j);
   return j;
 }
 
 GenerationRequest request_from_json(const json& j, const GenerationRequest& base) {
-  if (!j.is_object()) throw Error("request must be a JSON object");
+  if (!j.is_object()) throw usage_error("", "a request must be a JSON object");
   GenerationRequest r = base;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    auto s = setters().find(it.key());
-    if (s == setters().end()) throw Error("unknown field '" + it.key() + "'");
-    s->second(r, it.value(), it.key());
+    const auto& table = fields();
+    auto f = std::find_if(table.begin(), table.end(), [&](const Field& x) { return it.key() == x.name; });
+    if (f == table.end()) throw usage_error("", "unknown field '" + it.key() + "'");
+    f->read(r, it.value());
   }
   // Inpainting's strength default is the reference's 0.9999, not img2img's.
   const bool masked = r.mask || r.outpaint, was_masked = base.mask || base.outpaint;
@@ -223,45 +217,52 @@ GenerationRequest request_from_json(const json& j, const GenerationRequest& base
 void validate(const GenerationRequest& r) {
   check_size("size", r.size);
   if (r.size.width % 8 != 0 || r.size.height % 8 != 0)
-    throw Error("size: " + size_str(r.size) + " is not a multiple of 8 in both sides");
-  if (r.steps < 1 || r.steps > 10000) throw Error("steps: must be between 1 and 10000, got " + std::to_string(r.steps));
-  if (!std::isfinite(r.cfg) || r.cfg < 0) throw Error("cfg: must be a finite number >= 0");
+    throw usage_error("size", size_str(r.size) + " is not a multiple of 8 in both sides");
+  if (r.steps < 1 || r.steps > 10000) throw usage_error("steps", "must be between 1 and 10000, got " + std::to_string(r.steps));
+  if (!std::isfinite(r.cfg) || r.cfg < 0) throw usage_error("cfg", "must be a finite number >= 0");
   if (!std::isfinite(r.guidance_rescale) || r.guidance_rescale < 0 || r.guidance_rescale > 1)
-    throw Error("guidance_rescale: must be in [0, 1]");
-  check_one_of("sampler", r.sampler, {"ddim", "euler", "euler_a", "dpmpp_2m"});
-  if (r.timestep_spacing) check_one_of("timestep_spacing", *r.timestep_spacing, {"leading", "trailing", "linspace"});
-  if (r.num_images < 1 || r.num_images > 64) throw Error("num_images: must be between 1 and 64");
-  check_one_of("batch_noise", r.batch_noise, {"per-image", "shared"});
-  check_one_of("long_prompt", r.long_prompt, {"truncate", "chunk"});
-  check_one_of("prompt_syntax", r.prompt_syntax, {"none", "a1111"});
-  check_one_of("refiner_mode", r.refiner_mode, {"sdedit", "expert"});
+    throw usage_error("guidance_rescale", "must be in [0, 1]");
+  if (r.num_images < 1 || r.num_images > 64) throw usage_error("num_images", "must be between 1 and 64, got " + std::to_string(r.num_images));
   for (auto [name, v] : {std::pair{"strength", r.strength}, std::pair{"refiner_strength", r.refiner_strength},
                          std::pair{"high_noise_frac", r.high_noise_frac}})
-    if (!std::isfinite(v) || v <= 0 || v > 1) throw Error(std::string(name) + ": must be in (0, 1]");
+    if (!std::isfinite(v) || v <= 0 || v > 1) throw usage_error(name, "must be in (0, 1]");
   if (!std::isfinite(r.aesthetic_score) || !std::isfinite(r.negative_aesthetic_score))
-    throw Error("aesthetic_score: must be finite");
-  for (const auto* s : {&r.original_size, &r.target_size, &r.negative_original_size, &r.negative_target_size})
-    if (*s) check_size("micro-conditioning size", **s);
-  if (r.refiner_steps && *r.refiner_steps < 1) throw Error("refiner_steps: must be >= 1");
-  if (r.mask_blur < 0 || r.mask_blur > 256) throw Error("mask_blur: must be between 0 and 256");
-  if (r.hires_scale) {
-    if (!std::isfinite(*r.hires_scale) || *r.hires_scale < 1 || *r.hires_scale > 8)
-      throw Error("hires_scale: must be between 1 and 8");
-    if (r.hires_steps && *r.hires_steps < 1) throw Error("hires_steps: must be >= 1");
-    if (!std::isfinite(r.hires_strength) || r.hires_strength <= 0 || r.hires_strength > 1)
-      throw Error("hires_strength: must be in (0, 1]");
-    check_one_of("hires_upscaler", r.hires_upscaler, {"latent", "latent-nearest-exact", "latent-bicubic", "lanczos"});
-    if (r.mask || r.outpaint) throw Error("hires_scale: the hires fix does not combine with inpainting or outpainting");
-  }
-  if (r.inpaint_padding < 0 || r.inpaint_padding > 16384) throw Error("inpaint_padding: must be between 0 and 16384");
-  if (r.inpaint_full_res && !r.mask) throw Error("inpaint_full_res: needs a mask");
+    throw usage_error("aesthetic_score", "must be finite");
+  for (auto [name, s] : {std::pair{"original_size", &r.original_size}, std::pair{"target_size", &r.target_size},
+                         std::pair{"negative_original_size", &r.negative_original_size},
+                         std::pair{"negative_target_size", &r.negative_target_size}})
+    if (*s) check_size(name, **s);
+  if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
+  // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
+  // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
+  if (r.karras && r.sampler == SamplerKind::DDIM)
+    throw usage_error("karras", "is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+  if (r.mask_blur < 0 || r.mask_blur > 256) throw usage_error("mask_blur", "must be between 0 and 256");
+  if (r.inpaint_padding < 0 || r.inpaint_padding > 16384)
+    throw usage_error("inpaint_padding", "must be between 0 and 16384");
+  if (r.inpaint_full_res && !r.mask) throw usage_error("inpaint_full_res", "needs a mask");
   if (r.outpaint) {
     try {
       io::parse_edges(*r.outpaint);
     } catch (const Error& e) {
-      throw Error(std::string("outpaint: ") + e.what());
+      throw usage_error("outpaint", e.what());
     }
+    if (r.mask) throw usage_error("outpaint", "makes its own mask: drop the mask");
   }
+  if ((r.mask || r.outpaint) && !r.init_image)
+    throw usage_error(r.mask ? "mask" : "outpaint", "needs the image to inpaint (init_image)");
+  if (r.hires_scale) {
+    if (!std::isfinite(*r.hires_scale) || *r.hires_scale < 1 || *r.hires_scale > 8)
+      throw usage_error("hires_scale", "must be between 1 and 8");
+    if (r.hires_steps && *r.hires_steps < 1) throw usage_error("hires_steps", "must be >= 1");
+    if (!std::isfinite(r.hires_strength) || r.hires_strength <= 0 || r.hires_strength > 1)
+      throw usage_error("hires_strength", "must be in (0, 1]");
+    if (r.mask || r.outpaint)
+      throw usage_error("hires_scale", "the hires fix does not combine with inpainting or outpainting");
+  }
+  if (r.init_image && static_cast<int>(r.steps * r.strength) < 1)
+    throw usage_error("strength", std::to_string(r.strength) + " with " + std::to_string(r.steps) +
+                                      " steps leaves no denoising step (needs steps * strength >= 1)");
 }
 
 }  // namespace sdxl

@@ -92,7 +92,6 @@ class TextConditioner {
   // cache still encode; any other prompt then throws sdxl::Error.
   void release_encoders();
   bool encoders_released() const { return released_; }
-  void clear_cache();
   size_t cache_size() const;
 
   const TextConditionerOptions& options() const { return options_; }

@@ -25,7 +25,7 @@ InpaintCase load_inpaint_case(const std::string& name) {
   r.size = Size{in["height"].get<int>(), in["width"].get<int>()};
   r.steps = in["steps"];
   r.cfg = in["guidance_scale"];
-  r.sampler = in["sampler"];
+  r.sampler = parse_sampler(in["sampler"].get<std::string>());
   r.seed = in["seed"].get<uint64_t>();
   r.strength = in["strength"];
   r.init_image = fixture(in["init_image"]);
@@ -142,7 +142,7 @@ TEST(InpaintBehaviour, BadMasksAreClearErrors) {
   EXPECT_NE(mismatch.find("same size"), std::string::npos) << mismatch;
   GenerationRequest no_image = small_inpaint();
   no_image.init_image.reset();
-  EXPECT_NE(error_of([&] { tiny_pipeline().generate(no_image); }).find("--init-image"), std::string::npos);
+  EXPECT_NE(error_of([&] { tiny_pipeline().generate(no_image); }).find("init_image"), std::string::npos);
 }
 
 TEST(InpaintBehaviour, NineChannelUnetNeedsAMask) {

@@ -95,7 +95,7 @@ GenerationRequest hires_request(const char* upscaler) {
   r.hires_scale = 1.5;
   r.hires_steps = 4;
   r.hires_strength = 0.6;
-  r.hires_upscaler = upscaler;
+  r.hires_upscaler = parse_enum(kHiresUpscalerNames, upscaler, "hires_upscaler");
   return r;
 }
 
@@ -117,14 +117,14 @@ TEST(Hires, LanczosEqualsTheTwoPassesRunByHand) {
 }
 
 TEST(Hires, LatentUpscalersRunAtTheScaledSizeAndWarnWhenRounding) {
-  for (const char* up : {"latent", "latent-nearest-exact", "latent-bicubic"}) {
+  for (HiresUpscaler up : {HiresUpscaler::Latent, HiresUpscaler::LatentNearestExact, HiresUpscaler::LatentBicubic}) {
     GenerationRequest r = small(2);
     r.hires_scale = 1.3;
     r.hires_upscaler = up;
     GenerationResult out = tiny_pipeline().generate(r);
-    EXPECT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 128, 80, 3})) << up;
-    EXPECT_TRUE(out.latents.isfinite().all().item<bool>()) << up;
-    ASSERT_FALSE(out.warnings.empty()) << up;
+    EXPECT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 128, 80, 3})) << to_string(up);
+    EXPECT_TRUE(out.latents.isfinite().all().item<bool>()) << to_string(up);
+    ASSERT_FALSE(out.warnings.empty()) << to_string(up);
     EXPECT_NE(out.warnings.back().find("80x128"), std::string::npos) << out.warnings.back();
   }
   at::Tensor x = at::arange(2 * 3 * 4, at::kFloat).reshape({1, 2, 3, 4});
@@ -142,7 +142,7 @@ TEST(Hires, MetadataCarriesTheWebUiFieldsAndReproduces) {
   EXPECT_EQ(back.hires_scale, r.hires_scale);
   EXPECT_EQ(back.hires_steps, r.hires_steps);
   EXPECT_EQ(back.hires_strength, 0.6);
-  EXPECT_EQ(back.hires_upscaler, "latent-bicubic");
+  EXPECT_EQ(back.hires_upscaler, HiresUpscaler::LatentBicubic);
   GenerationRequest from_json = request_from_png_chunks(png_text_chunks(r, 5, "tiny"), "x.png");
   EXPECT_EQ(to_json(from_json), to_json([&] {
               GenerationRequest s = r;
