@@ -87,6 +87,34 @@ void fill_dpm(Schedule& s, const TrainSchedule& train) {
   s.init_noise_sigma = 1.0;
 }
 
+// LCMScheduler.set_timesteps: the distillation schedule k-1, 2k-1, ..., (k = T // original_inference_steps),
+// reversed, and n of its entries at floor(i * len/n). Each step moves to the next timestep of the list (the
+// last one to itself: its output is the denoised sample, no noise is added).
+void fill_lcm(Schedule& s, const TrainSchedule& train, const SchedulerConfig& config) {
+  const int n = s.num_inference_steps(), T = s.num_train_timesteps;
+  const int original = config.original_inference_steps;
+  if (n > original)
+    throw Error("sampler 'lcm': " + std::to_string(n) + " steps exceed the scheduler's original_inference_steps (" +
+                std::to_string(original) + ")");
+  const int64_t k = T / original;
+  std::vector<int64_t> origin;  // reversed: (original)*k - 1, ..., k - 1
+  for (int i = original; i >= 1; --i) origin.push_back(i * k - 1);
+  const double stride = static_cast<double>(origin.size()) / n;  // numpy linspace(0, len, n, endpoint=False)
+  for (int i = 0; i < n; ++i) s.timesteps[i] = static_cast<double>(origin[static_cast<size_t>(std::floor(i * stride))]);
+  s.sigmas.clear();
+  for (int i = 0; i < n; ++i) {
+    const auto t = static_cast<int64_t>(s.timesteps[i]);
+    const auto next = i + 1 < n ? static_cast<int64_t>(s.timesteps[i + 1]) : t;
+    s.prev_timesteps.push_back(next);
+    s.alpha_prod_t.push_back(train.alphas_cumprod[t]);
+    s.alpha_prod_t_prev.push_back(train.alphas_cumprod[next]);
+    s.sigmas.push_back(train.sigmas[t]);
+  }
+  s.sigmas.push_back(0.0);
+  s.init_noise_sigma = 1.0;
+  s.timestep_scaling = config.timestep_scaling;
+}
+
 void fill_ddim(Schedule& s, const TrainSchedule& train) {
   const int n = s.num_inference_steps();
   const int T = s.num_train_timesteps;
@@ -120,8 +148,12 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   const int T = config.num_train_timesteps;
   if (steps < 1 || steps > T)
     throw Error(std::string("steps must be in [1, ") + std::to_string(T) + "], got " + std::to_string(steps));
-  if (karras && kind == SamplerKind::DDIM)
-    throw Error("--karras is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+  if (karras && (kind == SamplerKind::DDIM || kind == SamplerKind::LCM))
+    throw Error(std::string("--karras is not available for sampler '") + to_string(kind) +
+                "' (only euler, euler_a, dpmpp_2m)");
+  if (kind == SamplerKind::EulerAncestral && config.prediction_type == PredictionType::Sample)
+    throw Error("sampler 'euler_a' does not support prediction type 'sample' (as the reference; use euler, ddim, "
+                "dpmpp_2m or lcm)");
   Schedule s;
   s.kind = kind;
   s.karras = karras;
@@ -132,12 +164,14 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   s.clip_sample_range = config.clip_sample_range;
   s.timesteps = spaced_timesteps(kind, steps, T, config.steps_offset, s.spacing);
 
-  const TrainSchedule train(config);
+  const bool terminal_floor = kind != SamplerKind::DDIM && kind != SamplerKind::LCM;
+  const TrainSchedule train(config, terminal_floor);
   switch (kind) {
     case SamplerKind::Euler:
     case SamplerKind::EulerAncestral: fill_euler(s, train, config); break;
     case SamplerKind::DPMPP2M: fill_dpm(s, train); break;
     case SamplerKind::DDIM: fill_ddim(s, train); break;
+    case SamplerKind::LCM: fill_lcm(s, train, config); break;
   }
   s.begin = 0;
   s.end = s.num_inference_steps();
