@@ -30,9 +30,13 @@ struct GenerationRequest {
   int steps = 30;
   double cfg = 5.0;
   double guidance_rescale = 0.0;
-  std::string sampler = "euler";             // ddim | euler | euler_a | dpmpp_2m
+  std::string sampler = "euler";             // ddim | euler | euler_a | dpmpp_2m | lcm
   bool karras = false;
   std::optional<std::string> timestep_spacing;  // leading | trailing | linspace (default: scheduler config)
+  // What the UNet predicts and zero-terminal-SNR beta rescaling (default: the model's scheduler config; the
+  // pipeline records the values it used in GenerationResult::request).
+  std::optional<std::string> prediction_type;  // epsilon | v_prediction | sample
+  std::optional<bool> zero_terminal_snr;
   std::optional<uint64_t> seed;              // absent: drawn at random, then recorded
   int num_images = 1;
   std::string batch_noise = "per-image";     // per-image (image i uses seed+i) | shared (one generator, reference)
@@ -57,6 +61,9 @@ struct GenerationRequest {
   bool vae_tiling = false;
   std::optional<std::string> save_latents;
   bool save_trajectory = false;
+  // A PNG of the current denoised estimate, replaced every `preview_every` steps (and after the last).
+  std::optional<std::string> preview;
+  int preview_every = 1;
 };
 
 // Field names accepted in prompt-file lines and PNG metadata (JSON keys = struct member names,

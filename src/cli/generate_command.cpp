@@ -110,6 +110,13 @@ int run_generate(GenerateFlags& f) {
   if (!f.out.out.empty() && !f.prompt_file.empty()) throw UsageError("--out names one file; use --out-dir with --prompt-file");
 
   f.pipeline.model = resolve_model_path(f.pipeline.model, &f.pipeline.config_dir);
+  // The model's own scheduler class picks the sampler (and Karras sigmas) unless a flag or the PNG names one.
+  const nlohmann::json given = f.request.given();
+  if (f.from_png.empty() && (given.count("sampler") == 0 || given.count("karras") == 0)) {
+    const GenerationRequest defaults = model_default_request(f.pipeline);
+    if (given.count("sampler") == 0) base.sampler = defaults.sampler;
+    if (given.count("karras") == 0) base.karras = defaults.karras;
+  }
   const std::string model_name = model_display_name(f.pipeline.model);
   std::vector<PlanItem> plan;
   if (f.prompt_file.empty()) {
@@ -138,6 +145,7 @@ int run_generate(GenerateFlags& f) {
   const auto pending = std::count_if(plan.begin(), plan.end(), [](const PlanItem& i) { return i.error.empty() && !i.done; });
   if (pending == 1) f.pipeline.low_memory = true;
   if (pending > 0) pipeline = std::make_unique<Pipeline>(f.pipeline);
+  if (pipeline && !pipeline->placement_note().empty()) progress.note(pipeline->placement_note());
   for (size_t pos = 0; pos < plan.size(); ++pos) {
     PlanItem& item = plan[pos];
     if (interrupt_requested()) break;
@@ -156,12 +164,13 @@ int run_generate(GenerateFlags& f) {
       GenerationResult result = pipeline->generate(item.request, [&](const Progress& p) {
         if (interrupt_requested()) throw Interrupted();
         if (item.index == forced.item && p.step == 1) throw_forced_failure(forced);
+        if (p.preview.defined() && item.request.preview) io::write_png(*item.request.preview, io::from_tensor(p.preview), {});
         progress.update(p);
       });
       for (const auto& w : result.warnings) progress.note("warning: " + w);
       for (size_t i = 0; i < item.outputs.size(); ++i) {
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
-        auto chunks = f.metadata == "full" ? png_text_chunks(result.request, result.seeds[i], model_name)
+        auto chunks = f.metadata == "full" ? png_text_chunks(result.request, result.seeds[i], model_name, result.runtime)
                                            : std::vector<std::pair<std::string, std::string>>{};
         io::write_png(item.outputs[i], io::from_tensor(hwc), chunks);
         if (f.grid) grid_images.push_back(hwc);
@@ -228,6 +237,13 @@ Command add_generate(CLI::App& app) {
   app.add_option("--refiner", f->pipeline.refiner, "Refiner checkpoint (enables the refiner stage)")->group("Model");
   app.add_option("--refiner-config", f->pipeline.refiner_config_dir, "Config folder for the refiner")->group("Model");
   app.add_flag("--low-memory", f->pipeline.low_memory, "Release each model as soon as its stage is done")->group("Model");
+  app.add_option("--preview-vae", f->pipeline.preview_vae,
+                 "Tiny autoencoder (TAESDXL) decoding the --preview images at full size")
+      ->group("Model");
+  app.add_option("--vae", f->pipeline.vae,
+                 "Standalone VAE replacing the checkpoint's: AutoencoderKL (file or vae/ folder) or AutoencoderTiny "
+                 "(taesdxl_decoder.safetensors, or a diffusers folder), detected by tensor names")
+      ->group("Model");
   add_runtime_flags(app, f->runtime, &f->pipeline);
   app.add_option("--out,-o", f->out.out, "Output PNG (single request; default: template in --out-dir)")->group("Output");
   app.add_option("--out-dir", f->out.out_dir, "Output folder (default .)")->group("Output");

@@ -12,6 +12,8 @@
 #include "pipeline/conditioning.h"
 #include "pipeline/denoise.h"
 #include "pipeline/model_set.h"
+#include "pipeline/preview.h"
+#include "pipeline/vae_override.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "vae/postprocess.h"
@@ -23,10 +25,33 @@ NoiseSource make_noise(const GenerationRequest& r, uint64_t seed) {
   return r.batch_noise == "shared" ? NoiseSource::batched(seed) : NoiseSource::per_image(seed, r.num_images);
 }
 
-Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& config) {
+// The model's scheduler config with the request's overrides (prediction type, zero-terminal-SNR rescaling).
+SchedulerConfig effective_scheduler(const GenerationRequest& r, SchedulerConfig config) {
+  if (r.prediction_type) config.prediction_type = parse_prediction_type(*r.prediction_type, "--prediction-type");
+  if (r.zero_terminal_snr) config.rescale_betas_zero_snr = *r.zero_terminal_snr;
+  return config;
+}
+
+Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& model_config) {
   std::optional<TimestepSpacing> spacing;
   if (r.timestep_spacing) spacing = parse_timestep_spacing(*r.timestep_spacing, "--timestep-spacing");
-  return make_schedule(parse_sampler(r.sampler, "--sampler"), steps, config, r.karras, spacing);
+  return make_schedule(parse_sampler(r.sampler, "--sampler"), steps, effective_scheduler(r, model_config), r.karras,
+                       spacing);
+}
+
+// Records the schedule settings the first stage ran with, so that metadata and `info` show them.
+void record_schedule(GenerationRequest& r, const Schedule& s, const SchedulerConfig& model_config) {
+  r.timestep_spacing = to_string(s.spacing);
+  r.prediction_type = to_string(s.prediction_type);
+  r.zero_terminal_snr = effective_scheduler(r, model_config).rescale_betas_zero_snr;
+}
+
+const char* dtype_name(at::ScalarType t) {
+  return t == at::kHalf ? "fp16" : t == at::kBFloat16 ? "bf16" : "fp32";
+}
+
+nlohmann::json runtime_info(const Placement& p) {
+  return {{"device", p.device.str()}, {"dtype", dtype_name(p.dtype)}, {"vae_dtype", dtype_name(p.vae_dtype)}};
 }
 
 }  // namespace
@@ -35,18 +60,47 @@ struct Pipeline::Impl {
   PipelineOptions options;
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
+  std::optional<VaeOverride> vae_override;  // --vae
+  SwappedVae swapped;                       // loaded on first use
+  std::optional<VaeOverride> preview_override;  // --preview-vae (an AutoencoderTiny)
+  AutoencoderTiny preview_tiny{nullptr};
+
+  // The first image's denoised estimate as uint8 [H,W,3]: tiny autoencoder decode, else latent-to-RGB.
+  at::Tensor preview_image(const at::Tensor& x0) {
+    const at::Tensor one = x0.narrow(0, 0, 1);
+    if (preview_override && !preview_tiny) preview_tiny = load_vae_override(*preview_override, placement).tiny;
+    AutoencoderTiny t = preview_tiny ? preview_tiny : tiny();
+    return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
+  }
 
   // Everything up front, unless --low-memory: then each stage loads its model and drops it when done.
   void load_all() {
     base->ensure_text();
     base->ensure_unet();
-    if (base->has_vae()) base->ensure_vae();
+    if (vae_override) ensure_swapped();
+    else if (base->has_vae()) base->ensure_vae();
     if (refiner) {
       refiner->ensure_text();
       refiner->ensure_unet();
     }
   }
+  void ensure_swapped() {
+    if (swapped.kl || swapped.tiny) return;
+    Stopwatch timer;
+    swapped = load_vae_override(*vae_override, placement);
+    base->load_s += timer.seconds();
+  }
+  // The tiny autoencoder given with --vae, or null.
+  AutoencoderTiny tiny() {
+    if (!vae_override || vae_override->kind != VaeKind::AutoencoderTiny) return nullptr;
+    ensure_swapped();
+    return swapped.tiny;
+  }
   AutoencoderKL& vae() {
+    if (vae_override) {
+      ensure_swapped();
+      return swapped.kl;
+    }
     if (base->has_vae() || !refiner) return base->ensure_vae();
     return refiner->ensure_vae();
   }
@@ -60,6 +114,11 @@ struct Pipeline::Impl {
                   std::to_string(image.height) + " but --size is " + std::to_string(r.size.width) + "x" +
                   std::to_string(r.size.height) + " (resize it or pass its size)");
     at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({r.num_images, 1, 1, 1});
+    if (AutoencoderTiny t = tiny()) {
+      // diffusers retrieve_latents: the tiny encoder's output is used as is (no posterior, no noise drawn).
+      at::Tensor init = t->encode(pixels).to(placement.device, placement.dtype);
+      return sampler.add_noise(init, noise.randn(init.sizes(), init.options()), 0);
+    }
     AutoencoderKL& v = vae();
     Posterior posterior = v->encode(pixels.to(v->device()));
     at::Tensor sample = posterior.sample(noise.randn(posterior.mean.sizes(), posterior.mean.options()));
@@ -73,6 +132,19 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   Impl& m = *impl_;
   m.options = options;
   m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
+  if (!options.vae.empty()) {
+    m.vae_override = open_vae_override(options.vae);
+    // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
+    // fp16 on CUDA by default instead of bf16.
+    if (m.placement.device.is_cuda() && options.vae_dtype == "auto" && !m.vae_override->force_upcast)
+      m.placement.vae_dtype = at::kHalf;
+  }
+  if (!options.preview_vae.empty()) {
+    m.preview_override = open_vae_override(options.preview_vae);
+    if (m.preview_override->kind != VaeKind::AutoencoderTiny)
+      throw Error("--preview-vae " + options.preview_vae + ": not an AutoencoderTiny (TAESDXL); previews need the "
+                  "tiny autoencoder (the full VAE would cost as much as a final decode)");
+  }
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw Error("--model " + options.model + " is a refiner; --refiner needs a base model as --model");
@@ -84,8 +156,26 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
 Pipeline::~Pipeline() = default;
 
 std::string Pipeline::model_name() const { return impl_->options.model; }
+
+GenerationRequest model_default_request(const PipelineOptions& options) {
+  const Checkpoint ckpt = open_checkpoint(options.model, options.config_dir);
+  GenerationRequest r;
+  if (ckpt.scheduler_config.is_null()) return r;
+  const SchedulerConfig s = SchedulerConfig::from_json(ckpt.scheduler_config, options.model + " scheduler");
+  const SamplerKind kind = s.sampler.value_or(SamplerKind::Euler);
+  r.sampler = to_string(kind);
+  r.karras = s.use_karras_sigmas && kind != SamplerKind::DDIM && kind != SamplerKind::LCM;
+  return r;
+}
 bool Pipeline::is_refiner_model() const { return impl_->base->kind == ModelKind::Refiner; }
 bool Pipeline::has_refiner() const { return !impl_->options.refiner.empty(); }
+std::string Pipeline::placement_note() const {
+  const Placement& p = impl_->placement;
+  if (p.auto_reason.empty()) return "";
+  return std::string("dtype auto on ") + p.device.str() + ": " + dtype_name(p.dtype) + ", VAE " +
+         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; --dtype fp32 --vae-dtype fp32 for reference-exact output)";
+}
+
 double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
 
 GenerationResult Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress) {
@@ -100,8 +190,10 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   result.warnings = size_warnings(r.size);
   const int64_t B = r.num_images;
   for (int64_t i = 0; i < B; ++i) result.seeds.push_back(r.batch_noise == "shared" ? seed : seed + i);
+  at::Tensor due_preview;  // handed to the next progress report
   auto report = [&](const char* stage, int step, int total) {
-    if (progress) progress(Progress{stage, step, total, 0, static_cast<int>(B)});
+    if (progress) progress(Progress{stage, step, total, 0, static_cast<int>(B), due_preview});
+    due_preview = at::Tensor();
   };
 
   ModelSet& base = *m.base;
@@ -140,6 +232,10 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   dopt.guidance_rescale = r.guidance_rescale;
   dopt.trajectory = r.save_trajectory ? &result.trajectory : nullptr;
   dopt.on_step = [&](int step, int total) { report("base", step, total); };
+  if (r.preview)
+    dopt.on_denoised = [&](int step, int total, const at::Tensor& x0) {
+      if (step % r.preview_every == 0 || step == total) due_preview = m.preview_image(x0);
+    };
   latents = denoise(unet, sampler, latents, cond, noise, dopt);
   if (low_memory) base.release_unet();
   result.base_s = timer.seconds();
@@ -169,17 +265,24 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   // 4. Decode one image at a time (bounded memory), then 8-bit as the reference rounds.
   timer.restart();
   result.latents = latents.to(at::kCPU, at::kFloat);
-  AutoencoderKL& vae = m.vae();
+  AutoencoderTiny tiny = m.tiny();
   VaeTiling tiling;
   tiling.enabled = r.vae_tiling;
   std::vector<at::Tensor> decoded;
   for (int64_t i = 0; i < B; ++i) {
     report("decode", static_cast<int>(i), static_cast<int>(B));
-    decoded.push_back(vae->decode(latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
+    const at::Tensor one = latents.narrow(0, i, 1);
+    decoded.push_back((tiny ? tiny->decode(one) : m.vae()->decode(one, tiling)).to(at::kCPU, at::kFloat));
   }
   result.decoded = at::cat(decoded);
   result.images = image_to_uint8(result.decoded);
   result.decode_s = timer.seconds();
+  record_schedule(r, schedule, base.scheduler);
+  result.runtime = runtime_info(m.placement);
+  if (m.vae_override) {
+    result.runtime["vae"] = m.vae_override->path;
+    result.runtime["vae_kind"] = to_string(m.vae_override->kind);
+  }
   return result;
 }
 

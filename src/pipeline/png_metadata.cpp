@@ -13,7 +13,7 @@ struct SamplerName {
   const char* a1111;
 };
 constexpr SamplerName kWebUiSamplerNames[] = {
-    {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}};
+    {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}, {"lcm", "LCM"}};
 
 std::string format_number(double v) {
   std::ostringstream o;
@@ -152,13 +152,23 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
 }
 
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
-                                                                 const std::string& model_name) {
+                                                                 const std::string& model_name,
+                                                                 const nlohmann::json& runtime) {
   GenerationRequest single = r;
   single.seed = seed;
   single.num_images = 1;
   nlohmann::json j = to_json(single);
   j["model"] = model_name;
-  return {{"parameters", a1111_parameters(r, seed, model_name)}, {"sdxl-gen", j.dump()}};
+  std::string text = a1111_parameters(r, seed, model_name);
+  if (runtime.is_object()) {
+    j["runtime"] = runtime;
+    // The web UI records a swapped VAE as "VAE: <file name>"; the dtype is sdxl-gen's own key.
+    if (runtime.contains("vae"))
+      text += ", VAE: " + quote_if_needed(runtime["vae"].get<std::string>().substr(
+                              runtime["vae"].get<std::string>().find_last_of('/') + 1));
+    if (runtime.contains("dtype")) text += ", Dtype: " + runtime["dtype"].get<std::string>();
+  }
+  return {{"parameters", text}, {"sdxl-gen", j.dump()}};
 }
 
 GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks,
@@ -168,6 +178,7 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
       nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
       if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
       j.erase("model");
+      j.erase("runtime");
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {

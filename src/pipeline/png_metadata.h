@@ -24,9 +24,11 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
 // Web UI sampler name <-> ours ("Euler a" <-> euler_a; "DPM++ 2M" + Karras schedule <-> dpmpp_2m, karras).
 std::string a1111_sampler_name(const std::string& sampler);
 
-// The chunks written into each PNG (empty when metadata is off).
+// The chunks written into each PNG (empty when metadata is off). `runtime` (GenerationResult::runtime: dtypes,
+// device, a swapped VAE) is recorded as the JSON's "runtime" object and, for the VAE and dtype, in the text.
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
-                                                                 const std::string& model_name);
+                                                                 const std::string& model_name,
+                                                                 const nlohmann::json& runtime = nullptr);
 // Request recorded in a PNG's chunks: the `sdxl-gen` JSON when present, else the `parameters` text.
 GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks,
                                           const std::string& path);

@@ -78,6 +78,10 @@ const std::map<std::string, Setter>& setters() {
       {"sampler", [](auto& r, auto& v, auto& f) { r.sampler = get_as<std::string>(v, f); }},
       {"karras", [](auto& r, auto& v, auto& f) { r.karras = get_as<bool>(v, f); }},
       {"timestep_spacing", [](auto& r, auto& v, auto& f) { r.timestep_spacing = opt_string(v, f); }},
+      {"prediction_type", [](auto& r, auto& v, auto& f) { r.prediction_type = opt_string(v, f); }},
+      {"zero_terminal_snr", [](auto& r, auto& v, auto& f) {
+         if (v.is_null()) r.zero_terminal_snr.reset(); else r.zero_terminal_snr = get_as<bool>(v, f);
+       }},
       {"seed", [](auto& r, auto& v, auto& f) {
          if (v.is_null()) r.seed.reset(); else r.seed = get_number<uint64_t>(v, f);
        }},
@@ -106,6 +110,8 @@ const std::map<std::string, Setter>& setters() {
       {"vae_tiling", [](auto& r, auto& v, auto& f) { r.vae_tiling = get_as<bool>(v, f); }},
       {"save_latents", [](auto& r, auto& v, auto& f) { r.save_latents = opt_string(v, f); }},
       {"save_trajectory", [](auto& r, auto& v, auto& f) { r.save_trajectory = get_as<bool>(v, f); }},
+      {"preview", [](auto& r, auto& v, auto& f) { r.preview = opt_string(v, f); }},
+      {"preview_every", [](auto& r, auto& v, auto& f) { r.preview_every = get_number<int>(v, f); }},
   };
   return table;
 }
@@ -153,6 +159,8 @@ json to_json(const GenerationRequest& r) {
   j["sampler"] = r.sampler;
   j["karras"] = r.karras;
   put_opt("timestep_spacing", r.timestep_spacing);
+  put_opt("prediction_type", r.prediction_type);
+  put_opt("zero_terminal_snr", r.zero_terminal_snr);
   put_opt("seed", r.seed);
   j["num_images"] = r.num_images;
   j["batch_noise"] = r.batch_noise;
@@ -175,6 +183,8 @@ json to_json(const GenerationRequest& r) {
   j["vae_tiling"] = r.vae_tiling;
   put_opt("save_latents", r.save_latents);
   j["save_trajectory"] = r.save_trajectory;
+  put_opt("preview", r.preview);
+  if (r.preview) j["preview_every"] = r.preview_every;
   return j;
 }
 
@@ -197,7 +207,8 @@ void validate(const GenerationRequest& r) {
   if (!std::isfinite(r.cfg) || r.cfg < 0) throw Error("cfg: must be a finite number >= 0");
   if (!std::isfinite(r.guidance_rescale) || r.guidance_rescale < 0 || r.guidance_rescale > 1)
     throw Error("guidance_rescale: must be in [0, 1]");
-  check_one_of("sampler", r.sampler, {"ddim", "euler", "euler_a", "dpmpp_2m"});
+  check_one_of("sampler", r.sampler, {"ddim", "euler", "euler_a", "dpmpp_2m", "lcm"});
+  if (r.prediction_type) check_one_of("prediction_type", *r.prediction_type, {"epsilon", "v_prediction", "sample"});
   if (r.timestep_spacing) check_one_of("timestep_spacing", *r.timestep_spacing, {"leading", "trailing", "linspace"});
   if (r.num_images < 1 || r.num_images > 64) throw Error("num_images: must be between 1 and 64");
   check_one_of("batch_noise", r.batch_noise, {"per-image", "shared"});
@@ -212,6 +223,7 @@ void validate(const GenerationRequest& r) {
   for (const auto* s : {&r.original_size, &r.target_size, &r.negative_original_size, &r.negative_target_size})
     if (*s) check_size("micro-conditioning size", **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw Error("refiner_steps: must be >= 1");
+  if (r.preview_every < 1) throw Error("preview_every: must be >= 1, got " + std::to_string(r.preview_every));
 }
 
 }  // namespace sdxl
