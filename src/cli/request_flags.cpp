@@ -67,7 +67,7 @@ void RequestFlags::add_to(CLI::App& app) {
       "ddim | euler | euler_a | dpmpp_2m | lcm (default: the model's scheduler class, euler for SDXL 1.0)");
   add(app, "--karras", "karras", Kind::Bool, "Karras sigmas (euler, euler_a, dpmpp_2m)");
   add(app, "--timestep-spacing", "timestep_spacing", Kind::String,
-      "leading | trailing | linspace (default: scheduler config, leading for SDXL)");
+      "leading | trailing | linspace | sgm_uniform (ComfyUI's; euler/euler_a) (default: scheduler config, leading)");
   add(app, "--prediction-type", "prediction_type", Kind::String,
       "epsilon | v_prediction | sample: what the UNet predicts (default: scheduler config, epsilon for SDXL)");
   add(app, "--zero-terminal-snr", "zero_terminal_snr", Kind::Bool,

@@ -81,6 +81,10 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
     << ", Model: " << quote_if_needed(model_name);
   if (r.init_image) o << ", Denoising strength: " << format_number(r.strength);
   if (r.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.guidance_rescale);
+  // Schedule settings that differ from SDXL 1.0's (sdxl-gen's own keys; `info` shows what a run used).
+  if (r.timestep_spacing && *r.timestep_spacing != "leading") o << ", Timestep spacing: " << *r.timestep_spacing;
+  if (r.prediction_type && *r.prediction_type != "epsilon") o << ", Prediction type: " << *r.prediction_type;
+  if (r.zero_terminal_snr.value_or(false)) o << ", Zero terminal SNR: True";
   o << ", Version: sdxl-gen";
   return o.str();
 }

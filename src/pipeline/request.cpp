@@ -209,7 +209,7 @@ void validate(const GenerationRequest& r) {
     throw Error("guidance_rescale: must be in [0, 1]");
   check_one_of("sampler", r.sampler, {"ddim", "euler", "euler_a", "dpmpp_2m", "lcm"});
   if (r.prediction_type) check_one_of("prediction_type", *r.prediction_type, {"epsilon", "v_prediction", "sample"});
-  if (r.timestep_spacing) check_one_of("timestep_spacing", *r.timestep_spacing, {"leading", "trailing", "linspace"});
+  if (r.timestep_spacing) check_one_of("timestep_spacing", *r.timestep_spacing, {"leading", "trailing", "linspace", "sgm_uniform"});
   if (r.num_images < 1 || r.num_images > 64) throw Error("num_images: must be between 1 and 64");
   check_one_of("batch_noise", r.batch_noise, {"per-image", "shared"});
   check_one_of("long_prompt", r.long_prompt, {"truncate", "chunk"});

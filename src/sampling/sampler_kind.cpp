@@ -13,7 +13,7 @@ constexpr bool table_complete(const std::array<EnumName<E>, N>& table, E last) {
   return static_cast<size_t>(last) + 1 == N;
 }
 static_assert(table_complete(kSamplerNames, SamplerKind::LCM), "kSamplerNames must list every SamplerKind in order");
-static_assert(table_complete(kSpacingNames, TimestepSpacing::Linspace),
+static_assert(table_complete(kSpacingNames, TimestepSpacing::SgmUniform),
               "kSpacingNames must list every TimestepSpacing in order");
 static_assert(table_complete(kPredictionNames, PredictionType::Sample),
               "kPredictionNames must list every PredictionType in order");

@@ -8,8 +8,10 @@ namespace sdxl {
 // LCM: the consistency-model sampler of Luo et al. 2023 (diffusers LCMScheduler), for LCM-distilled UNets/LoRAs.
 enum class SamplerKind { DDIM, Euler, EulerAncestral, DPMPP2M, LCM };
 // How inference timesteps are laid over the training timesteps (Lin et al. 2023, "Common Diffusion Noise
-// Schedules and Sample Steps are Flawed", table 2; diffusers `timestep_spacing`).
-enum class TimestepSpacing { Leading, Trailing, Linspace };
+// Schedules and Sample Steps are Flawed", table 2; diffusers `timestep_spacing`). SgmUniform is ComfyUI's
+// "sgm_uniform" scheduler (comfy/samplers.py, normal_scheduler with sgm=True): fractional timesteps
+// linspace(T-1, 0, n+1)[:n] with log-linearly interpolated sigmas, for the Euler family only.
+enum class TimestepSpacing { Leading, Trailing, Linspace, SgmUniform };
 // What the UNet predicts (diffusers `prediction_type`): the noise, v = alpha*eps - sigma*x0 (Salimans & Ho 2022,
 // "Progressive Distillation", sec. 4), or the clean sample x0 itself.
 enum class PredictionType { Epsilon, VPrediction, Sample };
@@ -28,10 +30,11 @@ inline constexpr std::array<EnumName<SamplerKind>, 5> kSamplerNames{{
     {SamplerKind::DPMPP2M, "dpmpp_2m"},
     {SamplerKind::LCM, "lcm"},
 }};
-inline constexpr std::array<EnumName<TimestepSpacing>, 3> kSpacingNames{{
+inline constexpr std::array<EnumName<TimestepSpacing>, 4> kSpacingNames{{
     {TimestepSpacing::Leading, "leading"},
     {TimestepSpacing::Trailing, "trailing"},
     {TimestepSpacing::Linspace, "linspace"},
+    {TimestepSpacing::SgmUniform, "sgm_uniform"},
 }};
 inline constexpr std::array<EnumName<PredictionType>, 3> kPredictionNames{{
     {PredictionType::Epsilon, "epsilon"},

@@ -33,6 +33,12 @@ std::vector<double> spaced_timesteps(SamplerKind kind, int n, int T, int offset,
       }
       break;
     }
+    case TimestepSpacing::SgmUniform: {
+      // ComfyUI: torch.linspace(timestep(sigma_max) = T-1, timestep(sigma_min) = 0, n+1) in float32, last dropped.
+      const std::vector<float> v = torch_linspace_f32(T - 1.0, 0.0, n + 1);
+      for (int i = 0; i < n; ++i) t[i] = v[i];
+      break;
+    }
     case TimestepSpacing::Trailing: {
       // numpy's arange(T, 0, -T/n) can hold n+1 values through rounding (e.g. n = 61); the reference then
       // runs an extra step at t = -1. We keep the first n, the intended schedule.
@@ -54,6 +60,18 @@ void fill_euler(Schedule& s, const TrainSchedule& train, const SchedulerConfig& 
   const int n = s.num_inference_steps();
   std::vector<double> sig(n);
   for (int i = 0; i < n; ++i) sig[i] = numpy::interp_unit_grid(s.timesteps[i], train.sigmas);
+  if (s.spacing == TimestepSpacing::SgmUniform) {
+    // ComfyUI ModelSamplingDiscrete.sigma: log-sigma interpolated between the neighbouring training
+    // timesteps, in float32.
+    const std::vector<float> log_sigmas = log_of(train.sigmas);
+    for (int i = 0; i < n; ++i) {
+      const float t = static_cast<float>(s.timesteps[i]);
+      const auto low = static_cast<size_t>(std::floor(t)), high = static_cast<size_t>(std::ceil(t));
+      const float w = t - std::floor(t);
+      sig[i] = std::exp(static_cast<double>((1.0f - w) * log_sigmas[low] + w * log_sigmas[high]));
+      sig[i] = static_cast<float>(sig[i]);
+    }
+  }
   if (s.karras) {
     // EulerDiscreteScheduler: Karras levels between the spaced schedule's own end sigmas (or the config's
     // sigma_min / sigma_max), timesteps mapped back fractionally.
@@ -151,6 +169,10 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   if (karras && (kind == SamplerKind::DDIM || kind == SamplerKind::LCM))
     throw Error(std::string("--karras is not available for sampler '") + to_string(kind) +
                 "' (only euler, euler_a, dpmpp_2m)");
+  if (spacing.value_or(config.timestep_spacing) == TimestepSpacing::SgmUniform && kind != SamplerKind::Euler &&
+      kind != SamplerKind::EulerAncestral)
+    throw Error(std::string("timestep spacing 'sgm_uniform' is for the euler and euler_a samplers, not '") +
+                to_string(kind) + "'");
   if (kind == SamplerKind::EulerAncestral && config.prediction_type == PredictionType::Sample)
     throw Error("sampler 'euler_a' does not support prediction type 'sample' (as the reference; use euler, ddim, "
                 "dpmpp_2m or lcm)");

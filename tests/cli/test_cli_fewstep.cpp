@@ -28,6 +28,8 @@ TEST(CliFewStep, VPredictionFolderRecordsItsSchedule) {
   EXPECT_EQ(back.timestep_spacing.value_or(""), "trailing");
   CliResult info = run_cli("info " + dir + "/v.png");
   EXPECT_NE(info.out.find("Dtype: fp32"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Prediction type: v_prediction"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Zero terminal SNR: True"), std::string::npos) << info.out;
 }
 
 TEST(CliFewStep, LcmWithTinyAutoencoderAndPreview) {

@@ -98,7 +98,7 @@ TEST(SamplerNames, RoundTripEveryEntry) {
     EXPECT_STREQ(to_string(e.value), e.name);
   }
   EXPECT_EQ(sampler_names(), "ddim, euler, euler_a, dpmpp_2m, lcm");
-  EXPECT_EQ(timestep_spacing_names(), "leading, trailing, linspace");
+  EXPECT_EQ(timestep_spacing_names(), "leading, trailing, linspace, sgm_uniform");
 }
 
 TEST(SamplerNames, UnknownNameListsValidOnes) {

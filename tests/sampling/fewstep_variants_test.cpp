@@ -67,6 +67,24 @@ TEST(ZeroTerminalSnr, RescaledScheduleEndsInPureNoise) {
   EXPECT_FLOAT_EQ(euler.sigmas.back(), 4096.0f);
 }
 
+// ComfyUI's sgm_uniform (no reference package pinned here): linspace(999, 0, n+1)[:n] in float32, sigmas
+// log-linear between training timesteps; one step is trailing's; only the Euler family takes it.
+TEST(SgmUniform, ComfyUiTimestepsAndLogLinearSigmas) {
+  const SchedulerConfig c = test::golden_scheduler_config();
+  const TrainSchedule train(c);
+  const Schedule s = make_schedule(SamplerKind::Euler, 4, c, false, TimestepSpacing::SgmUniform);
+  EXPECT_EQ(s.timesteps, (std::vector<double>{999.0, 749.25, 499.5, 249.75}));
+  EXPECT_FLOAT_EQ(s.sigmas[0], train.sigmas[999]);
+  EXPECT_NEAR(s.sigmas[2], std::sqrt(double(train.sigmas[499]) * train.sigmas[500]), 2e-6 * s.sigmas[2]);
+  EXPECT_EQ(s.sigmas[4], 0.0);
+  EXPECT_FLOAT_EQ(s.init_noise_sigma, train.sigmas[999]);  // k-diffusion: noise * sigma_max
+  const Schedule one = make_schedule(SamplerKind::EulerAncestral, 1, c, false, TimestepSpacing::SgmUniform);
+  const Schedule trailing = make_schedule(SamplerKind::EulerAncestral, 1, c, false, TimestepSpacing::Trailing);
+  EXPECT_EQ(one.timesteps, trailing.timesteps);
+  EXPECT_FLOAT_EQ(one.sigmas[0], trailing.sigmas[0]);  // exp(log(sigma)): within an ulp or two
+  EXPECT_THROW(make_schedule(SamplerKind::DDIM, 4, c, false, TimestepSpacing::SgmUniform), Error);
+}
+
 TEST(PredictionTypes, SampleIsRefusedByEulerAncestralAsInTheReference) {
   SchedulerConfig c = test::golden_scheduler_config();
   c.prediction_type = PredictionType::Sample;
