@@ -17,9 +17,11 @@ struct PipelineOptions {
   std::string refiner;               // optional refiner checkpoint
   std::string refiner_config_dir;
   std::string device = "auto";       // auto | cpu | cuda | cuda:N
-  std::string dtype = "auto";        // auto (fp32 on CPU, fp16 on CUDA) | fp32 | fp16 | bf16
-  std::string vae_dtype = "auto";    // auto (fp32 on CPU, bf16 on CUDA: the SDXL VAE overflows in fp16)
+  std::string dtype = "auto";        // auto (CPU: bf16 with native BF16, else fp32; fp16 on CUDA) | fp32 | fp16 | bf16
+  std::string vae_dtype = "auto";    // auto (CPU: as dtype; bf16 on CUDA: the SDXL VAE overflows in fp16)
   bool low_memory = false;           // load each model when its stage starts, release it when done
+  std::string vae;                   // standalone AutoencoderKL or AutoencoderTiny replacing the checkpoint's VAE
+  std::string preview_vae;           // AutoencoderTiny decoding request.preview images (default: latent-to-RGB)
 };
 
 // Progress of one request: stage is "encode", "base", "hires" (second pass of the hires fix), "refiner" or
@@ -28,6 +30,7 @@ struct Progress {
   std::string stage;
   int step = 0, total = 0;
   int image = 0, images = 1;
+  at::Tensor preview;  // request.preview: uint8 [H,W,3] of the first image's denoised estimate when one is due
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
@@ -41,7 +44,14 @@ struct GenerationResult {
   GenerationRequest request;         // the request as run (seed filled in)
   std::vector<std::string> warnings;
   double encode_s = 0, base_s = 0, refiner_s = 0, decode_s = 0;
+  // How it ran, for the PNG metadata: {"dtype", "vae_dtype", "device", and with --vae "vae", "vae_kind"}.
+  nlohmann::json runtime;
 };
+
+// The request defaults `options.model` asks for: its scheduler class picks the sampler (a Turbo folder's
+// EulerAncestralDiscreteScheduler -> euler_a, an LCM folder's LCMScheduler -> lcm; euler when the class is
+// unknown or there is no scheduler config) and use_karras_sigmas turns on --karras. Reads headers only.
+GenerationRequest model_default_request(const PipelineOptions& options);
 
 class Pipeline {
  public:
@@ -56,6 +66,8 @@ class Pipeline {
 
   std::string model_name() const;   // the --model path as given
   double load_s() const;            // seconds spent loading models
+  // When --dtype/--vae-dtype "auto" picked a CPU dtype: one line saying which and why; else "".
+  std::string placement_note() const;
 
  private:
   struct Impl;

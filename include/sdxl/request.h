@@ -73,6 +73,10 @@ struct GenerationRequest {
   SamplerKind sampler = SamplerKind::Euler;
   bool karras = false;
   std::optional<TimestepSpacing> timestep_spacing;  // default: the scheduler config's
+  // What the UNet predicts and zero-terminal-SNR beta rescaling (default: the model's scheduler config; the
+  // pipeline records the values it used in GenerationResult::request).
+  std::optional<PredictionType> prediction_type;
+  std::optional<bool> zero_terminal_snr;
   std::optional<uint64_t> seed;                     // absent: drawn at random, then recorded
   int num_images = 1;
   BatchNoise batch_noise = BatchNoise::PerImage;
@@ -117,6 +121,9 @@ struct GenerationRequest {
   bool vae_tiling = false;
   std::optional<std::string> save_latents;
   bool save_trajectory = false;
+  // A PNG of the current denoised estimate, replaced every `preview_every` steps (and after the last).
+  std::optional<std::string> preview;
+  int preview_every = 1;
 };
 
 const char* to_string(HiresUpscaler v);

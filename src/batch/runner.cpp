@@ -58,9 +58,11 @@ RunSummary run_plan(Pipeline* pipeline, std::vector<PlanItem>& plan, const RunOp
       });
       if (events.warning)
         for (const auto& w : result.warnings) events.warning(item, w);
+      Provenance provenance = options.provenance;
+      provenance.runtime = result.runtime;
       for (size_t i = 0; i < item.outputs.size(); ++i) {
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
-        const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], options.provenance)
+        const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], provenance)
                                              : io::PngText{};
         io::write_png(item.outputs[i], io::from_tensor(hwc), chunks);
         if (!options.grid.empty()) grid_images.push_back(hwc);

@@ -13,11 +13,13 @@
 #include "io/size_parse.h"
 #include "pipeline/denoise.h"
 #include "pipeline/device.h"
+#include "pipeline/preview.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "text/clip_text_model.h"
 #include "unet/unet.h"
 #include "vae/autoencoder.h"
+#include "vae/tiny_autoencoder.h"
 #include "weights/presets.h"
 
 #ifdef __has_include
@@ -33,6 +35,7 @@ namespace {
 struct BenchFlags {
   std::string size = "1024x1024", device = "auto", dtype = "auto", vae_dtype = "auto";
   int steps = 4, repeat = 3;
+  double cfg = 5.0;  // the loop's guidance: <= 1 runs the UNet on batch 1 (few-step recipes)
   bool json = false, skip_vae = false, all = false;
   RuntimeFlags runtime;
 };
@@ -130,10 +133,11 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
   }
   if (!prefix.empty()) return;
 
-  // Sampling steps with CFG on the SDXL default (Euler): UNet on the doubled batch, guidance, update.
+  // Sampling steps on the SDXL default (Euler): UNet on the doubled batch with CFG, guidance, update.
   Sampler sampler(make_schedule(SamplerKind::Euler, c.flags.steps, SchedulerConfig{}));
   NoiseSource noise = NoiseSource::batched(0);
-  auto in = inputs(2);
+  const bool cfg = uses_cfg(c.flags.cfg);
+  auto in = inputs(cfg ? 2 : 1);
   UNetConditioning cond;
   cond.context = in[2];
   cond.pooled = in[3];
@@ -141,11 +145,13 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
   at::Tensor latents = noise.randn({1, 4, c.latent_h, c.latent_w}, opts) * sampler.init_noise_sigma();
   sync(c.placement.device);
   timer.restart();
-  denoise(unet, sampler, latents, cond, noise, DenoiseOptions{});
+  DenoiseOptions dopt;
+  dopt.cfg = c.flags.cfg;
+  denoise(unet, sampler, latents, cond, noise, dopt);
   sync(c.placement.device);
   const double loop_s = timer.seconds();
   c.out["loop_s"] = loop_s;
-  c.report("step_s", loop_s / c.flags.steps, "sampling step (CFG, batch 2)");
+  c.report("step_s", loop_s / c.flags.steps, cfg ? "sampling step (CFG, batch 2)" : "sampling step (no CFG, batch 1)");
 }
 
 void bench_vae(BenchContext& c) {
@@ -158,6 +164,18 @@ void bench_vae(BenchContext& c) {
   c.report("vae_decode_s",
            time_median(std::max(1, c.flags.repeat / 2), c.placement.device, [&] { vae->decode_vae_space(z); }),
            "vae decode");
+}
+
+// TAESDXL at its real size (64 channels, ~1.2M parameters per half) and the latent-to-RGB preview map.
+void bench_tiny_vae(BenchContext& c) {
+  const auto opts = at::TensorOptions().device(c.placement.device).dtype(c.placement.vae_dtype);
+  AutoencoderTiny tiny(TinyAutoencoderConfig{}, opts);
+  randomize(*tiny);
+  at::Tensor z = at::randn({1, 4, c.latent_h, c.latent_w}, opts);
+  c.report("tiny_vae_decode_s", time_median(c.flags.repeat, c.placement.device, [&] { tiny->decode(z); }),
+           "tiny autoencoder decode (TAESDXL size)");
+  c.report("preview_rgb_s", time_median(c.flags.repeat, c.placement.device, [&] { latent_rgb_preview(z); }),
+           "latent-to-RGB preview");
 }
 
 int run_bench(const BenchFlags& f) {
@@ -181,6 +199,9 @@ int run_bench(const BenchFlags& f) {
   if (f.all) bench_unet(c, "sdxl-refiner", "refiner_");
   out["vae_decode_s"] = 0.0;
   if (!f.skip_vae) bench_vae(c);
+  bench_tiny_vae(c);
+  out["cfg"] = f.cfg;
+  out["noise_to_image_tiny_s"] = out["loop_s"].get<double>() + out["tiny_vae_decode_s"].get<double>();
   // The end-to-end figure: from initial noise to the decoded image (steps x CFG UNet + decode).
   out["noise_to_image_s"] = out["loop_s"].get<double>() + out["vae_decode_s"].get<double>();
   out["total_s"] = out["text_encode_s"].get<double>() + out["noise_to_image_s"].get<double>();
@@ -204,6 +225,7 @@ Command add_bench(CLI::App& app) {
   sub->add_option("--size", f->size, "Image size WxH (default 1024x1024)");
   sub->add_option("--steps", f->steps, "Sampling steps of the end-to-end loop (default 4)");
   sub->add_option("--repeat", f->repeat, "Timed runs per quantity, median reported (default 3)");
+  sub->add_option("--cfg", f->cfg, "Guidance of the end-to-end loop; <= 1 turns CFG off (default 5)");
   sub->add_option("--device", f->device, "auto | cpu | cuda[:N]");
   sub->add_option("--dtype", f->dtype, "auto | fp32 | fp16 | bf16");
   sub->add_option("--vae-dtype", f->vae_dtype, "auto | fp32 | fp16 | bf16");

@@ -128,6 +128,14 @@ int run_generate(GenerateFlags& f) {
   const std::string model_path = resolve_model_path(f.pipeline.model, &f.pipeline.config_dir);
   if (provenance.model.empty()) provenance.model = model_path;  // found in weights/
   base.model_name = model_display_name(model_path);
+  // The model's own scheduler class picks the sampler (and Karras sigmas) unless a flag or the PNG names one.
+  if (f.from_png.empty() && (!given.contains("sampler") || !given.contains("karras"))) {
+    PipelineOptions for_defaults = f.pipeline;
+    for_defaults.model = model_path;
+    const GenerationRequest defaults = model_default_request(for_defaults);
+    if (!given.contains("sampler")) base.request.sampler = defaults.sampler;
+    if (!given.contains("karras")) base.request.karras = defaults.karras;
+  }
 
   std::vector<batch::PlanItem> plan = f.prompt_file.empty() ? batch::plan_single(base, f.out)
                                                             : batch::plan_prompt_file(f.prompt_file, base, f.out);
@@ -164,6 +172,7 @@ int run_generate(GenerateFlags& f) {
   install_interrupt_handlers();
   if (pending > 0) {
     pipeline = std::make_unique<Pipeline>(options);  // checkpoints open once; a bad one fails the run here
+    if (!pipeline->placement_note().empty()) progress.note(pipeline->placement_note());
     provenance.model_hash = model_hash(model_path);
     if (!f.pipeline.refiner.empty()) {
       provenance.refiner = f.pipeline.refiner;
@@ -192,6 +201,7 @@ int run_generate(GenerateFlags& f) {
   events.progress = [&](const batch::PlanItem& item, const Progress& p) {
     if (interrupt_requested()) throw batch::Abandon();
     if (fault) fault(item.index, p.step);
+    if (p.preview.defined() && item.request.preview) io::write_png(*item.request.preview, io::from_tensor(p.preview), {});
     progress.update(p);
   };
   events.warning = [&](const batch::PlanItem&, const std::string& w) {
@@ -248,6 +258,13 @@ Command add_generate(CLI::App& app) {
   app.add_option("--refiner", f->pipeline.refiner, "Refiner checkpoint (enables the refiner stage; default: the one recorded by --from-png)")->group("Model");
   app.add_option("--refiner-config", f->pipeline.refiner_config_dir, "Config folder for the refiner")->group("Model");
   app.add_flag("--low-memory", f->pipeline.low_memory, "Release each model as soon as its stage is done")->group("Model");
+  app.add_option("--preview-vae", f->pipeline.preview_vae,
+                 "Tiny autoencoder (TAESDXL) decoding the --preview images at full size")
+      ->group("Model");
+  app.add_option("--vae", f->pipeline.vae,
+                 "Standalone VAE replacing the checkpoint's: AutoencoderKL (file or vae/ folder) or AutoencoderTiny "
+                 "(taesdxl_decoder.safetensors, or a diffusers folder), detected by tensor names")
+      ->group("Model");
   add_runtime_flags(app, f->runtime, &f->pipeline);
   app.add_option("--out,-o", f->out.out, "Output .png (single request; default: --name in --out-dir)")->group("Output");
   app.add_option("--out-dir", f->out.out_dir, "Output folder, created with its parents when missing")

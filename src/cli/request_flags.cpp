@@ -68,10 +68,15 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--steps", "steps", Kind::Int, "Sampling steps (default 30)");
   add(app, "--cfg", "cfg", Kind::Double, "Classifier-free guidance scale; <= 1 disables CFG (default 5.0)");
   add(app, "--guidance-rescale", "guidance_rescale", Kind::Double, "Guidance rescale phi, Lin et al. 2023 (default 0)");
-  add(app, "--sampler", "sampler", Kind::String, "One of: " + enum_names(kSamplerNames) + " (default euler)");
+  add(app, "--sampler", "sampler", Kind::String,
+      "One of: " + enum_names(kSamplerNames) + " (default: the model's scheduler class, euler for SDXL 1.0)");
   add(app, "--karras", "karras", Kind::Bool, "Karras sigmas (euler, euler_a, dpmpp_2m)");
   add(app, "--timestep-spacing", "timestep_spacing", Kind::String,
-      "One of: " + enum_names(kSpacingNames) + " (default: scheduler config, leading for SDXL)");
+      "One of: " + enum_names(kSpacingNames) + " (sgm_uniform: ComfyUI's, euler/euler_a) (default: scheduler config, leading for SDXL)");
+  add(app, "--prediction-type", "prediction_type", Kind::String,
+      "One of: " + enum_names(kPredictionNames) + ": what the UNet predicts (default: scheduler config, epsilon for SDXL)");
+  add(app, "--zero-terminal-snr", "zero_terminal_snr", Kind::Bool,
+      "Rescale betas to zero terminal SNR, Lin et al. 2023 (default: scheduler config's rescale_betas_zero_snr)");
   add(app, "--seed", "seed", Kind::UInt, "Seed (default: random, printed and recorded)");
   add(app, "--num-images", "num_images", Kind::Int, "Images per prompt (default 1)");
   add(app, "--batch-noise", "batch_noise", Kind::String,
@@ -118,6 +123,10 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--vae-tiling", "vae_tiling", Kind::Bool, "Decode in overlapping tiles (less memory at large sizes)");
   add(app, "--save-latents", "save_latents", Kind::String, "Write final latents to this .safetensors file");
   add(app, "--save-trajectory", "save_trajectory", Kind::Bool, "With --save-latents: also every step's latents");
+  add(app, "--preview", "preview", Kind::String,
+      "PNG of the current denoised estimate, replaced atomically while sampling (latent-to-RGB approximation at "
+      "1/8 size, or full size with a tiny autoencoder: --preview-vae or a tiny --vae)");
+  add(app, "--preview-every", "preview_every", Kind::Int, "Steps between --preview updates (default 1)");
 }
 
 nlohmann::json RequestFlags::given() const {

@@ -18,9 +18,9 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, PipelineOptions* pipe
   app.add_option("--threads", flags.threads, "CPU threads (default: all available cores)")->group("Runtime");
   if (!pipeline) return;
   app.add_option("--device", pipeline->device, "auto | cpu | cuda | cuda:N (default auto)")->group("Runtime");
-  app.add_option("--dtype", pipeline->dtype, "auto | fp32 | fp16 | bf16 (default auto: fp32 on CPU, fp16 on CUDA)")
+  app.add_option("--dtype", pipeline->dtype, "auto | fp32 | fp16 | bf16 (default auto: CPU bf16 with native BF16 (AVX-512 BF16/AMX), else fp32; fp16 on CUDA)")
       ->group("Runtime");
-  app.add_option("--vae-dtype", pipeline->vae_dtype, "auto | fp32 | fp16 | bf16 (default auto: fp32 on CPU, bf16 on CUDA)")
+  app.add_option("--vae-dtype", pipeline->vae_dtype, "auto | fp32 | fp16 | bf16 (default auto: CPU as --dtype; bf16 on CUDA)")
       ->group("Runtime");
 }
 

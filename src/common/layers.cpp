@@ -17,10 +17,10 @@ LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias
 }
 
 Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
-                       const at::TensorOptions& options)
+                       const at::TensorOptions& options, bool with_bias)
     : stride_(stride), padding_(padding) {
   weight = make_parameter(*this, "weight", {out_channels, in_channels, kernel, kernel}, options);
-  bias = make_parameter(*this, "bias", {out_channels}, options);
+  if (with_bias) bias = make_parameter(*this, "bias", {out_channels}, options);
 }
 
 GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, const at::TensorOptions& options)

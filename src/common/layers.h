@@ -19,10 +19,10 @@ struct LinearImpl : torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
-// Square-kernel 2-D convolution with bias. weight [out, in, k, k], bias [out].
+// Square-kernel 2-D convolution. weight [out, in, k, k], bias [out] (absent when with_bias == false).
 struct Conv2dImpl : torch::nn::Module {
   Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
-             const at::TensorOptions& options);
+             const at::TensorOptions& options, bool with_bias = true);
   at::Tensor forward(const at::Tensor& x) { return at::conv2d(x, weight, bias, stride_, padding_); }
   at::Tensor weight, bias;
 

@@ -24,8 +24,10 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
         guided = rescale_cfg(guided, eps.chunk(2, 0)[1], options.guidance_rescale);
       eps = guided;
     }
-    latents = sampler.step(eps, i, latents, noise);
+    at::Tensor x0;
+    latents = sampler.step(eps, i, latents, noise, options.on_denoised ? &x0 : nullptr);
     if (options.after_step) latents = options.after_step(i, total, latents);
+    if (options.on_denoised) options.on_denoised(i + 1, total, x0);
     if (options.trajectory) options.trajectory->push_back(latents.to(at::kCPU, at::kFloat));
     if (options.on_step) options.on_step(i + 1, total);
   }

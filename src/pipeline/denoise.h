@@ -24,6 +24,8 @@ struct DenoiseOptions {
   double cfg = 5.0;              // > 1: classifier-free guidance
   double guidance_rescale = 0.0;
   std::function<void(int step, int total)> on_step;  // after each step (may throw to abandon)
+  // Before on_step: the step's denoised estimate x0 (the sampler's prediction of the clean latents).
+  std::function<void(int step, int total, const at::Tensor& x0)> on_denoised;
   std::vector<at::Tensor>* trajectory = nullptr;      // receives a CPU float32 copy after each step
   // Inpainting (pipeline/inpaint.h): channels appended to the scaled UNet input (9-channel UNets; already
   // laid out as the CFG batch), and a blend of each step's result before it is recorded (4-channel UNets).

@@ -3,6 +3,7 @@
 #include <torch/cuda.h>
 
 #include "common/error.h"
+#include "pipeline/cpu_features.h"
 
 namespace sdxl {
 
@@ -32,8 +33,14 @@ Placement resolve_placement(const std::string& device, const std::string& dtype,
     throw usage_error("device", "unknown device '" + device + "' (expected auto, cpu, cuda or cuda:N)");
   }
   const bool cuda = p.device.is_cuda();
-  p.dtype = dtype == "auto" ? (cuda ? at::kHalf : at::kFloat) : parse_dtype(dtype, "dtype");
-  p.vae_dtype = vae_dtype == "auto" ? (cuda ? at::kBFloat16 : at::kFloat) : parse_dtype(vae_dtype, "vae_dtype");
+  at::ScalarType cpu_auto = at::kFloat;
+  if (!cuda && (dtype == "auto" || vae_dtype == "auto")) {
+    const CpuBf16 bf16 = detect_cpu_bf16();
+    cpu_auto = bf16.native() ? at::kBFloat16 : at::kFloat;
+    p.auto_reason = bf16.describe();
+  }
+  p.dtype = dtype == "auto" ? (cuda ? at::kHalf : cpu_auto) : parse_dtype(dtype, "dtype");
+  p.vae_dtype = vae_dtype == "auto" ? (cuda ? at::kBFloat16 : cpu_auto) : parse_dtype(vae_dtype, "vae_dtype");
   // fp32 on CUDA is asked for accuracy (it matches the CPU goldens): keep matmuls and convolutions in full
   // fp32 instead of libtorch's default TF32 convolutions, which round inputs to a 10-bit mantissa.
   if (cuda && (p.dtype == at::kFloat || p.vae_dtype == at::kFloat)) {

@@ -1,5 +1,7 @@
 // --device / --dtype names -> libtorch device and dtypes, with the defaults the issue tracker agreed on:
-// CPU runs fp32; CUDA runs the UNet and text encoders in fp16 and the VAE in bf16 (the SDXL VAE overflows in fp16).
+// CPU runs bf16 where the CPU has native BF16 (AVX-512 BF16 or AMX, pipeline/cpu_features.h) and fp32 elsewhere,
+// UNet, text encoders and VAE alike (the bf16 VAE stays within the tolerance PipelineLowPrecision tests);
+// CUDA runs the UNet and text encoders in fp16 and the VAE in bf16 (the SDXL VAE overflows in fp16).
 #pragma once
 #include <ATen/ATen.h>
 
@@ -11,6 +13,7 @@ struct Placement {
   at::Device device = at::kCPU;
   at::ScalarType dtype = at::kFloat;      // UNet and text encoders
   at::ScalarType vae_dtype = at::kFloat;  // VAE
+  std::string auto_reason;                // set when "auto" chose a CPU dtype: why (the CPU's BF16 support)
 };
 
 // Throws sdxl::Error naming the flag for unknown names, or cuda when no GPU is present.

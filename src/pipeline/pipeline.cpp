@@ -16,6 +16,8 @@
 #include "pipeline/inpaint.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/model_set.h"
+#include "pipeline/preview.h"
+#include "pipeline/vae_override.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "vae/postprocess.h"
@@ -23,8 +25,30 @@
 namespace sdxl {
 namespace {
 
-Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& config) {
-  return make_schedule(r.sampler, steps, config, r.karras, r.timestep_spacing);
+// The model's scheduler config with the request's overrides (prediction type, zero-terminal-SNR rescaling).
+SchedulerConfig effective_scheduler(const GenerationRequest& r, SchedulerConfig config) {
+  if (r.prediction_type) config.prediction_type = *r.prediction_type;
+  if (r.zero_terminal_snr) config.rescale_betas_zero_snr = *r.zero_terminal_snr;
+  return config;
+}
+
+Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& model_config) {
+  return make_schedule(r.sampler, steps, effective_scheduler(r, model_config), r.karras, r.timestep_spacing);
+}
+
+// Records the schedule settings the first stage ran with, so that metadata and `info` show them.
+void record_schedule(GenerationRequest& r, const Schedule& s, const SchedulerConfig& model_config) {
+  r.zero_terminal_snr = effective_scheduler(r, model_config).rescale_betas_zero_snr;
+  r.timestep_spacing = s.spacing;
+  r.prediction_type = s.prediction_type;
+}
+
+const char* dtype_name(at::ScalarType t) {
+  return t == at::kHalf ? "fp16" : t == at::kBFloat16 ? "bf16" : "fp32";
+}
+
+nlohmann::json runtime_info(const Placement& p) {
+  return {{"device", p.device.str()}, {"dtype", dtype_name(p.dtype)}, {"vae_dtype", dtype_name(p.vae_dtype)}};
 }
 
 }  // namespace
@@ -34,12 +58,25 @@ struct Pipeline::Impl {
   PipelineOptions options;
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
+  std::optional<VaeOverride> vae_override;      // --vae
+  SwappedVae swapped;                           // loaded on first use
+  std::optional<VaeOverride> preview_override;  // --preview-vae (an AutoencoderTiny)
+  AutoencoderTiny preview_tiny{nullptr};
+
+  // The first image's denoised estimate as uint8 [H,W,3]: tiny autoencoder decode, else latent-to-RGB.
+  at::Tensor preview_image(const at::Tensor& x0) {
+    const at::Tensor one = x0.narrow(0, 0, 1);
+    if (preview_override && !preview_tiny) preview_tiny = load_vae_override(*preview_override, placement).tiny;
+    AutoencoderTiny t = preview_tiny ? preview_tiny : tiny();
+    return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
+  }
 
   // Everything up front, unless --low-memory: then each stage loads its model and drops it when done.
   void load_all() {
     base->ensure_text();
     base->ensure_unet();
-    if (base->has_vae()) base->ensure_vae();
+    if (vae_override) ensure_swapped();
+    else if (base->has_vae()) base->ensure_vae();
     if (refiner) {
       refiner->ensure_text();
       refiner->ensure_unet();
@@ -51,9 +88,39 @@ struct Pipeline::Impl {
     if (!owner.has_vae()) throw Error(owner.path + ": the checkpoint has no VAE");
     return VaeConfig::from_json(owner.checkpoint.components.at("vae").config, owner.path + ": vae config").downscale();
   }
+  void ensure_swapped() {
+    if (swapped.kl || swapped.tiny) return;
+    Stopwatch timer;
+    swapped = load_vae_override(*vae_override, placement);
+    base->load_s += timer.seconds();
+  }
+  // The tiny autoencoder given with --vae, or null.
+  AutoencoderTiny tiny() {
+    if (!vae_override || vae_override->kind != VaeKind::AutoencoderTiny) return nullptr;
+    ensure_swapped();
+    return swapped.tiny;
+  }
+  // The full VAE: --vae's AutoencoderKL, else the checkpoint's (a refiner folder may lend the base's).
   AutoencoderKL& vae() {
+    if (vae_override) {
+      if (vae_override->kind != VaeKind::AutoencoderKL)
+        throw usage_error("vae", vae_override->path + " is a tiny autoencoder; inpainting needs the full VAE");
+      ensure_swapped();
+      return swapped.kl;
+    }
     if (base->has_vae() || !refiner) return base->ensure_vae();
     return refiner->ensure_vae();
+  }
+  // Init-image latents in the pipeline's space: the tiny encoder's output as is (diffusers retrieve_latents:
+  // no posterior, no noise drawn), else a VAE posterior sample (its noise drawn first), scaled.
+  at::Tensor encode_pixels(const at::Tensor& pixels, NoiseSource& noise) {
+    if (AutoencoderTiny t = tiny()) return t->encode(pixels).to(placement.device, placement.dtype);
+    return encode_init_image(vae(), pixels, noise, latent_options());
+  }
+  // One image's latents [1,C,h,w] decoded to float pixels in [-1, 1].
+  at::Tensor decode_one(const at::Tensor& latent, const VaeTiling& tiling) {
+    if (AutoencoderTiny t = tiny()) return t->decode(latent);
+    return vae()->decode(latent, tiling);
   }
 
   // The noised starting latents of img2img: VAE posterior sample (its noise drawn first), scaled,
@@ -72,7 +139,7 @@ struct Pipeline::Impl {
                                     " differs from the init image " + *r.init_image + " (" +
                                     std::to_string(image.width) + "x" + std::to_string(image.height) + ")");
     at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({batch, 1, 1, 1});
-    at::Tensor init = encode_init_image(vae(), pixels, noise, latent_options());
+    at::Tensor init = encode_pixels(pixels, noise);
     at::Tensor eps = noise.randn(init.sizes(), init.options());
     return sampler.add_noise(init, eps, 0);
   }
@@ -97,11 +164,11 @@ struct Pipeline::Impl {
       tiling.enabled = r.vae_tiling;
       std::vector<at::Tensor> pixels;
       for (int64_t i = 0; i < latents.size(0); ++i) {
-        at::Tensor small = image_to_uint8(vae()->decode(latents.narrow(0, i, 1), tiling))[0];
+        at::Tensor small = image_to_uint8(decode_one(latents.narrow(0, i, 1), tiling))[0];
         io::Image big = io::lanczos_resize(io::from_tensor(small), final_size.width, final_size.height);
         pixels.push_back(uint8_to_image(io::to_tensor(big)));
       }
-      start = encode_init_image(vae(), at::cat(pixels), noise, latent_options());
+      start = encode_pixels(at::cat(pixels), noise);
     } else {
       start = upscale_latents(latents, final_size, r.hires_upscaler);
     }
@@ -114,6 +181,19 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   Impl& m = *impl_;
   m.options = options;
   m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
+  if (!options.vae.empty()) {
+    m.vae_override = open_vae_override(options.vae);
+    // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
+    // fp16 on CUDA by default instead of bf16.
+    if (m.placement.device.is_cuda() && options.vae_dtype == "auto" && !m.vae_override->force_upcast)
+      m.placement.vae_dtype = at::kHalf;
+  }
+  if (!options.preview_vae.empty()) {
+    m.preview_override = open_vae_override(options.preview_vae);
+    if (m.preview_override->kind != VaeKind::AutoencoderTiny)
+      throw usage_error("preview_vae", options.preview_vae + " is not an AutoencoderTiny (TAESDXL); previews need the "
+                                       "tiny autoencoder (the full VAE would cost as much as a final decode)");
+  }
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw usage_error("refiner", "the model " + options.model + " is a refiner itself; a refiner stage needs a base model");
@@ -129,6 +209,24 @@ void Pipeline::check_options(const PipelineOptions& options) {
 }
 
 std::string Pipeline::model_name() const { return impl_->options.model; }
+
+GenerationRequest model_default_request(const PipelineOptions& options) {
+  const Checkpoint ckpt = open_checkpoint(options.model, options.config_dir);
+  GenerationRequest r;
+  if (ckpt.scheduler_config.is_null()) return r;
+  const SchedulerConfig s = SchedulerConfig::from_json(ckpt.scheduler_config, options.model + " scheduler");
+  r.sampler = s.sampler.value_or(SamplerKind::Euler);
+  r.karras = s.use_karras_sigmas && r.sampler != SamplerKind::DDIM && r.sampler != SamplerKind::LCM;
+  return r;
+}
+
+std::string Pipeline::placement_note() const {
+  const Placement& p = impl_->placement;
+  if (p.auto_reason.empty()) return "";
+  return std::string("dtype auto on ") + p.device.str() + ": " + dtype_name(p.dtype) + ", VAE " +
+         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; --dtype fp32 --vae-dtype fp32 for reference-exact output)";
+}
+
 double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
 
 // One pass of the stages over `batch` images drawn from `seed` (and `refiner_seed`): the whole batch for
@@ -160,8 +258,10 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   else
     for (int64_t i = 0; i < B; ++i) passes.push_back({seed + i, refiner_seed + i, 1, i, {}, {}});
   const int64_t pass_batch = passes[0].batch;
+  at::Tensor due_preview;  // handed to the next progress report
   auto report = [&](const char* stage, int step, int total, int64_t image) {
-    if (progress) progress(Progress{stage, step, total, static_cast<int>(image), static_cast<int>(B)});
+    if (progress) progress(Progress{stage, step, total, static_cast<int>(image), static_cast<int>(B), due_preview});
+    due_preview = at::Tensor();
   };
   auto denoise_options = [&](Impl::Pass& pass, const char* stage) {
     DenoiseOptions o;
@@ -169,6 +269,10 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     o.guidance_rescale = r.guidance_rescale;
     o.trajectory = r.save_trajectory ? &pass.trajectory : nullptr;
     o.on_step = [&report, &pass, stage](int step, int total) { report(stage, step, total, pass.first_image); };
+    if (r.preview)
+      o.on_denoised = [&](int step, int total, const at::Tensor& x0) {
+        if (step % r.preview_every == 0 || step == total) due_preview = m.preview_image(x0);
+      };
     return o;
   };
 
@@ -282,14 +386,13 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     for (const auto& pass : passes) step.push_back(pass.trajectory[s]);
     result.trajectory.push_back(at::cat(step));
   }
-  AutoencoderKL& vae = m.vae();
   VaeTiling tiling;
   tiling.enabled = r.vae_tiling;
   std::vector<at::Tensor> decoded;
   for (const auto& pass : passes)
     for (int64_t i = 0; i < pass.batch; ++i) {
       report("decode", 0, 0, pass.first_image + i);
-      decoded.push_back(vae->decode(pass.latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
+      decoded.push_back(m.decode_one(pass.latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
     }
   result.decoded = at::cat(decoded);
   result.images = image_to_uint8(result.decoded);
@@ -298,6 +401,12 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   else if (masked && r.keep_unmasked)
     result.images = paste_unmasked(result.images, io::to_tensor(masked->image), overlay_alpha(masked->luminance));
   result.decode_s = timer.seconds();
+  record_schedule(r, full_schedule(r, r.steps, base.scheduler), base.scheduler);
+  result.runtime = runtime_info(m.placement);
+  if (m.vae_override) {
+    result.runtime["vae"] = m.vae_override->path;
+    result.runtime["vae_kind"] = to_string(m.vae_override->kind);
+  }
   return result;
 }
 

@@ -14,7 +14,7 @@ struct SamplerName {
   const char* a1111;
 };
 constexpr SamplerName kWebUiSamplerNames[] = {
-    {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}};
+    {"euler", "Euler"}, {"euler_a", "Euler a"}, {"ddim", "DDIM"}, {"dpmpp_2m", "DPM++ 2M"}, {"lcm", "LCM"}};
 
 std::string format_number(double v) {
   std::ostringstream o;
@@ -100,6 +100,12 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
     o << ", Hires upscaler: " << quote_if_needed(enum_name(kHiresUpscalerWebUiNames, r.hires_upscaler));
   }
   if (r.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.guidance_rescale);
+  // Schedule settings that differ from SDXL 1.0's (sdxl-gen's own keys; `info` shows what a run used).
+  if (r.timestep_spacing && *r.timestep_spacing != TimestepSpacing::Leading)
+    o << ", Timestep spacing: " << to_string(*r.timestep_spacing);
+  if (r.prediction_type && *r.prediction_type != PredictionType::Epsilon)
+    o << ", Prediction type: " << to_string(*r.prediction_type);
+  if (r.zero_terminal_snr.value_or(false)) o << ", Zero terminal SNR: True";
   o << ", Version: sdxl-gen";
   return o.str();
 }
@@ -197,6 +203,16 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(const Generatio
   if (!p.model_hash.empty()) params.insert(params.find(", Model: "), ", Model hash: " + p.model_hash);
   if (!p.version.empty()) params.replace(params.rfind(", Version: "), std::string::npos, ", Version: " + quote_if_needed(p.version));
   if (!p.refiner.empty()) params.insert(params.rfind(", Version: "), ", Refiner: " + quote_if_needed(model_display_name(p.refiner)));
+  if (p.runtime.is_object()) {
+    j["runtime"] = p.runtime;
+    // The web UI records a swapped VAE as "VAE: <file name>"; the dtype is sdxl-gen's own key.
+    if (p.runtime.contains("vae")) {
+      const std::string vae = p.runtime["vae"].get<std::string>();
+      params.insert(params.rfind(", Version: "), ", VAE: " + quote_if_needed(vae.substr(vae.find_last_of('/') + 1)));
+    }
+    if (p.runtime.contains("dtype"))
+      params.insert(params.rfind(", Version: "), ", Dtype: " + p.runtime["dtype"].get<std::string>());
+  }
   return {{"parameters", params}, {"sdxl-gen", j.dump()}};
 }
 
@@ -228,6 +244,7 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
       nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
       if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
       for (const char* key : kProvenanceKeys) j.erase(key);
+      j.erase("runtime");
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {

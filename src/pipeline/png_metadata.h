@@ -33,6 +33,9 @@ struct Provenance {
   std::string model, model_hash;      // the model path as given, e.g. "weights/sd_xl_base_1.0.safetensors"
   std::string refiner, refiner_hash;  // empty without a refiner stage
   std::string version;                // e.g. "sdxl-gen 0.1.0 (abc1234)"
+  // GenerationResult::runtime (dtypes, device, a swapped VAE): the JSON's "runtime" object and, for the VAE
+  // and dtype, the web-UI text. Not read back: it describes the run, not the request.
+  nlohmann::json runtime;
 };
 
 // The chunks written into each PNG (empty when metadata is off).

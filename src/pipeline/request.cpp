@@ -27,6 +27,7 @@ std::string size_str(const Size& s) { return std::to_string(s.width) + "x" + std
 // The name table of each option enum.
 const auto& names_of(SamplerKind) { return kSamplerNames; }
 const auto& names_of(TimestepSpacing) { return kSpacingNames; }
+const auto& names_of(PredictionType) { return kPredictionNames; }
 const auto& names_of(BatchNoise) { return kBatchNoiseNames; }
 const auto& names_of(HiresUpscaler) { return kHiresUpscalerNames; }
 const auto& names_of(RefinerMode) { return kRefinerModeNames; }
@@ -137,6 +138,8 @@ const std::vector<Field>& fields() {
       field("sampler", &R::sampler),
       field("karras", &R::karras),
       field("timestep_spacing", &R::timestep_spacing),
+      field("prediction_type", &R::prediction_type),
+      field("zero_terminal_snr", &R::zero_terminal_snr),
       field("seed", &R::seed),
       field("num_images", &R::num_images),
       field("batch_noise", &R::batch_noise),
@@ -168,6 +171,8 @@ const std::vector<Field>& fields() {
       field("vae_tiling", &R::vae_tiling),
       field("save_latents", &R::save_latents),
       field("save_trajectory", &R::save_trajectory),
+      field("preview", &R::preview),
+      field("preview_every", &R::preview_every),
   };
   return table;
 }
@@ -233,10 +238,12 @@ void validate(const GenerationRequest& r) {
                          std::pair{"negative_target_size", &r.negative_target_size}})
     if (*s) check_size(name, **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
+  if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));
   // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
   // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
-  if (r.karras && r.sampler == SamplerKind::DDIM)
-    throw usage_error("karras", "is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+  if (r.karras && (r.sampler == SamplerKind::DDIM || r.sampler == SamplerKind::LCM))
+    throw usage_error("karras", std::string("is not available for sampler '") + to_string(r.sampler) +
+                                    "' (only euler, euler_a, dpmpp_2m)");
   if (r.mask_blur < 0 || r.mask_blur > 256) throw usage_error("mask_blur", "must be between 0 and 256");
   if (r.inpaint_padding < 0 || r.inpaint_padding > 16384)
     throw usage_error("inpaint_padding", "must be between 0 and 16384");

@@ -15,6 +15,7 @@ float exp32(float x) { return static_cast<float>(std::exp(static_cast<double>(x)
 // k-diffusion denoiser output x0 for the Euler family (x = x0 + sigma * eps).
 at::Tensor euler_x0(const Schedule& s, const at::Tensor& out, const at::Tensor& x, float sigma) {
   if (s.prediction_type == PredictionType::Epsilon) return x - out * sigma;
+  if (s.prediction_type == PredictionType::Sample) return out;
   const float var = sigma * sigma + 1.0f;  // v-prediction: c_out = -sigma / sqrt(sigma^2+1), c_skip = 1/(sigma^2+1)
   return out * (-sigma / std::sqrt(var)) + x / var;
 }
@@ -48,14 +49,44 @@ at::Tensor ddim_step(const Schedule& s, int k, const at::Tensor& out, const at::
   const float a = static_cast<float>(s.alpha_prod_t[k]), a_prev = static_cast<float>(s.alpha_prod_t_prev[k]);
   const float b = 1.0f - a;
   at::Tensor eps = out;
-  if (s.prediction_type == PredictionType::Epsilon) {
-    x0 = (x - out * std::sqrt(b)) / std::sqrt(a);
-  } else {
-    x0 = x * std::sqrt(a) - out * std::sqrt(b);
-    eps = out * std::sqrt(a) + x * std::sqrt(b);
+  switch (s.prediction_type) {
+    case PredictionType::Epsilon: x0 = (x - out * std::sqrt(b)) / std::sqrt(a); break;
+    case PredictionType::Sample:
+      x0 = out;
+      eps = (x - x0 * std::sqrt(a)) / std::sqrt(b);
+      break;
+    case PredictionType::VPrediction:
+      x0 = x * std::sqrt(a) - out * std::sqrt(b);
+      eps = out * std::sqrt(a) + x * std::sqrt(b);
+      break;
   }
   if (s.clip_sample) x0 = x0.clamp(-s.clip_sample_range, s.clip_sample_range);
   return x0 * std::sqrt(a_prev) + eps * std::sqrt(1.0f - a_prev);
+}
+
+// LCM (Luo et al. 2023, "Latent Consistency Models", eq. 9 and Algorithm 1 / diffusers LCMScheduler.step):
+// x0 from the model output as DDIM, the consistency function's boundary-condition mix
+// denoised = c_out(t) x0 + c_skip(t) x, then re-noise to the next timestep with fresh noise (none at the last
+// step, whose result is `denoised` itself).
+at::Tensor lcm_step(const Schedule& s, int k, const at::Tensor& out, const at::Tensor& x, NoiseSource& noise,
+                    at::Tensor& x0) {
+  const float a = static_cast<float>(s.alpha_prod_t[k]), a_next = static_cast<float>(s.alpha_prod_t_prev[k]);
+  const float b = 1.0f - a;
+  switch (s.prediction_type) {
+    case PredictionType::Epsilon: x0 = (x - out * std::sqrt(b)) / std::sqrt(a); break;
+    case PredictionType::Sample: x0 = out; break;
+    case PredictionType::VPrediction: x0 = x * std::sqrt(a) - out * std::sqrt(b); break;
+  }
+  if (s.clip_sample) x0 = x0.clamp(-s.clip_sample_range, s.clip_sample_range);
+  // sigma_data = 0.5; the timestep is scaled by timestep_scaling (10) before the scalings, in float32.
+  const float scaled = static_cast<float>(s.timesteps[k]) * static_cast<float>(s.timestep_scaling);
+  const float c_skip = 0.25f / (scaled * scaled + 0.25f);
+  const float c_out = scaled / std::sqrt(scaled * scaled + 0.25f);
+  const at::Tensor denoised = x0 * c_out + x * c_skip;
+  x0 = denoised;
+  if (k == s.num_inference_steps() - 1) return denoised;
+  const at::Tensor fresh = noise.randn(out.sizes(), denoised.options());
+  return denoised * std::sqrt(a_next) + fresh * std::sqrt(1.0f - a_next);
 }
 
 // Variance-preserving (alpha_t, sigma_t) of a k-diffusion sigma: alpha = 1/sqrt(sigma^2+1), sigma_t = sigma*alpha.
@@ -112,14 +143,18 @@ at::Tensor Sampler::step(const at::Tensor& out, int i, const at::Tensor& x, Nois
   const Schedule& s = schedule_;
   switch (s.kind) {
     case SamplerKind::DDIM: prev = ddim_step(s, k, out, x, x0); break;
+    case SamplerKind::LCM: prev = lcm_step(s, k, out, x, noise, x0); break;
     case SamplerKind::Euler: prev = euler_step(s, k, out, x, noise, x0); break;
     case SamplerKind::EulerAncestral: prev = euler_ancestral_step(s, k, out, x, noise, x0); break;
     case SamplerKind::DPMPP2M: {
       // DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2), data prediction, midpoint form; first order at the
       // first step and at the last (final sigma 0).
       const AlphaSigma s0 = alpha_sigma(s.sigmas[k]), t = alpha_sigma(s.sigmas[k + 1]);
-      x0 = s.prediction_type == PredictionType::Epsilon ? (x - out * s0.sigma) / s0.alpha
-                                                         : x * s0.alpha - out * s0.sigma;
+      switch (s.prediction_type) {
+        case PredictionType::Epsilon: x0 = (x - out * s0.sigma) / s0.alpha; break;
+        case PredictionType::Sample: x0 = out; break;
+        case PredictionType::VPrediction: x0 = x * s0.alpha - out * s0.sigma; break;
+      }
       const at::Tensor sample = x.to(at::kFloat);
       const float h = t.lambda - s0.lambda;
       const float e = t.alpha * (exp32(-h) - 1.0f);
@@ -146,7 +181,8 @@ at::Tensor Sampler::add_noise(const at::Tensor& original, const at::Tensor& nois
   const int k = global_index(i, "add_noise at");
   const Schedule& s = schedule_;
   switch (s.kind) {
-    case SamplerKind::DDIM: {
+    case SamplerKind::DDIM:
+    case SamplerKind::LCM: {
       const float a = static_cast<float>(s.alpha_prod_t[k]);
       return original * std::sqrt(a) + noise * std::sqrt(1.0f - a);
     }

@@ -1,4 +1,4 @@
-// One generation's sampler: the update rule of DDIM, Euler, Euler ancestral or DPM++ 2M over a Schedule
+// One generation's sampler: the update rule of DDIM, Euler, Euler ancestral, DPM++ 2M or LCM over a Schedule
 // (k-diffusion style), with the reference's (diffusers v0.27.2) float32 scalar maths and noise-draw order.
 // Steps are indexed within the schedule's active range: i = 0 is the first step that runs.
 #pragma once
@@ -32,12 +32,13 @@ class Sampler {
   // One update x_i -> x_{i+1} from the model output (epsilon or v). Steps must run in order 0, 1, 2, ...
   // (DPM++ keeps the previous x0 prediction). Draws from `noise` exactly as the reference: Euler ancestral one
   // randn(eps shape) per step after the deterministic part (also at the last step), Euler one unused
-  // randn(eps shape) per step, DDIM (eta 0) and DPM++ 2M none. Returns the new sample in eps's dtype;
+  // randn(eps shape) per step, LCM one randn(eps shape) per step except the schedule's last, DDIM (eta 0) and
+  // DPM++ 2M none. Returns the new sample in eps's dtype;
   // `pred_original`, if given, receives the x0 prediction.
   at::Tensor step(const at::Tensor& model_output, int i, const at::Tensor& x, NoiseSource& noise,
                   at::Tensor* pred_original = nullptr);
   // img2img: noise clean latents to the level of step i (default: the first step that runs).
-  // Euler family x0 + sigma n; DDIM sqrt(a) x0 + sqrt(1-a) n; DPM++ alpha x0 + sigma_t n (VP form).
+  // Euler family x0 + sigma n; DDIM and LCM sqrt(a) x0 + sqrt(1-a) n; DPM++ alpha x0 + sigma_t n (VP form).
   at::Tensor add_noise(const at::Tensor& original, const at::Tensor& noise, int i = 0) const;
 
  private:

@@ -33,6 +33,12 @@ std::vector<double> spaced_timesteps(SamplerKind kind, int n, int T, int offset,
       }
       break;
     }
+    case TimestepSpacing::SgmUniform: {
+      // ComfyUI: torch.linspace(timestep(sigma_max) = T-1, timestep(sigma_min) = 0, n+1) in float32, last dropped.
+      const std::vector<float> v = torch_linspace_f32(T - 1.0, 0.0, n + 1);
+      for (int i = 0; i < n; ++i) t[i] = v[i];
+      break;
+    }
     case TimestepSpacing::Trailing: {
       // numpy's arange(T, 0, -T/n) can hold n+1 values through rounding (e.g. n = 61); the reference then
       // runs an extra step at t = -1. We keep the first n, the intended schedule.
@@ -54,6 +60,18 @@ void fill_euler(Schedule& s, const TrainSchedule& train, const SchedulerConfig& 
   const int n = s.num_inference_steps();
   std::vector<double> sig(n);
   for (int i = 0; i < n; ++i) sig[i] = numpy::interp_unit_grid(s.timesteps[i], train.sigmas);
+  if (s.spacing == TimestepSpacing::SgmUniform) {
+    // ComfyUI ModelSamplingDiscrete.sigma: log-sigma interpolated between the neighbouring training
+    // timesteps, in float32.
+    const std::vector<float> log_sigmas = log_of(train.sigmas);
+    for (int i = 0; i < n; ++i) {
+      const float t = static_cast<float>(s.timesteps[i]);
+      const auto low = static_cast<size_t>(std::floor(t)), high = static_cast<size_t>(std::ceil(t));
+      const float w = t - std::floor(t);
+      sig[i] = std::exp(static_cast<double>((1.0f - w) * log_sigmas[low] + w * log_sigmas[high]));
+      sig[i] = static_cast<float>(sig[i]);
+    }
+  }
   if (s.karras) {
     // EulerDiscreteScheduler: Karras levels between the spaced schedule's own end sigmas (or the config's
     // sigma_min / sigma_max), timesteps mapped back fractionally.
@@ -85,6 +103,34 @@ void fill_dpm(Schedule& s, const TrainSchedule& train) {
   }
   s.sigmas.push_back(0.0);  // final_sigmas_type "zero"
   s.init_noise_sigma = 1.0;
+}
+
+// LCMScheduler.set_timesteps: the distillation schedule k-1, 2k-1, ..., (k = T // original_inference_steps),
+// reversed, and n of its entries at floor(i * len/n). Each step moves to the next timestep of the list (the
+// last one to itself: its output is the denoised sample, no noise is added).
+void fill_lcm(Schedule& s, const TrainSchedule& train, const SchedulerConfig& config) {
+  const int n = s.num_inference_steps(), T = s.num_train_timesteps;
+  const int original = config.original_inference_steps;
+  if (n > original)
+    throw Error("sampler 'lcm': " + std::to_string(n) + " steps exceed the scheduler's original_inference_steps (" +
+                std::to_string(original) + ")");
+  const int64_t k = T / original;
+  std::vector<int64_t> origin;  // reversed: (original)*k - 1, ..., k - 1
+  for (int i = original; i >= 1; --i) origin.push_back(i * k - 1);
+  const double stride = static_cast<double>(origin.size()) / n;  // numpy linspace(0, len, n, endpoint=False)
+  for (int i = 0; i < n; ++i) s.timesteps[i] = static_cast<double>(origin[static_cast<size_t>(std::floor(i * stride))]);
+  s.sigmas.clear();
+  for (int i = 0; i < n; ++i) {
+    const auto t = static_cast<int64_t>(s.timesteps[i]);
+    const auto next = i + 1 < n ? static_cast<int64_t>(s.timesteps[i + 1]) : t;
+    s.prev_timesteps.push_back(next);
+    s.alpha_prod_t.push_back(train.alphas_cumprod[t]);
+    s.alpha_prod_t_prev.push_back(train.alphas_cumprod[next]);
+    s.sigmas.push_back(train.sigmas[t]);
+  }
+  s.sigmas.push_back(0.0);
+  s.init_noise_sigma = 1.0;
+  s.timestep_scaling = config.timestep_scaling;
 }
 
 void fill_ddim(Schedule& s, const TrainSchedule& train) {
@@ -120,8 +166,16 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   const int T = config.num_train_timesteps;
   if (steps < 1 || steps > T)
     throw Error(std::string("steps must be in [1, ") + std::to_string(T) + "], got " + std::to_string(steps));
-  if (karras && kind == SamplerKind::DDIM)
-    throw usage_error("karras", "is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+  if (karras && (kind == SamplerKind::DDIM || kind == SamplerKind::LCM))
+    throw usage_error("karras", std::string("is not available for sampler '") + to_string(kind) +
+                                    "' (only euler, euler_a, dpmpp_2m)");
+  if (spacing.value_or(config.timestep_spacing) == TimestepSpacing::SgmUniform && kind != SamplerKind::Euler &&
+      kind != SamplerKind::EulerAncestral)
+    throw usage_error("timestep_spacing", std::string("'sgm_uniform' is for the euler and euler_a samplers, not '") +
+                                              to_string(kind) + "'");
+  if (kind == SamplerKind::EulerAncestral && config.prediction_type == PredictionType::Sample)
+    throw usage_error("sampler", "'euler_a' does not support prediction type 'sample' (as the reference; use euler, "
+                                 "ddim, dpmpp_2m or lcm)");
   Schedule s;
   s.kind = kind;
   s.karras = karras;
@@ -132,12 +186,14 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   s.clip_sample_range = config.clip_sample_range;
   s.timesteps = spaced_timesteps(kind, steps, T, config.steps_offset, s.spacing);
 
-  const TrainSchedule train(config);
+  const bool terminal_floor = kind != SamplerKind::DDIM && kind != SamplerKind::LCM;
+  const TrainSchedule train(config, terminal_floor);
   switch (kind) {
     case SamplerKind::Euler:
     case SamplerKind::EulerAncestral: fill_euler(s, train, config); break;
     case SamplerKind::DPMPP2M: fill_dpm(s, train); break;
     case SamplerKind::DDIM: fill_ddim(s, train); break;
+    case SamplerKind::LCM: fill_lcm(s, train, config); break;
   }
   s.begin = 0;
   s.end = s.num_inference_steps();

@@ -23,12 +23,14 @@ struct Schedule {
   std::vector<double> sigmas;     // n + 1, last 0. Euler/DPM++: the solver's sigmas; DDIM: sigma_train[t] (informational)
   double init_noise_sigma = 1.0;  // txt2img: latents = noise * init_noise_sigma
 
-  // DDIM (Song et al. 2021) only: alphabar at each step and at its predecessor t - T/n.
+  // DDIM (Song et al. 2021): alphabar at each step and at its predecessor t - T/n. LCM: the same at each step
+  // and at the next timestep of the list.
   int64_t step_ratio = 0;
   std::vector<int64_t> prev_timesteps;
   std::vector<double> alpha_prod_t, alpha_prod_t_prev;
   bool clip_sample = false;
   double clip_sample_range = 1.0;
+  double timestep_scaling = 10.0;  // LCM boundary-condition scalings
 
   // The steps that run: [begin, end) of the full schedule. Samplers index steps relative to `begin`.
   int begin = 0, end = 0;

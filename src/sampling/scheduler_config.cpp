@@ -38,6 +38,19 @@ void require_default(const json& j, const char* key, const json& expected, const
 
 }  // namespace
 
+std::optional<SamplerKind> sampler_of_scheduler_class(const std::string& name) {
+  static const std::pair<const char*, SamplerKind> kClasses[] = {
+      {"DDIMScheduler", SamplerKind::DDIM},
+      {"EulerDiscreteScheduler", SamplerKind::Euler},
+      {"EulerAncestralDiscreteScheduler", SamplerKind::EulerAncestral},
+      {"DPMSolverMultistepScheduler", SamplerKind::DPMPP2M},
+      {"LCMScheduler", SamplerKind::LCM},
+  };
+  for (const auto& [cls, kind] : kClasses)
+    if (name == cls) return kind;
+  return std::nullopt;
+}
+
 SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& what) {
   if (!j.is_object()) throw Error(what + ": expected a JSON object");
   SchedulerConfig c;
@@ -66,10 +79,17 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
     }
   }
 
-  const std::string prediction = config::string_or(j, "prediction_type", "epsilon", what);
-  if (prediction == "epsilon") c.prediction_type = PredictionType::Epsilon;
-  else if (prediction == "v_prediction") c.prediction_type = PredictionType::VPrediction;
-  else bad(what, "prediction_type", "\"epsilon\" or \"v_prediction\"", prediction);
+  c.prediction_type = parse_prediction_type(config::string_or(j, "prediction_type", "epsilon", what),
+                                            what + ": prediction_type");
+  c.rescale_betas_zero_snr = config::bool_or(j, "rescale_betas_zero_snr", false, what);
+  c.original_inference_steps =
+      static_cast<int>(config::int_or(j, "original_inference_steps", c.original_inference_steps, what));
+  if (c.original_inference_steps < 1 || c.original_inference_steps > c.num_train_timesteps)
+    throw Error(what + ": key 'original_inference_steps' must be in [1, num_train_timesteps], got " +
+                std::to_string(c.original_inference_steps));
+  c.timestep_scaling = number_or(j, "timestep_scaling", c.timestep_scaling, what);
+  c.class_name = config::string_or(j, "_class_name", "", what);
+  c.sampler = sampler_of_scheduler_class(c.class_name);
 
   c.timestep_spacing =
       parse_timestep_spacing(config::string_or(j, "timestep_spacing", "leading", what), what + ": timestep_spacing");
@@ -86,7 +106,6 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
   require_default(j, "interpolation_type", "linear", what);
   require_default(j, "timestep_type", "discrete", what);
   require_default(j, "thresholding", false, what);
-  require_default(j, "rescale_betas_zero_snr", false, what);
   return c;
 }
 

@@ -12,7 +12,9 @@
 namespace sdxl {
 
 enum class BetaSchedule { ScaledLinear, Linear };
-enum class PredictionType { Epsilon, VPrediction };
+
+// The sampler a diffusers scheduler class stands for (EulerDiscreteScheduler -> euler, ...), if any.
+std::optional<SamplerKind> sampler_of_scheduler_class(const std::string& class_name);
 
 struct SchedulerConfig {
   int num_train_timesteps = 1000;
@@ -28,9 +30,20 @@ struct SchedulerConfig {
   double clip_sample_range = 1.0;
   bool use_karras_sigmas = false;  // informational: make_schedule takes `karras` explicitly
   std::optional<double> sigma_min, sigma_max;  // Euler family Karras range override
+  // Lin et al. 2023, "Common Diffusion Noise Schedules and Sample Steps are Flawed", Algorithm 1: betas
+  // rescaled so that the last training timestep has zero SNR (pure noise); used with v-prediction models.
+  bool rescale_betas_zero_snr = false;
+  // LCMScheduler: the distillation schedule's length (timesteps are taken from it) and the scale of the
+  // timestep in the boundary-condition scalings c_skip / c_out.
+  int original_inference_steps = 50;
+  double timestep_scaling = 10.0;
+  // The sampler the file's scheduler class stands for (`_class_name`), if sdxl-gen has it: a folder's own
+  // scheduler picks the default sampler (e.g. a Turbo folder ships EulerAncestralDiscreteScheduler).
+  std::optional<SamplerKind> sampler;
+  std::string class_name;
 
   // Throws sdxl::Error naming `what` and the key for values sdxl-gen does not implement
-  // (e.g. prediction_type "sample", beta_schedule "squaredcos_cap_v2", thresholding, rescale_betas_zero_snr).
+  // (e.g. beta_schedule "squaredcos_cap_v2", thresholding).
   static SchedulerConfig from_json(const nlohmann::json& j, const std::string& what = "scheduler_config.json");
   static SchedulerConfig from_file(const std::string& path);
 };

@@ -29,7 +29,42 @@ std::vector<float> torch_linspace_f32(double start_d, double end_d, int n) {
   return out;
 }
 
-TrainSchedule::TrainSchedule(const SchedulerConfig& config) {
+namespace {
+
+// torch.cumprod of float32 values on the CPU: products accumulated in double, each output rounded.
+std::vector<float> cumprod_f32(const std::vector<float>& alphas) {
+  std::vector<float> out(alphas.size());
+  double running = 1.0;
+  for (size_t t = 0; t < alphas.size(); ++t) {
+    running *= static_cast<double>(alphas[t]);
+    out[t] = static_cast<float>(running);
+  }
+  return out;
+}
+
+// Lin et al. 2023, Algorithm 1 (diffusers rescale_zero_terminal_snr), every operation in float32: shift
+// sqrt(alphabar) so the last is 0, scale so the first keeps its value, and turn it back into betas.
+std::vector<float> rescale_zero_terminal_snr(const std::vector<float>& betas) {
+  std::vector<float> alphas(betas.size());
+  for (size_t t = 0; t < betas.size(); ++t) alphas[t] = 1.0f - betas[t];
+  std::vector<float> bar_sqrt = cumprod_f32(alphas);
+  for (float& v : bar_sqrt) v = std::sqrt(v);
+  const float first = bar_sqrt.front(), last = bar_sqrt.back();
+  const float scale = first / (first - last);
+  std::vector<float> bar(bar_sqrt.size());
+  for (size_t t = 0; t < bar.size(); ++t) {
+    const float shifted = (bar_sqrt[t] - last) * scale;
+    bar[t] = shifted * shifted;
+  }
+  std::vector<float> out(bar.size());
+  out[0] = 1.0f - bar[0];
+  for (size_t t = 1; t < bar.size(); ++t) out[t] = 1.0f - bar[t] / bar[t - 1];
+  return out;
+}
+
+}  // namespace
+
+TrainSchedule::TrainSchedule(const SchedulerConfig& config, bool terminal_floor) {
   const int T = config.num_train_timesteps;
   if (!config.trained_betas.empty()) {
     if (static_cast<int>(config.trained_betas.size()) != T)
@@ -43,13 +78,13 @@ TrainSchedule::TrainSchedule(const SchedulerConfig& config) {
   } else {
     betas = torch_linspace_f32(config.beta_start, config.beta_end, T);
   }
-  // torch.cumprod on the CPU accumulates float32 products in double and rounds each output.
-  alphas_cumprod.resize(T);
+  if (config.rescale_betas_zero_snr) betas = rescale_zero_terminal_snr(betas);
+  std::vector<float> alphas(T);
+  for (int t = 0; t < T; ++t) alphas[t] = 1.0f - betas[t];
+  alphas_cumprod = cumprod_f32(alphas);
+  if (config.rescale_betas_zero_snr && terminal_floor) alphas_cumprod.back() = std::ldexp(1.0f, -24);
   sigmas.resize(T);
-  double running = 1.0;
   for (int t = 0; t < T; ++t) {
-    running *= static_cast<double>(1.0f - betas[t]);
-    alphas_cumprod[t] = static_cast<float>(running);
     const float a = alphas_cumprod[t];
     sigmas[t] = std::sqrt((1.0f - a) / a);
   }

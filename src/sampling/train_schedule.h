@@ -13,7 +13,9 @@ struct TrainSchedule {
   std::vector<float> sigmas;          // [T], increasing with t
   float final_alpha_cumprod = 1.0f;   // DDIM: alphabar "after" t = 0 (1 if set_alpha_to_one, else alphabar_0)
 
-  explicit TrainSchedule(const SchedulerConfig& config);
+  // `terminal_floor`: with rescale_betas_zero_snr, the Euler family and DPM-Solver (not DDIM or LCM) replace
+  // the last alphabar 0 by 2^-24 so that the first sigma is finite (4096), as diffusers v0.27.2 does.
+  explicit TrainSchedule(const SchedulerConfig& config, bool terminal_floor = false);
   int size() const { return static_cast<int>(betas.size()); }
 };
 

@@ -171,6 +171,7 @@ TEST(InpaintBehaviour, RefinerRefinesTheWholeImageThenKeepUnmaskedRestoresTheOri
   o.model = fixture("tiny-sdxl");
   o.refiner = fixture("tiny-sdxl-refiner");
   o.device = "cpu";
+  o.dtype = o.vae_dtype = "fp32";
   Pipeline with_refiner(o);
   GenerationRequest r = small_inpaint();
   r.keep_unmasked = true;

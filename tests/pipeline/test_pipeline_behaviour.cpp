@@ -78,6 +78,7 @@ TEST(PipelineBehaviour, LowMemoryReloadsGiveIdenticalImages) {
     o.model = fixture("tiny-sdxl");
     o.refiner = fixture("tiny-sdxl-refiner");
     o.device = "cpu";
+    o.dtype = o.vae_dtype = "fp32";  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
     o.low_memory = low_memory;
     return o;
   };
@@ -104,6 +105,7 @@ TEST(PipelineBehaviour, RefinerWithoutEncoder2BorrowsTheBasesOne) {
     o.refiner = refiner;
     o.refiner_config_dir = fixture("tiny-sdxl-refiner");  // model_index.json says refiner (tiny widths hide it)
     o.device = "cpu";
+    o.dtype = o.vae_dtype = "fp32";  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
     o.low_memory = low_memory;
     return o;
   };

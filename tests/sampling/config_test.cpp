@@ -48,21 +48,40 @@ TEST(SchedulerConfig, ParsesAlternatives) {
 
 TEST(SchedulerConfig, RejectsUnsupportedValuesNamingTheKey) {
   using json = nlohmann::json;
-  EXPECT_NE(error_of([] { SchedulerConfig::from_json(json{{"prediction_type", "sample"}}, "sched.json"); })
-                .find("'prediction_type'"),
-            std::string::npos);
+  EXPECT_EQ(error_of([] { SchedulerConfig::from_json(json{{"prediction_type", "flow"}}, "sched.json"); }),
+            "sched.json: prediction_type: unknown value 'flow' (valid: epsilon, v_prediction, sample)");
   EXPECT_NE(error_of([] { SchedulerConfig::from_json(json{{"beta_schedule", "squaredcos_cap_v2"}}); })
                 .find("squaredcos_cap_v2"),
             std::string::npos);
   EXPECT_NE(error_of([] { SchedulerConfig::from_json(json{{"timestep_spacing", "even"}}); }).find("'even'"),
             std::string::npos);
   EXPECT_THROW(SchedulerConfig::from_json(json{{"thresholding", true}}), Error);
-  EXPECT_THROW(SchedulerConfig::from_json(json{{"rescale_betas_zero_snr", true}}), Error);
+  EXPECT_THROW(SchedulerConfig::from_json(json{{"rescale_betas_zero_snr", "yes"}}), Error);
+  EXPECT_THROW(SchedulerConfig::from_json(json{{"original_inference_steps", 0}}), Error);
   EXPECT_THROW(SchedulerConfig::from_json(json{{"interpolation_type", "log_linear"}}), Error);
   EXPECT_THROW(SchedulerConfig::from_json(json{{"num_train_timesteps", "1000"}}), Error);
   EXPECT_THROW(SchedulerConfig::from_json(json{{"beta_end", 1.5}}), Error);
   EXPECT_THROW(SchedulerConfig::from_json(json::array()), Error);
   EXPECT_THROW(SchedulerConfig::from_file("/nonexistent/scheduler_config.json"), std::exception);
+}
+
+// A folder's scheduler class picks the default sampler; its few-step settings are read.
+TEST(SchedulerConfig, ReadsTheSchedulerClassAndFewStepKeys) {
+  using json = nlohmann::json;
+  const SchedulerConfig turbo = SchedulerConfig::from_json(
+      json{{"_class_name", "EulerAncestralDiscreteScheduler"}, {"timestep_spacing", "trailing"}});
+  EXPECT_EQ(turbo.sampler, SamplerKind::EulerAncestral);
+  EXPECT_EQ(turbo.timestep_spacing, TimestepSpacing::Trailing);
+  const SchedulerConfig lcm = SchedulerConfig::from_json(
+      json{{"_class_name", "LCMScheduler"}, {"original_inference_steps", 25}, {"timestep_scaling", 5.0}});
+  EXPECT_EQ(lcm.sampler, SamplerKind::LCM);
+  EXPECT_EQ(lcm.original_inference_steps, 25);
+  EXPECT_EQ(lcm.timestep_scaling, 5.0);
+  const SchedulerConfig vz = SchedulerConfig::from_json(
+      json{{"_class_name", "PNDMScheduler"}, {"prediction_type", "v_prediction"}, {"rescale_betas_zero_snr", true}});
+  EXPECT_FALSE(vz.sampler.has_value());
+  EXPECT_EQ(vz.prediction_type, PredictionType::VPrediction);
+  EXPECT_TRUE(vz.rescale_betas_zero_snr);
 }
 
 TEST(SamplerNames, RoundTripEveryEntry) {
@@ -74,13 +93,17 @@ TEST(SamplerNames, RoundTripEveryEntry) {
     EXPECT_EQ(parse_timestep_spacing(e.name), e.value);
     EXPECT_STREQ(to_string(e.value), e.name);
   }
-  EXPECT_EQ(sampler_names(), "ddim, euler, euler_a, dpmpp_2m");
-  EXPECT_EQ(timestep_spacing_names(), "leading, trailing, linspace");
+  for (const auto& e : kPredictionNames) {
+    EXPECT_EQ(parse_prediction_type(e.name), e.value);
+    EXPECT_STREQ(to_string(e.value), e.name);
+  }
+  EXPECT_EQ(sampler_names(), "ddim, euler, euler_a, dpmpp_2m, lcm");
+  EXPECT_EQ(timestep_spacing_names(), "leading, trailing, linspace, sgm_uniform");
 }
 
 TEST(SamplerNames, UnknownNameListsValidOnes) {
   const std::string msg = error_of([] { parse_sampler("heun", "--sampler"); });
-  EXPECT_EQ(msg, "--sampler: unknown value 'heun' (valid: ddim, euler, euler_a, dpmpp_2m)");
+  EXPECT_EQ(msg, "--sampler: unknown value 'heun' (valid: ddim, euler, euler_a, dpmpp_2m, lcm)");
   EXPECT_THROW(parse_sampler("Euler"), Error);  // names are case-sensitive
   EXPECT_THROW(parse_timestep_spacing(""), Error);
 }

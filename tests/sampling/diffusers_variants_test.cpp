@@ -63,25 +63,9 @@ TEST(DiffusersVariants, Schedules) {
 TEST(DiffusersVariants, SamplerRuns) {
   for (const auto& e : variants().at("runs")) {
     const Variant v = variant_of(e);
-    const auto shape = e.at("shape").get<std::vector<int64_t>>();
-    Schedule schedule = make_schedule(parse_sampler(e.at("sampler").get<std::string>()), e.at("steps").get<int>(),
-                                      v.config, v.karras);
-    const bool img2img = !e.at("strength").is_null();
-    if (img2img) schedule = with_strength(schedule, e.at("strength").get<double>());
-    Sampler sampler(schedule);
-    NoiseSource initial = NoiseSource::batched(4), model_outputs = NoiseSource::batched(5), g = NoiseSource::batched(6);
-    at::Tensor x = initial.randn(shape);
-    x = img2img ? sampler.add_noise(x, g.randn(shape)) : x * sampler.init_noise_sigma();
-    EXPECT_TRUE(test::AllClose(v.name + " initial_sample", x, test::golden_tensor(e.at("initial_sample"), shape), 1e-6));
-    ASSERT_EQ(static_cast<size_t>(sampler.num_steps()), e.at("prev_sample").size()) << v.name;
-    for (int i = 0; i < sampler.num_steps(); ++i) {
-      const std::string at_step = v.name + " step " + std::to_string(i) + " ";
-      const at::Tensor out = model_outputs.randn(shape);
-      EXPECT_TRUE(test::AllClose(at_step + "scaled_model_input", sampler.scale_model_input(x, i),
-                                 test::golden_tensor(e.at("scaled_model_input")[i], shape), 1e-5));
-      x = sampler.step(out, i, x, g);
-      EXPECT_TRUE(test::AllClose(at_step + "prev_sample", x, test::golden_tensor(e.at("prev_sample")[i], shape), 1e-5));
-    }
+    test::expect_run_matches(e, make_schedule(parse_sampler(e.at("sampler").get<std::string>()),
+                                              e.at("steps").get<int>(), v.config, v.karras),
+                             v.name, /*relative=*/false);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sampling/sampler.h"
 #include "sampling/schedule.h"
 #include "test_util.h"
 
@@ -44,6 +45,33 @@ inline std::vector<double> doubles(const nlohmann::json& j) { return j.get<std::
 inline at::Tensor golden_tensor(const nlohmann::json& j, at::IntArrayRef shape) {
   const std::vector<float> v = j.get<std::vector<float>>();
   return at::tensor(v, at::kFloat).reshape(shape);
+}
+
+// Replays a reference sampler run of the make_*_variants.py protocol: x = randn(seed 4) * init_noise_sigma
+// (img2img: add_noise(randn(seed 4), first draw of G) after with_strength), model outputs = successive randn
+// from seed 5, step noise G seeded 6; checks the initial sample, every scaled model input and every step.
+// `relative`: tolerances scale with the golden's peak (zero-terminal-SNR runs start at sigma 4096).
+inline void expect_run_matches(const nlohmann::json& e, Schedule schedule, const std::string& name, bool relative) {
+  const auto shape = e.at("shape").get<std::vector<int64_t>>();
+  const bool img2img = !e.at("strength").is_null();
+  if (img2img) schedule = with_strength(schedule, e.at("strength").get<double>());
+  Sampler sampler(schedule);
+  NoiseSource initial = NoiseSource::batched(4), model_outputs = NoiseSource::batched(5), g = NoiseSource::batched(6);
+  auto scale = [&](const at::Tensor& want) { return relative ? std::max(1.0, want.abs().max().item<double>()) : 1.0; };
+  at::Tensor x = initial.randn(shape);
+  x = img2img ? sampler.add_noise(x, g.randn(shape)) : x * sampler.init_noise_sigma();
+  const at::Tensor x_init = golden_tensor(e.at("initial_sample"), shape);
+  EXPECT_TRUE(AllClose(name + " initial_sample", x, x_init, 1e-6 * scale(x_init)));
+  ASSERT_EQ(static_cast<size_t>(sampler.num_steps()), e.at("prev_sample").size()) << name;
+  for (int i = 0; i < sampler.num_steps(); ++i) {
+    const std::string at_step = name + " step " + std::to_string(i) + " ";
+    const at::Tensor out = model_outputs.randn(shape);
+    EXPECT_TRUE(AllClose(at_step + "scaled_model_input", sampler.scale_model_input(x, i),
+                         golden_tensor(e.at("scaled_model_input")[i], shape), 1e-5));
+    x = sampler.step(out, i, x, g);
+    const at::Tensor want = golden_tensor(e.at("prev_sample")[i], shape);
+    EXPECT_TRUE(AllClose(at_step + "prev_sample", x, want, 1e-5 * scale(want)));
+  }
 }
 
 }  // namespace sdxl::test

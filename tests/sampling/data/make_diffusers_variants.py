@@ -4,12 +4,14 @@ add_noise and a DPM++ history that restarts mid-schedule).
 
 Needs diffusers==0.27.2, torch and numpy (not part of the build). The reference is fed the fixture's
 alphas_cumprod (tests/fixtures/scheduler_golden.json) so that it sees the same training schedule as sdxl-gen.
-Run from the repository root:  python tests/sampling/data/make_diffusers_variants.py
+Run from the repository root:  .venv-ref/bin/python tests/sampling/data/make_diffusers_variants.py
+(The run loop lives in reference_runs.py, shared with make_fewstep_variants.py.)
 """
 import json
 import logging
 
 import torch
+from reference_runs import flat, sampler_run
 from diffusers import (DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
                        EulerDiscreteScheduler)
 
@@ -29,10 +31,6 @@ def scheduler(kind, overrides, steps):
         s.final_alpha_cumprod = alphas_cumprod[0]
     s.set_timesteps(steps)
     return s
-
-
-def flat(t):
-    return [float(v) for v in t.flatten()]
 
 
 schedules = []
@@ -58,23 +56,7 @@ for kind, overrides, steps, strength in [
         *[(k, {}, 10, 0.55) for k in classes],
         ("euler", {"use_karras_sigmas": True}, 12, 0.5), ("dpmpp_2m", {"use_karras_sigmas": True}, 12, 0.5),
         ("ddim", {"clip_sample": True}, 5, None), ("euler_a", {"timestep_spacing": "linspace"}, 5, None)]:
-    s = scheduler(kind, overrides, steps)
-    timesteps = s.timesteps
-    model_outputs, G = torch.Generator().manual_seed(5), torch.Generator().manual_seed(6)
-    x = torch.randn(SHAPE, generator=torch.Generator().manual_seed(4))
-    if strength is not None:
-        keep = min(int(steps * strength), steps)
-        timesteps = timesteps[steps - keep:]
-        x = s.add_noise(x, torch.randn(SHAPE, generator=G), timesteps[:1])
-    else:
-        x = x * s.init_noise_sigma
-    run = {"sampler": kind, "overrides": overrides, "steps": steps, "strength": strength, "shape": SHAPE,
-           "initial_sample": flat(x), "scaled_model_input": [], "prev_sample": []}
-    for t in timesteps:
-        out = torch.randn(SHAPE, generator=model_outputs)
-        run["scaled_model_input"].append(flat(s.scale_model_input(x, t)))
-        x = s.step(out, t, x, generator=G, **({"eta": 0.0} if kind == "ddim" else {})).prev_sample
-        run["prev_sample"].append(flat(x))
+    run = sampler_run(scheduler(kind, overrides, steps), kind, overrides, steps, strength, SHAPE)
     runs.append(run)
 
 doc = ("diffusers v0.27.2 (torch 2.11, CPU, float32) fed the fixture alphas_cumprod; regenerate with "
