@@ -5,6 +5,7 @@
 #include <iostream>
 #include <set>
 
+#include "batch/recorded.h"
 #include "batch/runner.h"
 #include "cli/app.h"
 #include "cli/commands.h"
@@ -18,10 +19,7 @@
 #include "cli/runtime.h"
 #include "cli/version.h"
 #include "common/strings.h"
-#include "io/png.h"
-#include "pipeline/png_metadata.h"
 #include "sdxl/pipeline.h"
-#include "weights/model_hash.h"
 
 namespace sdxl::cli {
 namespace {
@@ -95,21 +93,12 @@ std::string resume_command() {
 int run_generate(GenerateFlags& f) {
   apply_runtime(f.runtime);
   std::vector<std::string> notes;
-  GenerationRequest recorded;
-  Provenance provenance;
-  if (!f.from_png.empty()) {
-    io::PngText chunks;
-    try {
-      io::read_png(f.from_png, &chunks);
-      recorded = request_from_png_chunks(chunks, f.from_png);  // keeps the recorded seed: same request, same image
-    } catch (const Error& e) {
-      throw input_error("from_png", e.what());
-    }
-    provenance = provenance_from_png_chunks(chunks);
-  }
+  batch::Recorded recorded;
+  if (!f.from_png.empty()) recorded = batch::read_recorded(f.from_png);
+  Provenance& provenance = recorded.provenance;
   const nlohmann::json given = f.request.given();
   batch::PlanBase base;
-  base.request = request_from_json(given, recorded);
+  base.request = request_from_json(given, recorded.request);
   base.size_given = given.contains("size") || !f.from_png.empty();
   if (f.prompt_file.empty() && !given.contains("prompt") && f.from_png.empty())
     throw UsageError("--prompt (or --prompt-file, --from-png) is required; see --help");
@@ -124,7 +113,7 @@ int run_generate(GenerateFlags& f) {
   const Provenance recorded_provenance = provenance;
   f.pipeline.model = choose_model(f.pipeline.model, provenance.model, "model", notes);
   f.pipeline.refiner = choose_model(f.pipeline.refiner, provenance.refiner, "refiner", notes);
-  provenance.model = f.pipeline.model.empty() ? "" : f.pipeline.model;
+  provenance.model = f.pipeline.model;
   const std::string model_path = resolve_model_path(f.pipeline.model, &f.pipeline.config_dir);
   if (provenance.model.empty()) provenance.model = model_path;  // found in weights/
   base.model_name = model_display_name(model_path);
@@ -173,11 +162,8 @@ int run_generate(GenerateFlags& f) {
   if (pending > 0) {
     pipeline = std::make_unique<Pipeline>(options);  // checkpoints open once; a bad one fails the run here
     if (!pipeline->placement_note().empty()) progress.note(pipeline->placement_note());
-    provenance.model_hash = model_hash(model_path);
-    if (!f.pipeline.refiner.empty()) {
-      provenance.refiner = f.pipeline.refiner;
-      provenance.refiner_hash = model_hash(f.pipeline.refiner);
-    }
+    provenance.refiner = f.pipeline.refiner;
+    batch::hash_models(provenance, model_path);
     // The same path with other content (a replaced checkpoint) gives another image: worth saying.
     for (const auto& [path, hash, old_path, old_hash] :
          {std::tuple{provenance.model, provenance.model_hash, recorded_provenance.model, recorded_provenance.model_hash},
