@@ -182,14 +182,22 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   m.options = options;
   m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
   if (!options.vae.empty()) {
-    m.vae_override = open_vae_override(options.vae);
+    try {
+      m.vae_override = open_vae_override(options.vae);
+    } catch (const Error& e) {
+      throw input_error("vae", e.what());
+    }
     // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
     // fp16 on CUDA by default instead of bf16.
     if (m.placement.device.is_cuda() && options.vae_dtype == "auto" && !m.vae_override->force_upcast)
       m.placement.vae_dtype = at::kHalf;
   }
   if (!options.preview_vae.empty()) {
-    m.preview_override = open_vae_override(options.preview_vae);
+    try {
+      m.preview_override = open_vae_override(options.preview_vae);
+    } catch (const Error& e) {
+      throw input_error("preview_vae", e.what());
+    }
     if (m.preview_override->kind != VaeKind::AutoencoderTiny)
       throw usage_error("preview_vae", options.preview_vae + " is not an AutoencoderTiny (TAESDXL); previews need the "
                                        "tiny autoencoder (the full VAE would cost as much as a final decode)");
@@ -224,7 +232,7 @@ std::string Pipeline::placement_note() const {
   const Placement& p = impl_->placement;
   if (p.auto_reason.empty()) return "";
   return std::string("dtype auto on ") + p.device.str() + ": " + dtype_name(p.dtype) + ", VAE " +
-         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; --dtype fp32 --vae-dtype fp32 for reference-exact output)";
+         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; fp32 gives reference-exact output)";
 }
 
 double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
