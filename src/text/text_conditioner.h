@@ -96,6 +96,9 @@ class TextConditioner {
   size_t cache_size() const;
 
   const TextConditionerOptions& options() const { return options_; }
+  // The encoders in order (adapters merge into their modules; clear_cache() after changing weights).
+  const std::vector<TextEncoder>& encoders() const { return encoders_; }
+  std::vector<TextEncoder>& encoders() { return encoders_; }
   // Per-request prompt handling; safe between calls (the cache holds unweighted per-chunk encodings).
   void set_prompt_modes(LongPromptMode long_prompts, PromptSyntax syntax) {
     options_.long_prompts = long_prompts;
