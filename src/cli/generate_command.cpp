@@ -11,6 +11,7 @@
 #include "cli/error_report.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/lora_flags.h"
 #include "cli/model_path.h"
 #include "cli/progress.h"
 #include "cli/request_flags.h"
@@ -29,7 +30,8 @@ struct GenerateFlags {
   PipelineOptions pipeline;
   RuntimeFlags runtime;
   std::string prompt_file, shard, from_png, metadata = "full";
-  bool json = false, quiet = false, grid = false;
+  std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
+  bool json = false, quiet = false, grid = false, verbose = false;
 };
 
 // Contact sheet of a batch, images in batch order, as close to square as the count allows.
@@ -103,6 +105,7 @@ int run_generate(GenerateFlags& f) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
+  if (!f.loras.empty()) base.loras = parse_lora_flags(f.loras);
   if (f.prompt_file.empty() && f.request.given().count("prompt") == 0 && f.from_png.empty())
     throw UsageError("--prompt (or --prompt-file, --from-png) is required; see --help");
   if (!f.shard.empty()) std::tie(f.out.shard_index, f.out.shard_count) = parse_shard(f.shard);
@@ -138,6 +141,20 @@ int run_generate(GenerateFlags& f) {
   const auto pending = std::count_if(plan.begin(), plan.end(), [](const PlanItem& i) { return i.error.empty() && !i.done; });
   if (pending == 1) f.pipeline.low_memory = true;
   if (pending > 0) pipeline = std::make_unique<Pipeline>(f.pipeline);
+  // LoRA files are read and matched against the model before the first item, like the checkpoints: a file
+  // that cannot be used fails the run as an input error (exit 3) naming the file and the first mismatch.
+  if (pipeline) {
+    std::vector<LoraSpec> all;
+    for (const PlanItem& item : plan)
+      if (item.error.empty() && !item.done) {
+        const auto loras = pipeline->request_loras(item.request);
+        all.insert(all.end(), loras.begin(), loras.end());
+      }
+    std::vector<std::string> skipped;
+    for (const auto& line : pipeline->load_loras(all, &skipped)) progress.note(line);
+    if (f.verbose)
+      for (const auto& k : skipped) progress.note("lora skipped: " + k);
+  }
   for (size_t pos = 0; pos < plan.size(); ++pos) {
     PlanItem& item = plan[pos];
     if (interrupt_requested()) break;
@@ -159,6 +176,7 @@ int run_generate(GenerateFlags& f) {
         progress.update(p);
       });
       for (const auto& w : result.warnings) progress.note("warning: " + w);
+      for (const auto& line : result.adapter_reports) progress.note(line);
       for (size_t i = 0; i < item.outputs.size(); ++i) {
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
         auto chunks = f.metadata == "full" ? png_text_chunks(result.request, result.seeds[i], model_name)
@@ -228,6 +246,14 @@ Command add_generate(CLI::App& app) {
   app.add_option("--refiner", f->pipeline.refiner, "Refiner checkpoint (enables the refiner stage)")->group("Model");
   app.add_option("--refiner-config", f->pipeline.refiner_config_dir, "Config folder for the refiner")->group("Model");
   app.add_flag("--low-memory", f->pipeline.low_memory, "Release each model as soon as its stage is done")->group("Model");
+  app.add_option("--lora", f->loras, "LoRA/LyCORIS .safetensors FILE[:MULTIPLIER] (repeatable; default multiplier 1)")
+      ->group("Model");
+  app.add_option("--lora-dir", f->pipeline.lora_dir, "Folder searched (recursively) for <lora:NAME:MULT> prompt tags")
+      ->group("Model");
+  app.add_option("--embeddings-dir", f->pipeline.embeddings_dir,
+                 "Textual-inversion embeddings (clip_l/clip_g .safetensors): a prompt word NAME uses DIR/**/NAME.safetensors")
+      ->group("Model");
+  app.add_flag("--verbose", f->verbose, "List the tensors of LoRA files that matched no model weight")->group("Output");
   add_runtime_flags(app, f->runtime, &f->pipeline);
   app.add_option("--out,-o", f->out.out, "Output PNG (single request; default: template in --out-dir)")->group("Output");
   app.add_option("--out-dir", f->out.out_dir, "Output folder (default .)")->group("Output");

@@ -5,6 +5,9 @@
 // request, in the reference's order.
 #include "sdxl/pipeline.h"
 
+#include "adapters/adapter_session.h"
+#include "adapters/embeddings.h"
+#include "adapters/prompt_tags.h"
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/png.h"
@@ -35,6 +38,19 @@ struct Pipeline::Impl {
   PipelineOptions options;
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
+  std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
+  std::vector<TextualInversion> embeddings;  // from options.embeddings_dir, added to the base's encoders
+
+  // The base's text encoders with the embeddings added and the request's LoRA set merged (a changed
+  // weight voids cached encodings).
+  void sync_text_adapters() {
+    if (!embeddings.empty()) add_embeddings(base->ensure_text(), embeddings);
+    if (!adapters) return;
+    TextConditioner& text = base->ensure_text();
+    bool changed = false;
+    for (const TextEncoder& e : text.encoders()) changed |= adapters->sync(e.name, *e.model.ptr());
+    if (changed) text.clear_cache();
+  }
 
   // Everything up front, unless --low-memory: then each stage loads its model and drops it when done.
   void load_all() {
@@ -74,6 +90,7 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   m.options = options;
   m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
+  if (!options.embeddings_dir.empty()) m.embeddings = load_embeddings(options.embeddings_dir);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw Error("--model " + options.model + " is a refiner; --refiner needs a base model as --model");
   if (!options.refiner.empty())
@@ -82,6 +99,20 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
 }
 
 Pipeline::~Pipeline() = default;
+
+std::vector<std::string> Pipeline::load_loras(const std::vector<LoraSpec>& loras, std::vector<std::string>* skipped) {
+  std::vector<std::string> reports;
+  if (loras.empty()) return reports;
+  if (!impl_->adapters) impl_->adapters = std::make_unique<AdapterSession>(impl_->base->checkpoint);
+  impl_->adapters->select(loras, &reports, skipped);
+  return reports;
+}
+
+std::vector<LoraSpec> Pipeline::request_loras(const GenerationRequest& request) const {
+  GenerationRequest r = request;
+  resolve_lora_tags(r, impl_->options.lora_dir);
+  return r.loras;
+}
 
 std::string Pipeline::model_name() const { return impl_->options.model; }
 bool Pipeline::is_refiner_model() const { return impl_->base->kind == ModelKind::Refiner; }
@@ -110,8 +141,14 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   if (base.kind == ModelKind::Refiner && !img2img)
     throw Error("--model is a refiner checkpoint: it only refines images, give one with --init-image");
 
+  // 0. The request's LoRA set (files read once per pipeline; merged into each model as it is used).
+  resolve_lora_tags(r, m.options.lora_dir);
+  if (!r.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
+  if (m.adapters) r.loras = m.adapters->select(r.loras, &result.adapter_reports, &result.adapter_skipped);
+
   // 1. Text and micro-conditioning for the first stage.
   Stopwatch timer;
+  m.sync_text_adapters();
   report("encode", 0, 0);
   UNetConditioning cond = build_conditioning(base, r, B, &result.warnings);
   if (low_memory) base.release_text();
@@ -119,6 +156,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
 
   // 2. First stage: txt2img, or img2img on an init image. (Loading is not part of the stage's time.)
   UNet2DConditionModel& unet = base.ensure_unet();
+  if (m.adapters) m.adapters->sync("unet", *unet);
   timer.restart();
   Schedule schedule = full_schedule(r, r.steps, base.scheduler);
   const bool expert = !m.options.refiner.empty() && r.refiner_mode == "expert";

@@ -59,6 +59,25 @@ std::optional<std::string> opt_string(const json& v, const std::string& field) {
   return get_as<std::string>(v, field);
 }
 
+// "loras": [{"path": "a.safetensors", "multiplier": 0.8}, ...]; multiplier defaults to 1.
+std::vector<LoraSpec> loras_from(const json& v, const std::string& field) {
+  if (!v.is_array()) throw Error(field + ": expected a list of {\"path\": ..., \"multiplier\": ...}");
+  std::vector<LoraSpec> out;
+  for (const json& e : v) {
+    if (!e.is_object() || !e.contains("path")) throw Error(field + ": each entry needs a \"path\", got " + e.dump());
+    LoraSpec spec;
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      if (it.key() == "path") spec.path = get_as<std::string>(it.value(), field + ".path");
+      else if (it.key() == "multiplier") spec.multiplier = get_number<double>(it.value(), field + ".multiplier");
+      else if (it.key() == "sha256") spec.sha256 = get_as<std::string>(it.value(), field + ".sha256");
+      else if (it.key() == "webui_hash") spec.webui_hash = get_as<std::string>(it.value(), field + ".webui_hash");
+      else throw Error(field + ": unknown key '" + it.key() + "' (expected path, multiplier, sha256, webui_hash)");
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
+
 // One entry per field: how to read it from JSON into the request.
 using Setter = std::function<void(GenerationRequest&, const json&, const std::string&)>;
 
@@ -103,6 +122,7 @@ const std::map<std::string, Setter>& setters() {
       {"refiner_steps", [](auto& r, auto& v, auto& f) {
          if (v.is_null()) r.refiner_steps.reset(); else r.refiner_steps = get_number<int>(v, f);
        }},
+      {"loras", [](auto& r, auto& v, auto& f) { r.loras = loras_from(v, f); }},
       {"vae_tiling", [](auto& r, auto& v, auto& f) { r.vae_tiling = get_as<bool>(v, f); }},
       {"save_latents", [](auto& r, auto& v, auto& f) { r.save_latents = opt_string(v, f); }},
       {"save_trajectory", [](auto& r, auto& v, auto& f) { r.save_trajectory = get_as<bool>(v, f); }},
@@ -172,6 +192,15 @@ json to_json(const GenerationRequest& r) {
   j["high_noise_frac"] = r.high_noise_frac;
   put_opt("refiner_seed", r.refiner_seed);
   put_opt("refiner_steps", r.refiner_steps);
+  if (!r.loras.empty()) {
+    j["loras"] = json::array();
+    for (const LoraSpec& l : r.loras) {
+      json e = {{"path", l.path}, {"multiplier", l.multiplier}};
+      if (!l.sha256.empty()) e["sha256"] = l.sha256;
+      if (!l.webui_hash.empty()) e["webui_hash"] = l.webui_hash;
+      j["loras"].push_back(e);
+    }
+  }
   j["vae_tiling"] = r.vae_tiling;
   put_opt("save_latents", r.save_latents);
   j["save_trajectory"] = r.save_trajectory;
@@ -211,6 +240,8 @@ void validate(const GenerationRequest& r) {
     throw Error("aesthetic_score: must be finite");
   for (const auto* s : {&r.original_size, &r.target_size, &r.negative_original_size, &r.negative_target_size})
     if (*s) check_size("micro-conditioning size", **s);
+  for (const LoraSpec& l : r.loras)
+    if (l.path.empty() || !std::isfinite(l.multiplier)) throw Error("loras: each needs a path and a finite multiplier");
   if (r.refiner_steps && *r.refiner_steps < 1) throw Error("refiner_steps: must be >= 1");
 }
 
