@@ -10,7 +10,7 @@ source scripts/torch_version.sh
 # torchvision 0.26.0 is the release built against torch 2.11.0.
 NO_DEPS=("torch==$TORCH_VERSION" "torchvision==0.26.0" "diffusers==0.27.2" "peft==0.11.1" "accelerate==0.33.0"
          "open_clip_torch==2.24.0" "timm==0.9.16" "lycoris-lora==2.2.0.post3")
-WITH_DEPS=("huggingface_hub==0.25.2" "transformers==4.44.2" "ftfy==6.3.1" numpy pillow safetensors regex requests
+WITH_DEPS=("huggingface_hub==0.25.2" "transformers==4.44.2" "ftfy==6.3.1" "numpy==1.26.4" sentencepiece pillow safetensors regex requests
            importlib_metadata typing_extensions sympy filelock networkx jinja2 fsspec "setuptools<82" psutil pyyaml
            tqdm einops toml packaging)
 STAMP=.venv-ref/.pins-$(printf '%s\n' "${NO_DEPS[@]}" "${WITH_DEPS[@]}" "${TORCH_CUDA_EXTRAS[@]}" | sha256sum | cut -c1-12)
