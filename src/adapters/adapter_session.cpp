@@ -4,6 +4,7 @@
 
 #include "adapters/adapter_delta.h"
 #include "common/error.h"
+#include "io/mapped_pages.h"
 
 namespace sdxl {
 
@@ -38,8 +39,14 @@ bool AdapterSession::sync(const std::string& component, torch::nn::Module& modul
   if (st.applied == selected_) return false;
 
   torch::NoGradGuard no_grad;
+  const StateDict& stored = checkpoint_.components.at(component).tensors;
   auto params = module.named_parameters(/*recurse=*/true);
-  for (const auto& [name, original] : st.originals) params[name].copy_(original);
+  // As the loader does: copy the mapped checkpoint tensor into the parameter, then let its pages go.
+  auto reload = [&](at::Tensor& param, const std::string& weight) {
+    const at::Tensor& src = stored.at(weight);
+    param.copy_(src);
+    io::release_mapped_pages(src);
+  };
 
   // Every change to one weight, in selection order, summed in float32 before one rounding to the model dtype.
   std::map<std::string, std::vector<std::pair<const AdapterModule*, double>>> changes;
@@ -47,26 +54,27 @@ bool AdapterSession::sync(const std::string& component, torch::nn::Module& modul
     for (const auto& [m, target] : files_.at(spec.path).matched)
       if (target.component == component) changes[target.weight].emplace_back(&m, spec.multiplier * adapter_scale(m));
 
-  for (auto it = st.originals.begin(); it != st.originals.end();)
-    it = changes.count(it->first) ? std::next(it) : st.originals.erase(it);
+  const std::set<std::string> previous = std::move(st.merged);
+  st.merged.clear();
+  for (const std::string& weight : previous)
+    if (!changes.count(weight)) reload(params[weight], weight);
   for (const auto& [weight, list] : changes) {
     at::Tensor* p = params.find(weight);
     if (!p) throw Error(component + ": the model has no weight " + weight);
-    auto [orig, fresh] = st.originals.try_emplace(weight);
-    if (fresh) orig->second = p->detach().clone();
-    at::Tensor sum = orig->second.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+    if (previous.count(weight)) reload(*p, weight);  // others still hold the checkpoint's values
+    at::Tensor sum = p->to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
     for (const auto& [m, factor] : list) sum.add_(adapter_delta(*m, p->sizes(), p->device()), factor);
     p->copy_(sum);
+    st.merged.insert(weight);
   }
   st.applied = selected_;
   return true;
 }
 
-size_t AdapterSession::backup_bytes() const {
-  size_t bytes = 0;
-  for (const auto& [_, st] : state_)
-    for (const auto& [__, t] : st.originals) bytes += t.numel() * t.element_size();
-  return bytes;
+size_t AdapterSession::merged_weights() const {
+  size_t n = 0;
+  for (const auto& [_, st] : state_) n += st.merged.size();
+  return n;
 }
 
 }  // namespace sdxl

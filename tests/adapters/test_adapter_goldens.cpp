@@ -54,7 +54,7 @@ TEST(AdapterGoldens, EveryFormatMatchesTheReference) {
   }
   // Back to no LoRA: every weight restored bit for bit.
   run(*model, session, {});
-  EXPECT_EQ(session.backup_bytes(), 0u);
+  EXPECT_EQ(session.merged_weights(), 0u);
   auto fresh = tiny_base();
   auto got = model->ensure_unet()->named_parameters();
   for (const auto& p : fresh->ensure_unet()->named_parameters())
