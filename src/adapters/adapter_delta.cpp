@@ -23,8 +23,10 @@ double adapter_scale(const AdapterModule& m) {
     case AdapterKind::LoRA: rank = f.at("down").size(0); break;
     case AdapterKind::LoHa: rank = f.at("w1b").size(0); break;
     case AdapterKind::LoKr:
-      if (f.count("w1a")) rank = f.at("w1a").size(1);
-      else if (f.count("w2a")) rank = f.at("w2a").size(1);
+      // The rows of a split factor's _b half: LyCORIS' rank for every layout (its make_module reads w2_a's
+      // columns, the same number except in the Tucker layout, where those are the output factor).
+      if (f.count("w1b")) rank = f.at("w1b").size(0);
+      else if (f.count("w2b")) rank = f.at("w2b").size(0);
       else return 1.0;  // both factors full: LyCORIS ignores alpha
       break;
   }

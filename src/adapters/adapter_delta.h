@@ -6,7 +6,7 @@
 //   LoHa  delta = (w1a @ w1b) * (w2a @ w2b); Tucker: each factor rebuilt from t_i first; rank = w1b rows
 //         (LyCORIS modules/loha.py HadaWeight / HadaWeightCP)
 //   LoKr  delta = kron(w1, w2), w1 = w1a @ w1b when split, w2 = w2a @ w2b (or its Tucker rebuild with t2);
-//         rank = w1a's (else w2a's) columns; scale 1 when neither factor is split (LyCORIS modules/lokr.py)
+//         rank = w1b's (else w2b's) rows; scale 1 when neither factor is split (LyCORIS modules/lokr.py)
 //   scale = alpha / rank, alpha absent or 0 meaning alpha = rank.
 #pragma once
 #include <ATen/ATen.h>

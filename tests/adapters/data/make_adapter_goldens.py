@@ -234,12 +234,17 @@ def main():
                       "per_component": per_component(now_changed)})
 
     # LyCORIS: LoHa and LoKr on UNet linears + convs and encoder linears, merged by the package's own modules.
-    def lycoris_file(kind, mods):
+    def lycoris_file(kind, mods, tucker=False):
         sd = {}
         for name, m in mods:
             w = m.weight
             out_f, in_f, kk = w.shape[0], w.shape[1], w[0, 0].numel()
-            if kind == "hada":
+            if tucker:  # LoHa on conv kernels: a core [rank, rank, k, k] with output / input factors (LyCORIS layout)
+                for i in (1, 2):
+                    sd[f"{name}.hada_t{i}"] = randn(RANK, RANK, *w.shape[2:], std=0.5)
+                    sd[f"{name}.hada_w{i}_a"] = randn(RANK, out_f, std=0.3)
+                    sd[f"{name}.hada_w{i}_b"] = randn(RANK, in_f, std=1.0 / (in_f * kk) ** 0.5)
+            elif kind == "hada":
                 for i in (1, 2):
                     sd[f"{name}.hada_w{i}_a"] = randn(out_f, RANK, std=0.3)
                     sd[f"{name}.hada_w{i}_b"] = randn(RANK, in_f * kk, std=1.0 / (in_f * kk) ** 0.5)
@@ -250,12 +255,18 @@ def main():
             sd[f"{name}.alpha"] = torch.tensor(2.0)
         return sd
 
-    for kind, name, mult in (("hada", "loha", 0.7), ("kron", "lokr", 1.0)):
+    for kind, name, mult, tucker in (("hada", "loha", 0.7, False), ("kron", "lokr", 1.0, False),
+                                     ("hada", "loha_tucker", 0.5, True)):
+        # (No LoKr Tucker case: this LyCORIS release's make_module takes the rank from lokr_w2_a's columns,
+        # which in the Tucker layout are the output factor, and cannot rebuild its own Tucker LoKr modules.)
         pipe = load_pipe()
-        mods = [(f"lora_unet_{to_sgm[n].replace('.', '_')}", m) for n, m in unet_linears(pipe.unet)[:8] + unet_convs(pipe.unet)[:4]]
-        mods += [(f"lora_te1_{n.replace('.', '_')}", m) for n, m in te_linears(pipe.text_encoder)[:4]]
-        mods += [(f"lora_te2_{n.replace('.', '_')}", m) for n, m in te_linears(pipe.text_encoder_2)[:4]]
-        sd = lycoris_file(kind, mods)
+        if tucker:
+            mods = [(f"lora_unet_{to_sgm[n].replace('.', '_')}", m) for n, m in unet_convs(pipe.unet)[:6]]
+        else:
+            mods = [(f"lora_unet_{to_sgm[n].replace('.', '_')}", m) for n, m in unet_linears(pipe.unet)[:8] + unet_convs(pipe.unet)[:4]]
+            mods += [(f"lora_te1_{n.replace('.', '_')}", m) for n, m in te_linears(pipe.text_encoder)[:4]]
+            mods += [(f"lora_te2_{n.replace('.', '_')}", m) for n, m in te_linears(pipe.text_encoder_2)[:4]]
+        sd = lycoris_file(kind, mods, tucker)
         save_file(sd, f"{OUT}/{name}.safetensors")
         before = snapshot(pipe)
         with torch.no_grad():
