@@ -1,4 +1,5 @@
-// Fuzz target: the CLIP BPE tokenizer (src/text/tokenizer.h) on arbitrary bytes as a prompt.
+// Fuzz target: the CLIP BPE tokenizer (src/text/tokenizer.h) on arbitrary bytes as a prompt, with each
+// cleaning (text_encoder: transformers + ftfy, text_encoder_2: open_clip).
 // Valid UTF-8 must tokenize; invalid UTF-8 must be an sdxl::Error. An accepted prompt gives 77 ids in
 // the vocabulary, [bos] + kept ids + [eos] + pads, and its ids decode to valid UTF-8.
 #include <cstdint>
@@ -10,18 +11,17 @@
 #include "text/clip_bpe_tokenizer.h"
 #include "text/tokenizer.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The bundled vocabulary (data/clip, found through SDXL_SOURCE_DIR), loaded once.
-  static const auto tokenizer = sdxl::bundled_clip_tokenizer(49407);
-  static const auto& vocab = static_cast<const sdxl::ClipBpeTokenizer&>(*tokenizer).vocabulary();
-  const std::string prompt(reinterpret_cast<const char*>(data), size);
+namespace {
+
+void check(const std::shared_ptr<const sdxl::Tokenizer>& tokenizer, const std::string& prompt) {
+  const auto& vocab = static_cast<const sdxl::ClipBpeTokenizer&>(*tokenizer).vocabulary();
   const bool valid = sdxl::io::is_valid_utf8(prompt);
   std::vector<int> ids;
   try {
     ids = tokenizer->encode(prompt);
   } catch (const sdxl::Error& e) {
     FUZZ_CHECK(!valid, std::string("valid UTF-8 rejected: ") + e.what());
-    return 0;
+    return;
   }
   FUZZ_CHECK(valid, "invalid UTF-8 accepted");
   for (int id : ids) FUZZ_CHECK(id >= 0 && size_t(id) < vocab.size(), std::to_string(id));
@@ -39,5 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Decoding repairs split code points with U+FFFD: its text is always valid UTF-8.
   FUZZ_CHECK(sdxl::io::is_valid_utf8(input.dropped), "dropped text is UTF-8");
   FUZZ_CHECK(sdxl::io::is_valid_utf8(tokenizer->decode(ids)), "decoded text is UTF-8");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The bundled vocabulary (data/clip, found through SDXL_SOURCE_DIR), loaded once.
+  static const auto transformers = sdxl::bundled_clip_tokenizer(49407, sdxl::text::ClipCleaning::Transformers);
+  static const auto open_clip = sdxl::bundled_clip_tokenizer(0, sdxl::text::ClipCleaning::OpenClip);
+  const std::string prompt(reinterpret_cast<const char*>(data), size);
+  check(transformers, prompt);
+  check(open_clip, prompt);
   return 0;
 }

@@ -50,6 +50,8 @@ struct GenerationResult {
 class Pipeline {
  public:
   explicit Pipeline(const PipelineOptions& options);
+  // Checks the device and dtype options without loading anything (usage errors naming the option).
+  static void check_options(const PipelineOptions& options);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -65,8 +67,6 @@ class Pipeline {
   std::vector<LoraSpec> request_loras(const GenerationRequest& request) const;
 
   std::string model_name() const;   // the --model path as given
-  bool is_refiner_model() const;    // --model is a refiner (img2img only)
-  bool has_refiner() const;
   double load_s() const;            // seconds spent loading models
 
  private:

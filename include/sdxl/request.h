@@ -1,14 +1,22 @@
 // GenerationRequest: everything that determines an image, as a plain value. The CLI, prompt files and
-// PNG metadata all round-trip through it (to_json/from_json), so a recorded request reproduces its image.
+// PNG metadata all round-trip through it (to_json/request_from_json), so a recorded request reproduces its
+// image. Options are enums with one name table each; the JSON keys are the member names.
+//
+// Adding a field: a member here, one line in the field table of src/pipeline/request.cpp (its JSON name,
+// the member), and its checks in validate().
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/enum_table.h"
+#include "sampling/sampler_kind.h"  // SamplerKind, TimestepSpacing and their name tables
 
 namespace sdxl {
 
@@ -17,6 +25,26 @@ struct Size {
   int height = 0, width = 0;
   bool operator==(const Size& o) const { return height == o.height && width == o.width; }
 };
+
+// Where the noise of a batch comes from: image i from seed + i, sampled as its own single run (sdxl-gen's
+// default), or one generator for the whole batch, sampled as one batch (the reference's num_images_per_prompt).
+enum class BatchNoise { PerImage, Shared };
+// The refiner hand-off (SDXL paper sec. 2.5): SDEdit re-noising of the base's image, or the ensemble of
+// expert denoisers splitting one schedule at high_noise_frac.
+enum class RefinerMode { SDEdit, Expert };
+// Prompts beyond 77 tokens: cut (the reference) or encoded in 75-token chunks.
+enum class LongPrompt { Truncate, Chunk };
+// Prompt text: literal (the reference) or the web UI's (word:1.2) / [word] / BREAK syntax.
+enum class PromptSyntaxMode { None, A1111 };
+
+inline constexpr std::array<EnumName<BatchNoise>, 2> kBatchNoiseNames{{
+    {BatchNoise::PerImage, "per-image"}, {BatchNoise::Shared, "shared"}}};
+inline constexpr std::array<EnumName<RefinerMode>, 2> kRefinerModeNames{{
+    {RefinerMode::SDEdit, "sdedit"}, {RefinerMode::Expert, "expert"}}};
+inline constexpr std::array<EnumName<LongPrompt>, 2> kLongPromptNames{{
+    {LongPrompt::Truncate, "truncate"}, {LongPrompt::Chunk, "chunk"}}};
+inline constexpr std::array<EnumName<PromptSyntaxMode>, 2> kPromptSyntaxNames{{
+    {PromptSyntaxMode::None, "none"}, {PromptSyntaxMode::A1111, "a1111"}}};
 
 // A LoRA / LyCORIS file to merge for a request (README "LoRA, VAE, embeddings").
 struct LoraSpec {
@@ -32,8 +60,8 @@ struct GenerationRequest {
   // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
   std::string prompt;
   std::optional<std::string> prompt_2, negative_prompt, negative_prompt_2;
-  std::string long_prompt = "truncate";  // truncate | chunk
-  std::string prompt_syntax = "none";    // none | a1111 (emphasis weights, BREAK)
+  LongPrompt long_prompt = LongPrompt::Truncate;
+  PromptSyntaxMode prompt_syntax = PromptSyntaxMode::None;
 
   // Image and sampling. Defaults follow the reference SDXL pipeline (diffusers StableDiffusionXLPipeline).
   Size size{1024, 1024};
@@ -41,12 +69,12 @@ struct GenerationRequest {
   int steps = 30;
   double cfg = 5.0;
   double guidance_rescale = 0.0;
-  std::string sampler = "euler";             // ddim | euler | euler_a | dpmpp_2m
+  SamplerKind sampler = SamplerKind::Euler;
   bool karras = false;
-  std::optional<std::string> timestep_spacing;  // leading | trailing | linspace (default: scheduler config)
-  std::optional<uint64_t> seed;              // absent: drawn at random, then recorded
+  std::optional<TimestepSpacing> timestep_spacing;  // default: the scheduler config's
+  std::optional<uint64_t> seed;                     // absent: drawn at random, then recorded
   int num_images = 1;
-  std::string batch_noise = "per-image";     // per-image (image i uses seed+i) | shared (one generator, reference)
+  BatchNoise batch_noise = BatchNoise::PerImage;
 
   // Micro-conditioning (SDXL paper sec. 2.2); absent = the reference defaults.
   std::optional<Size> original_size, target_size, negative_original_size, negative_target_size;
@@ -58,7 +86,7 @@ struct GenerationRequest {
   double strength = 0.3;
 
   // Refiner stage (used when the pipeline has a refiner loaded).
-  std::string refiner_mode = "sdedit";  // sdedit | expert
+  RefinerMode refiner_mode = RefinerMode::SDEdit;
   double refiner_strength = 0.3;
   double high_noise_frac = 0.8;
   std::optional<uint64_t> refiner_seed;  // default: the image's seed
@@ -73,14 +101,20 @@ struct GenerationRequest {
   bool save_trajectory = false;
 };
 
+const char* to_string(BatchNoise v);
+const char* to_string(RefinerMode v);
+const char* to_string(LongPrompt v);
+const char* to_string(PromptSyntaxMode v);
+
 // Field names accepted in prompt-file lines and PNG metadata (JSON keys = struct member names,
-// sizes as "WxH" strings, crops as "TOP,LEFT").
+// sizes as "WxH" strings, crops as "TOP,LEFT", options by name).
 const std::set<std::string>& request_fields();
 nlohmann::json to_json(const GenerationRequest& r);
-// Overrides the fields present in `j` on top of `base`; unknown fields and bad values throw sdxl::Error
-// naming the field.
+// Overrides the fields present in `j` on top of `base`; unknown fields and bad values throw a usage
+// sdxl::Error naming the field.
 GenerationRequest request_from_json(const nlohmann::json& j, const GenerationRequest& base);
-// Checks ranges and combinations (size multiple of 8, steps >= 1, finite cfg, known sampler...).
+// Checks ranges and combinations (size multiple of 8, steps >= 1, finite cfg, karras with ddim...); usage
+// errors naming the field.
 void validate(const GenerationRequest& r);
 
 }  // namespace sdxl

@@ -30,6 +30,12 @@ int run_compare(const CompareFlags& f) {
   std::cout << "max_abs_diff " << r.max_abs_diff << "\nmean_abs_diff " << r.mean_abs_diff << "\npsnr_db "
             << (std::isinf(r.psnr_db) ? std::string("inf") : std::to_string(r.psnr_db)) << "\ndiffering_pixels "
             << r.differing_pixels << "\n";
+  const auto worst = io::largest_differences(a, b, 5);
+  if (!worst.empty()) {
+    std::cout << "largest differences (x,y: channel diffs):";
+    for (const auto& d : worst) std::cout << " " << d.x << "," << d.y << ": " << d.diff[0] << "/" << d.diff[1] << "/" << d.diff[2] << ";";
+    std::cout << "\n";
+  }
   if (!f.diff_image.empty()) io::write_png(f.diff_image, io::diff_image(a, b), {});
   bool ok = r.max_abs_diff <= f.max_diff && (!f.has_psnr || r.psnr_db >= f.min_psnr);
   std::cout << (ok ? "PASS" : "FAIL") << "\n";

@@ -17,8 +17,15 @@ Command add_info(CLI::App& app) {
                    std::vector<std::pair<std::string, std::string>> chunks;
                    io::Image img = io::read_png(*path, &chunks);
                    GenerationRequest r = request_from_png_chunks(chunks, *path);
+                   const Provenance p = provenance_from_png_chunks(chunks);
                    if (*json) {
-                     std::cout << to_json(r).dump(2) << "\n";
+                     nlohmann::json j = to_json(r);
+                     const std::pair<const char*, const std::string*> recorded[] = {
+                         {"model", &p.model}, {"model_hash", &p.model_hash}, {"refiner", &p.refiner},
+                         {"refiner_hash", &p.refiner_hash}, {"version", &p.version}};
+                     for (const auto& [key, value] : recorded)
+                       if (!value->empty()) j[key] = *value;
+                     std::cout << j.dump(2) << "\n";
                    } else {
                      std::cout << *path << ": " << img.width << "x" << img.height << "\n";
                      for (const auto& [k, v] : chunks)

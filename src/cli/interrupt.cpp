@@ -24,6 +24,5 @@ void install_interrupt_handlers() {
 }
 
 bool interrupt_requested() { return g_signal != 0; }
-int interrupt_signal() { return g_signal; }
 
 }  // namespace sdxl::cli

@@ -61,7 +61,7 @@ std::string tiny_model_dir() {
 std::string resolve_model_path(const std::string& model, std::string* config_dir) {
   if (model == "tiny") return tiny_model_dir();
   if (!model.empty()) {
-    if (!is_file(model) && !is_dir(model)) throw Error("--model: " + model + ": no such file or folder");
+    if (!is_file(model) && !is_dir(model)) throw input_error("model", model + ": no such file or folder");
     return model;
   }
   std::vector<std::string> bases;
@@ -80,16 +80,6 @@ std::string resolve_model_path(const std::string& model, std::string* config_dir
 
 bool is_tiny_model(const std::string& resolved) {
   return resolved.find("tiny-sdxl") != std::string::npos || resolved.find("tiny_sdxl") != std::string::npos;
-}
-
-std::string model_display_name(const std::string& resolved) {
-  std::string p = resolved;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  auto slash = p.rfind('/');
-  std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
-  auto dot = name.rfind(".safetensors");
-  if (dot != std::string::npos && dot + 12 == name.size()) name.resize(dot);
-  return name;
 }
 
 }  // namespace sdxl::cli

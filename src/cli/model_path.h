@@ -9,7 +9,6 @@ namespace sdxl::cli {
 // when nothing usable is found.
 std::string resolve_model_path(const std::string& model, std::string* config_dir);
 bool is_tiny_model(const std::string& resolved);
-std::string model_display_name(const std::string& resolved);  // file or folder stem, for metadata
 std::string tiny_model_dir();
 
 }  // namespace sdxl::cli

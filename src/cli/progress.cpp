@@ -21,8 +21,9 @@ void ProgressPrinter::start_item(int item_position, const std::string& label) {
 void ProgressPrinter::update(const Progress& p) {
   if (quiet_) return;
   auto now = std::chrono::steady_clock::now();
-  if (p.stage != stage_) {
-    stage_ = p.stage;
+  const std::string stage = p.stage + "/" + std::to_string(p.image);  // each image's pass has its own rate
+  if (stage != stage_) {
+    stage_ = stage;
     stage_start_ = now;
   }
   const double elapsed = std::chrono::duration<double>(now - stage_start_).count();

@@ -4,31 +4,32 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "sdxl/request.h"
 
 namespace sdxl::cli {
 
 // Typed JSON value of one flag's text; errors name the flag.
-nlohmann::json RequestFlags::convert(const std::string& flag, const std::string& v, Kind kind) {
+nlohmann::json RequestFlags::convert(const std::string& field, const std::string& v, Kind kind) {
   const char* s = v.c_str();
   char* end = nullptr;
   errno = 0;
   switch (kind) {
     case Kind::Int: {
       long long x = std::strtoll(s, &end, 10);
-      if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not an integer");
-      if (x < INT32_MIN || x > INT32_MAX) throw Error(flag + ": " + v + " is out of range");
+      if (v.empty() || *end || errno) throw usage_error(field, "'" + v + "' is not an integer");
+      if (x < INT32_MIN || x > INT32_MAX) throw usage_error(field, v + " is out of range");
       return static_cast<int>(x);
     }
     case Kind::UInt: {
-      if (!v.empty() && v[0] == '-') throw Error(flag + ": must not be negative, got " + v);
+      if (!v.empty() && v[0] == '-') throw usage_error(field, "must not be negative, got " + v);
       unsigned long long x = std::strtoull(s, &end, 10);
-      if (v.empty() || *end || errno) throw Error(flag + ": '" + v + "' is not a non-negative integer");
+      if (v.empty() || *end || errno) throw usage_error(field, "'" + v + "' is not a non-negative integer");
       return static_cast<uint64_t>(x);
     }
     case Kind::Double: {
       double x = std::strtod(s, &end);
-      if (v.empty() || *end || errno == ERANGE) throw Error(flag + ": '" + v + "' is not a number");
-      if (x != x) throw Error(flag + ": NaN is not allowed");
+      if (v.empty() || *end || errno == ERANGE) throw usage_error(field, "'" + v + "' is not a number");
+      if (x != x) throw usage_error(field, "NaN is not allowed");
       return x;
     }
     case Kind::Bool:
@@ -49,6 +50,10 @@ void RequestFlags::add(CLI::App& app, const std::string& name, const std::string
     f.option = app.add_flag(name, f.flag_set, help);
   else
     f.option = app.add_option(name, f.value, help);
+  static const std::map<Kind, const char*> kTypeNames = {{Kind::String, "TEXT"}, {Kind::Int, "INT"},
+                                                         {Kind::UInt, "UINT"},   {Kind::Double, "FLOAT"},
+                                                         {Kind::Size, "WxH"},    {Kind::Pair, "TOP,LEFT"}};
+  if (kind != Kind::Bool) f.option->type_name(kTypeNames.at(kind));
   f.option->group("Generation");
 }
 
@@ -63,14 +68,15 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--steps", "steps", Kind::Int, "Sampling steps (default 30)");
   add(app, "--cfg", "cfg", Kind::Double, "Classifier-free guidance scale; <= 1 disables CFG (default 5.0)");
   add(app, "--guidance-rescale", "guidance_rescale", Kind::Double, "Guidance rescale phi, Lin et al. 2023 (default 0)");
-  add(app, "--sampler", "sampler", Kind::String, "ddim | euler | euler_a | dpmpp_2m (default euler)");
+  add(app, "--sampler", "sampler", Kind::String, "One of: " + enum_names(kSamplerNames) + " (default euler)");
   add(app, "--karras", "karras", Kind::Bool, "Karras sigmas (euler, euler_a, dpmpp_2m)");
   add(app, "--timestep-spacing", "timestep_spacing", Kind::String,
-      "leading | trailing | linspace (default: scheduler config, leading for SDXL)");
+      "One of: " + enum_names(kSpacingNames) + " (default: scheduler config, leading for SDXL)");
   add(app, "--seed", "seed", Kind::UInt, "Seed (default: random, printed and recorded)");
   add(app, "--num-images", "num_images", Kind::Int, "Images per prompt (default 1)");
   add(app, "--batch-noise", "batch_noise", Kind::String,
-      "per-image (image i uses seed+i, default) | shared (one generator for the batch, as the reference)");
+      "One of: " + enum_names(kBatchNoiseNames) +
+          " (default per-image: image i is the single run with seed+i; shared: one generator, as the reference)");
   add(app, "--original-size", "original_size", Kind::Size, "Micro-conditioning original size WxH (default: --size)");
   add(app, "--target-size", "target_size", Kind::Size, "Micro-conditioning target size WxH (default: --size)");
   add(app, "--crop-top-left", "crop_top_left", Kind::Pair, "Micro-conditioning crop TOP,LEFT (default 0,0)");
@@ -82,14 +88,15 @@ void RequestFlags::add_to(CLI::App& app) {
       "Refiner negative aesthetic score (default 2.5)");
   add(app, "--init-image", "init_image", Kind::String, "img2img: start from this PNG");
   add(app, "--strength", "strength", Kind::Double, "img2img strength (default 0.3)");
-  add(app, "--refiner-mode", "refiner_mode", Kind::String, "sdedit (default) | expert");
+  add(app, "--refiner-mode", "refiner_mode", Kind::String, "One of: " + enum_names(kRefinerModeNames) + " (default sdedit)");
   add(app, "--refiner-strength", "refiner_strength", Kind::Double, "sdedit refiner strength (default 0.3)");
   add(app, "--high-noise-frac", "high_noise_frac", Kind::Double, "expert hand-off point (default 0.8)");
   add(app, "--refiner-seed", "refiner_seed", Kind::UInt, "Seed of the refiner stage (default: the image's seed)");
   add(app, "--refiner-steps", "refiner_steps", Kind::Int, "sdedit: refiner schedule length (default: --steps)");
-  add(app, "--long-prompt", "long_prompt", Kind::String, "truncate (default, as the reference) | chunk");
+  add(app, "--long-prompt", "long_prompt", Kind::String,
+      "One of: " + enum_names(kLongPromptNames) + " (default truncate, as the reference; chunk: 75-token chunks)");
   add(app, "--prompt-syntax", "prompt_syntax", Kind::String,
-      "none (default, literal text) | a1111 ((word:1.2) emphasis, BREAK)");
+      "One of: " + enum_names(kPromptSyntaxNames) + " (default none: literal text; a1111: (word:1.2) emphasis, BREAK)");
   add(app, "--vae-tiling", "vae_tiling", Kind::Bool, "Decode in overlapping tiles (less memory at large sizes)");
   add(app, "--save-latents", "save_latents", Kind::String, "Write final latents to this .safetensors file");
   add(app, "--save-trajectory", "save_trajectory", Kind::Bool, "With --save-latents: also every step's latents");
@@ -99,8 +106,7 @@ nlohmann::json RequestFlags::given() const {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, f] : flags_) {
     if (f.option->count() == 0) continue;
-    const std::string flag = f.option->get_name();
-    out[f.field] = f.kind == Kind::Bool ? nlohmann::json(f.flag_set) : convert(flag, f.value, f.kind);
+    out[f.field] = f.kind == Kind::Bool ? nlohmann::json(f.flag_set) : convert(f.field, f.value, f.kind);
   }
   return out;
 }

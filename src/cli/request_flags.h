@@ -25,7 +25,7 @@ class RequestFlags {
     bool flag_set = false;
     CLI::Option* option = nullptr;
   };
-  static nlohmann::json convert(const std::string& flag, const std::string& value, Kind kind);
+  static nlohmann::json convert(const std::string& field, const std::string& value, Kind kind);
   void add(CLI::App& app, const std::string& name, const std::string& field, Kind kind, const std::string& help);
   std::map<std::string, Flag> flags_;  // by flag name
 };

@@ -1,10 +1,13 @@
-// `sdxl-gen tokenize [--model PATH] --prompt TEXT [--json]`: the token ids both SDXL text encoders get,
-// the prompt's length in tokens and what truncation drops.
+// `sdxl-gen tokenize [--model PATH] (--prompt TEXT | --prompt-file FILE) [--json]`: the token ids both SDXL
+// text encoders get, the prompt's length in tokens and what truncation drops. A prompt file (.txt/.jsonl,
+// like `generate`'s) is tokenized in one process: one result per prompt, in file order.
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/model_path.h"
+#include "io/prompt_file.h"
+#include "sdxl/request.h"
 #include "text/tokenizer.h"
 #include "weights/checkpoint.h"
 
@@ -12,35 +15,77 @@ namespace sdxl::cli {
 namespace {
 
 struct TokenizeFlags {
-  std::string model, config_dir, prompt;
+  std::string model, config_dir, prompt, prompt_file;
   bool json = false;
 };
 
-int run_tokenize(const TokenizeFlags& f) {
-  std::shared_ptr<const Tokenizer> tok1 = bundled_clip_tokenizer(49407), tok2 = bundled_clip_tokenizer(0);
+struct Tokenizers {
+  std::shared_ptr<const Tokenizer> enc1, enc2;
+};
+
+Tokenizers load_tokenizers(const TokenizeFlags& f) {
+  using text::ClipCleaning;
+  Tokenizers t{bundled_clip_tokenizer(49407, ClipCleaning::Transformers), bundled_clip_tokenizer(0, ClipCleaning::OpenClip)};
   if (!f.model.empty()) {
     std::string config_dir = f.config_dir;
     Checkpoint ckpt = open_checkpoint(resolve_model_path(f.model, &config_dir), config_dir);
-    if (!ckpt.tokenizer_dir.empty()) tok1 = load_tokenizer(ckpt.tokenizer_dir);
-    if (!ckpt.tokenizer_2_dir.empty()) tok2 = load_tokenizer(ckpt.tokenizer_2_dir);
+    if (!ckpt.tokenizer_dir.empty()) t.enc1 = load_tokenizer(ckpt.tokenizer_dir, ClipCleaning::Transformers);
+    if (!ckpt.tokenizer_2_dir.empty()) t.enc2 = load_tokenizer(ckpt.tokenizer_2_dir, ClipCleaning::OpenClip);
   }
-  std::vector<int> ids = tok1->encode(f.prompt);
-  TokenizedPrompt in1 = tok1->model_input(ids), in2 = tok2->model_input(tok2->encode(f.prompt));
+  return t;
+}
+
+// The prompts of a prompt file, or sdxl::Error listing every bad line (nothing is printed then).
+std::vector<std::string> read_prompts(const std::string& path) {
+  std::set<std::string> allowed = request_fields();
+  allowed.insert("out");  // a `generate` prompt file tokenizes as it is
+  std::vector<std::string> prompts;
+  std::string problems;
+  for (const auto& line : io::parse_prompt_file(path, allowed)) {
+    std::string error = line.error;
+    if (error.empty() && !(line.fields.contains("prompt") && line.fields["prompt"].is_string()))
+      error = path + ":" + std::to_string(line.line_number) + ": prompt: expected a string";
+    if (!error.empty())
+      problems += (problems.empty() ? "" : "\n") + error;
+    else
+      prompts.push_back(line.fields["prompt"].get<std::string>());
+  }
+  if (!problems.empty()) throw Error(problems);
+  return prompts;
+}
+
+void print_result(const Tokenizers& t, const std::string& prompt, bool json) {
+  std::vector<int> ids = t.enc1->encode(prompt);
+  TokenizedPrompt in1 = t.enc1->model_input(ids), in2 = t.enc2->model_input(t.enc2->encode(prompt));
   const int64_t length = static_cast<int64_t>(ids.size()) + 2;  // with start and end tokens
-  if (f.json) {
+  if (json) {
     nlohmann::json out = {{"input_ids", {in1.ids77, in2.ids77}}, {"length", length}, {"dropped", in1.dropped}};
     std::cout << out.dump() << "\n";
-    return kOk;
+    return;
   }
-  auto print = [](const char* name, const TokenizedPrompt& t) {
+  auto print = [](const char* name, const TokenizedPrompt& p) {
     std::cout << name << ":";
-    for (auto id : t.ids77) std::cout << " " << id;
+    for (auto id : p.ids77) std::cout << " " << id;
     std::cout << "\n";
   };
   print("text_encoder", in1);
   print("text_encoder_2", in2);
   std::cout << "length: " << length << " tokens (limit 77 with start and end)\n";
   if (!in1.dropped.empty()) std::cout << "dropped: " << in1.dropped << "\n";
+}
+
+int run_tokenize(const TokenizeFlags& f) {
+  if (f.prompt_file.empty()) {
+    print_result(load_tokenizers(f), f.prompt, f.json);
+    return kOk;
+  }
+  const std::vector<std::string> prompts = read_prompts(f.prompt_file);
+  if (prompts.empty()) throw Error(f.prompt_file + ": no prompts in the file");
+  const Tokenizers t = load_tokenizers(f);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    if (!f.json) std::cout << (i ? "\n" : "") << "prompt " << i + 1 << ":\n";
+    print_result(t, prompts[i], f.json);
+  }
   return kOk;
 }
 
@@ -51,8 +96,14 @@ Command add_tokenize(CLI::App& app) {
   auto* sub = app.add_subcommand("tokenize", "Show the CLIP token ids of a prompt for both text encoders");
   sub->add_option("--model,-m", f->model, "Checkpoint whose tokenizers to use (default: the bundled CLIP vocabulary)");
   sub->add_option("--config", f->config_dir, "Config folder for a single-file checkpoint");
-  sub->add_option("--prompt,-p", f->prompt, "Prompt text")->required();
-  sub->add_flag("--json", f->json, "One JSON object: input_ids, length, dropped");
+  auto* prompt = sub->add_option("--prompt,-p", f->prompt, "Prompt text");
+  auto* file = sub->add_option("--prompt-file", f->prompt_file,
+                               "Tokenize every prompt of a .txt/.jsonl file (one result per prompt, in order)");
+  prompt->excludes(file);
+  sub->add_flag("--json", f->json, "One JSON object per prompt: input_ids, length, dropped");
+  sub->callback([prompt, file] {
+    if (prompt->count() + file->count() == 0) throw CLI::RequiredError("--prompt or --prompt-file");
+  });
   return Command{sub, [f] { return run_tokenize(*f); }};
 }
 

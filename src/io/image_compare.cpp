@@ -67,4 +67,20 @@ Image diff_image(const Image& a, const Image& b) {
   return out;
 }
 
+int PixelDiff::max_abs() const { return std::max({std::abs(diff[0]), std::abs(diff[1]), std::abs(diff[2])}); }
+
+std::vector<PixelDiff> largest_differences(const Image& a, const Image& b, size_t n) {
+  std::vector<PixelDiff> out;
+  if (a.width != b.width || a.height != b.height || a.rgb.size() != b.rgb.size()) return out;
+  for (int y = 0; y < a.height; ++y)
+    for (int x = 0; x < a.width; ++x) {
+      const size_t at = 3 * (static_cast<size_t>(y) * a.width + x);
+      PixelDiff d{x, y, {b.rgb[at] - a.rgb[at], b.rgb[at + 1] - a.rgb[at + 1], b.rgb[at + 2] - a.rgb[at + 2]}};
+      if (d.max_abs() > 0) out.push_back(d);
+    }
+  std::stable_sort(out.begin(), out.end(), [](const PixelDiff& l, const PixelDiff& r) { return l.max_abs() > r.max_abs(); });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
 }  // namespace sdxl::io

@@ -1,6 +1,7 @@
 // Golden-image comparison for `sdxl-gen compare`: per-channel 8-bit differences and a visual diff.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "io/png.h"
 
@@ -15,6 +16,16 @@ struct CompareResult {
 };
 
 CompareResult compare_images(const Image& a, const Image& b);
+
+// One pixel where two same-sized images differ: position and the per-channel differences b - a.
+struct PixelDiff {
+  int x = 0, y = 0;
+  int diff[3] = {0, 0, 0};
+  int max_abs() const;
+};
+// The `n` pixels whose largest channel difference is biggest (ties: first in row-major order), for
+// saying where two images differ; empty for identical or differently sized images.
+std::vector<PixelDiff> largest_differences(const Image& a, const Image& b, size_t n);
 
 // Visual diff of two same-sized images (sdxl::Error otherwise): unchanged pixels show `a` as dim grey
 // (luma / 4, so the picture stays recognisable), changed pixels are pure red from 128 (a difference of 1)

@@ -17,7 +17,8 @@ struct FieldDef {
   const char* name;
   FieldKind kind;
 };
-constexpr FieldDef kFields[] = {{"index", FieldKind::Integer}, {"seed", FieldKind::Integer},
+constexpr FieldDef kFields[] = {{"index", FieldKind::Integer}, {"image", FieldKind::Integer},
+                                {"seed", FieldKind::Integer},
                                 {"steps", FieldKind::Integer}, {"width", FieldKind::Integer},
                                 {"height", FieldKind::Integer}, {"prompt", FieldKind::Text},
                                 {"sampler", FieldKind::Text},   {"model", FieldKind::Text},
@@ -51,6 +52,7 @@ int spec_number(const std::string& s, int lo, int hi) {
 
 std::string integer_value(const std::string& name, const NameFields& f) {
   if (name == "index") return std::to_string(f.index);
+  if (name == "image") return std::to_string(f.image);
   if (name == "seed") return std::to_string(f.seed);
   if (name == "steps") return std::to_string(f.steps);
   if (name == "width") return std::to_string(f.width);
@@ -125,6 +127,30 @@ void check_literal(char c, const Bad& bad) {
   if (u < 0x20 || u == 0x7F) throw bad("control characters are not allowed");
 }
 
+// Length of the well-formed UTF-8 character at text[i], or 0 for an ill-formed byte.
+size_t utf8_char_bytes(const std::string& text, size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  const size_t n = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  return is_valid_utf8(std::string_view(text).substr(i, n)) ? n : 0;
+}
+
+// Non-ASCII characters kept in names: letters and digits of every script, approximated without Unicode
+// tables as everything from U+00C0 on except the symbol and punctuation blocks and what no file name
+// wants (spaces, invisible formatting, emoji, private use). Prompts in any language keep their words.
+bool is_word_character(const std::string& utf8) {
+  uint32_t cp = static_cast<unsigned char>(utf8[0]) & (0xFF >> (utf8.size() + 1));
+  for (size_t k = 1; k < utf8.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[k]) & 0x3F);
+  static const std::pair<uint32_t, uint32_t> kExcluded[] = {
+      {0x0000, 0x00BF}, {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x2000, 0x2BFF},  // punctuation, symbols, arrows
+      {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xE000, 0xF8FF}, {0xFE00, 0xFE0F},  // CJK punctuation, private use
+      {0xFE30, 0xFE4F}, {0xFEFF, 0xFEFF}, {0xFF00, 0xFF0F}, {0xFFF0, 0xFFFF},  // forms, BOM, specials
+      {0x1F000, 0x1FAFF}, {0xE0000, 0x10FFFF}};                                // emoji, tags, private use
+  for (const auto& [lo, hi] : kExcluded)
+    if (cp >= lo && cp <= hi) return false;
+  return true;
+}
+
 bool ends_with_png(const std::string& s) {
   if (s.size() < 4) return false;
   return ascii_lower(s.substr(s.size() - 4)) == ".png";
@@ -135,18 +161,25 @@ bool ends_with_png(const std::string& s) {
 std::string slugify(const std::string& text, size_t max_len) {
   max_len = std::max<size_t>(max_len, 1);
   std::string out;
-  out.reserve(std::min(text.size(), max_len) + 2);
-  for (char ch : text) {
-    char c = ch;
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!keep) c = '_';
-    if (out.empty() && (c == '_' || c == '-')) continue;        // trim the front
-    if (c == '_' && !out.empty() && out.back() == '_') continue;  // collapse runs
-    out += c;
-    if (out.size() > max_len + 1) break;  // enough to decide the truncated result
+  out.reserve(std::min(text.size(), max_len) + 4);
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_char_bytes(text, i);
+    std::string piece;
+    if (n == 1) {
+      char c = text[i];
+      if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+      const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      piece = keep ? std::string(1, c) : "_";
+    } else {
+      piece = n > 1 && is_word_character(text.substr(i, n)) ? text.substr(i, n) : "_";
+    }
+    i += std::max<size_t>(n, 1);
+    if (out.empty() && (piece == "_" || piece == "-")) continue;        // trim the front
+    if (piece == "_" && !out.empty() && out.back() == '_') continue;     // collapse runs
+    out += piece;
+    if (out.size() > max_len + 4) break;  // enough to decide the truncated result
   }
-  if (out.size() > max_len) out.resize(max_len);
+  if (out.size() > max_len) out.resize(utf8_prefix_bytes(out, max_len));
   while (!out.empty() && (out.back() == '_' || out.back() == '-')) out.pop_back();  // trim the back
   return out.empty() ? "_" : out;
 }

@@ -32,9 +32,9 @@ std::vector<std::string> size_warnings(const Size& size) {
   if (pixels < 512.0 * 512.0)
     out.push_back("size " + text + " is below 512x512: SDXL was trained around 1024x1024 and degrades at small sizes");
   else if (pixels > 2.0 * 1024 * 1024)
-    out.push_back("size " + text + " is far above one megapixel, what SDXL was trained on (try --bucket)");
+    out.push_back("size " + text + " is far above one megapixel, what SDXL was trained on (the bucket option snaps to an SDXL size)");
   if (size.width % 64 != 0 || size.height % 64 != 0)
-    out.push_back("size " + text + " is not a multiple of 64 like SDXL's training buckets (--bucket snaps to one)");
+    out.push_back("size " + text + " is not a multiple of 64 like SDXL's training buckets (the bucket option snaps to one)");
   return out;
 }
 

@@ -75,8 +75,8 @@ UNetConditioning build_conditioning(ModelSet& model, const GenerationRequest& r,
                                     std::vector<std::string>* warnings) {
   const bool cfg = uses_cfg(r.cfg);
   TextConditioner& text = model.ensure_text();
-  text.set_prompt_modes(r.long_prompt == "chunk" ? LongPromptMode::Chunk : LongPromptMode::Truncate,
-                               r.prompt_syntax == "a1111" ? PromptSyntax::Emphasis : PromptSyntax::None);
+  text.set_prompt_modes(r.long_prompt == LongPrompt::Chunk ? LongPromptMode::Chunk : LongPromptMode::Truncate,
+                        r.prompt_syntax == PromptSyntaxMode::A1111 ? PromptSyntax::Emphasis : PromptSyntax::None);
   PromptRequest prompts{r.prompt, r.prompt_2, r.negative_prompt, r.negative_prompt_2};
   EncodedPrompts encoded = text.encode(prompts, /*with_negative=*/cfg);
   if (warnings) warnings->insert(warnings->end(), encoded.warnings.begin(), encoded.warnings.end());

@@ -10,7 +10,7 @@ at::ScalarType parse_dtype(const std::string& name, const std::string& flag) {
   if (name == "fp32" || name == "float32") return at::kFloat;
   if (name == "fp16" || name == "float16") return at::kHalf;
   if (name == "bf16" || name == "bfloat16") return at::kBFloat16;
-  throw Error(flag + ": unknown dtype '" + name + "' (expected auto, fp32, fp16 or bf16)");
+  throw usage_error(flag, "unknown dtype '" + name + "' (expected auto, fp32, fp16 or bf16)");
 }
 
 Placement resolve_placement(const std::string& device, const std::string& dtype, const std::string& vae_dtype) {
@@ -23,17 +23,17 @@ Placement resolve_placement(const std::string& device, const std::string& dtype,
     try {
       p.device = at::Device(device);
     } catch (const std::exception&) {
-      throw Error("--device: invalid device '" + device + "'");
+      throw usage_error("device", "invalid device '" + device + "'");
     }
-    if (!torch::cuda::is_available()) throw Error("--device " + device + ": no CUDA device is available");
+    if (!torch::cuda::is_available()) throw usage_error("device", device + ": no CUDA device is available");
     if (p.device.has_index() && p.device.index() >= static_cast<int>(torch::cuda::device_count()))
-      throw Error("--device " + device + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
+      throw usage_error("device", device + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
   } else {
-    throw Error("--device: unknown device '" + device + "' (expected auto, cpu, cuda or cuda:N)");
+    throw usage_error("device", "unknown device '" + device + "' (expected auto, cpu, cuda or cuda:N)");
   }
   const bool cuda = p.device.is_cuda();
-  p.dtype = dtype == "auto" ? (cuda ? at::kHalf : at::kFloat) : parse_dtype(dtype, "--dtype");
-  p.vae_dtype = vae_dtype == "auto" ? (cuda ? at::kBFloat16 : at::kFloat) : parse_dtype(vae_dtype, "--vae-dtype");
+  p.dtype = dtype == "auto" ? (cuda ? at::kHalf : at::kFloat) : parse_dtype(dtype, "dtype");
+  p.vae_dtype = vae_dtype == "auto" ? (cuda ? at::kBFloat16 : at::kFloat) : parse_dtype(vae_dtype, "vae_dtype");
   // fp32 on CUDA is asked for accuracy (it matches the CPU goldens): keep matmuls and convolutions in full
   // fp32 instead of libtorch's default TF32 convolutions, which round inputs to a 10-bit mantissa.
   if (cuda && (p.dtype == at::kFloat || p.vae_dtype == at::kFloat)) {

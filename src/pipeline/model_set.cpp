@@ -26,8 +26,8 @@ AutoencoderKL load_vae(const ComponentWeights& c, const Placement& p) {
   return vae;
 }
 
-std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, int default_pad) {
-  return dir.empty() ? bundled_clip_tokenizer(default_pad) : load_tokenizer(dir);
+std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, int default_pad, text::ClipCleaning cleaning) {
+  return dir.empty() ? bundled_clip_tokenizer(default_pad, cleaning) : load_tokenizer(dir, cleaning);
 }
 
 const ComponentWeights* find_component(const Checkpoint& ckpt, const char* name) {
@@ -40,8 +40,8 @@ std::shared_ptr<TextEncoder> load_text_encoder_2(const Checkpoint& ckpt, const P
   const auto* te2 = find_component(ckpt, "text_encoder_2");
   if (!te2) return nullptr;
   return std::make_shared<TextEncoder>(TextEncoder::from_state_dict(
-      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, 0), te2->tensors, te2->config, placement.device,
-      placement.dtype));
+      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, 0, text::ClipCleaning::OpenClip), te2->tensors,
+      te2->config, placement.device, placement.dtype));
 }
 
 }  // namespace
@@ -54,7 +54,8 @@ std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, c
   if (kind == ModelKind::Base) {
     const auto* te1 = find_component(ckpt, "text_encoder");
     if (!te1) throw Error(ckpt.path + ": the base checkpoint has no text_encoder (CLIP ViT-L)");
-    encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer_for(ckpt.tokenizer_dir, 49407),
+    auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, 49407, text::ClipCleaning::Transformers);
+    encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer,
                                                     te1->tensors, te1->config, placement.device, placement.dtype));
   }
   std::shared_ptr<TextEncoder> te2 = load_text_encoder_2(ckpt, placement);

@@ -73,6 +73,16 @@ std::vector<std::pair<std::string, std::string>> split_params(const std::string&
 
 }  // namespace
 
+std::string model_display_name(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  std::string name = p.substr(p.rfind('/') == std::string::npos ? 0 : p.rfind('/') + 1);
+  const std::string ext = ".safetensors";
+  if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+    name.resize(name.size() - ext.size());
+  return name;
+}
+
 std::string a1111_sampler_name(const std::string& sampler) {
   for (const auto& s : kWebUiSamplerNames)
     if (sampler == s.ours) return s.a1111;
@@ -83,7 +93,7 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
   std::ostringstream o;
   o << r.prompt << "\n";
   if (r.negative_prompt) o << "Negative prompt: " << *r.negative_prompt << "\n";
-  o << "Steps: " << r.steps << ", Sampler: " << a1111_sampler_name(r.sampler);
+  o << "Steps: " << r.steps << ", Sampler: " << a1111_sampler_name(to_string(r.sampler));
   if (r.karras) o << ", Schedule type: Karras";
   o << ", CFG scale: " << format_number(r.cfg) << ", Seed: " << seed << ", Size: " << size_text(r.size)
     << ", Model: " << quote_if_needed(model_name);
@@ -157,7 +167,7 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
     bool known = false;
     for (const auto& s : kWebUiSamplerNames)
       if (sampler == s.a1111) {
-        r.sampler = s.ours;
+        r.sampler = parse_sampler(s.ours);
         known = true;
       }
     if (!known) throw Error("PNG parameters: sampler '" + sampler + "' is not supported by sdxl-gen");
@@ -165,14 +175,44 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
   return r;
 }
 
+// Keys of the `sdxl-gen` chunk that are not request fields.
+constexpr const char* kProvenanceKeys[] = {"model", "model_hash", "refiner", "refiner_hash", "version"};
+
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
-                                                                 const std::string& model_name) {
+                                                                 const Provenance& p) {
   GenerationRequest single = r;
   single.seed = seed;
   single.num_images = 1;
   nlohmann::json j = to_json(single);
-  j["model"] = model_name;
-  return {{"parameters", a1111_parameters(r, seed, model_name)}, {"sdxl-gen", j.dump()}};
+  const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version};
+  for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
+    if (!values[i]->empty()) j[kProvenanceKeys[i]] = *values[i];
+  std::string params = a1111_parameters(r, seed, model_display_name(p.model));
+  if (!p.model_hash.empty()) params.insert(params.find(", Model: "), ", Model hash: " + p.model_hash);
+  if (!p.version.empty()) params.replace(params.rfind(", Version: "), std::string::npos, ", Version: " + quote_if_needed(p.version));
+  if (!p.refiner.empty()) params.insert(params.rfind(", Version: "), ", Refiner: " + quote_if_needed(model_display_name(p.refiner)));
+  return {{"parameters", params}, {"sdxl-gen", j.dump()}};
+}
+
+std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
+                                                                 const std::string& model_name) {
+  Provenance p;
+  p.model = model_name;
+  return png_text_chunks(r, seed, p);
+}
+
+Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks) {
+  Provenance p;
+  std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version};
+  for (const auto& [key, value] : chunks) {
+    if (key != "sdxl-gen") continue;
+    const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+    if (!j.is_object()) break;
+    for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
+      if (j.contains(kProvenanceKeys[i]) && j[kProvenanceKeys[i]].is_string())
+        *values[i] = j[kProvenanceKeys[i]].get<std::string>();
+  }
+  return p;
 }
 
 GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks,
@@ -181,7 +221,7 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
     if (key == "sdxl-gen") {
       nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
       if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
-      j.erase("model");
+      for (const char* key : kProvenanceKeys) j.erase(key);
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {

@@ -15,6 +15,9 @@
 
 namespace sdxl {
 
+// "weights/sd_xl_base_1.0.safetensors" -> "sd_xl_base_1.0": the web UI's Model field.
+std::string model_display_name(const std::string& model_path);
+
 // The web-UI parameters text for image `seed` of `r` (seed is per image).
 std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const std::string& model_name);
 // Parses that text back (best effort for fields sdxl-gen understands; others are ignored).
@@ -24,9 +27,21 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
 // Web UI sampler name <-> ours ("Euler a" <-> euler_a; "DPM++ 2M" + Karras schedule <-> dpmpp_2m, karras).
 std::string a1111_sampler_name(const std::string& sampler);
 
+// What made an image besides its request: the models as the user named them, a short content hash of
+// each (so a renamed or replaced file is noticed), and the program version.
+struct Provenance {
+  std::string model, model_hash;      // the model path as given, e.g. "weights/sd_xl_base_1.0.safetensors"
+  std::string refiner, refiner_hash;  // empty without a refiner stage
+  std::string version;                // e.g. "sdxl-gen 0.1.0 (abc1234)"
+};
+
 // The chunks written into each PNG (empty when metadata is off).
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
+                                                                 const Provenance& provenance);
+std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
                                                                  const std::string& model_name);
+// The provenance recorded in a PNG's `sdxl-gen` chunk (fields empty when not recorded).
+Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks);
 // Request recorded in a PNG's chunks: the `sdxl-gen` JSON when present, else the `parameters` text.
 GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks,
                                           const std::string& path);

@@ -1,6 +1,8 @@
-// GenerationRequest <-> JSON (prompt-file lines, the PNG `sdxl-gen` chunk) and validation.
+// GenerationRequest <-> JSON (flags, prompt-file lines, the PNG `sdxl-gen` chunk) and validation. One
+// table lists every field with its JSON name; reading, writing and the list of names all come from it.
 #include "sdxl/request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -12,208 +14,218 @@ namespace {
 
 using json = nlohmann::json;
 
+static_assert(table_complete(kBatchNoiseNames, BatchNoise::Shared), "kBatchNoiseNames must list every BatchNoise");
+static_assert(table_complete(kRefinerModeNames, RefinerMode::Expert), "kRefinerModeNames must list every RefinerMode");
+static_assert(table_complete(kLongPromptNames, LongPrompt::Chunk), "kLongPromptNames must list every LongPrompt");
+static_assert(table_complete(kPromptSyntaxNames, PromptSyntaxMode::A1111),
+              "kPromptSyntaxNames must list every PromptSyntaxMode");
+
 std::string size_str(const Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
-Size size_from(const json& v, const std::string& field) {
-  if (!v.is_string()) throw Error(field + ": expected a size string like \"1024x768\"");
+// The name table of each option enum.
+const auto& names_of(SamplerKind) { return kSamplerNames; }
+const auto& names_of(TimestepSpacing) { return kSpacingNames; }
+const auto& names_of(BatchNoise) { return kBatchNoiseNames; }
+const auto& names_of(RefinerMode) { return kRefinerModeNames; }
+const auto& names_of(LongPrompt) { return kLongPromptNames; }
+const auto& names_of(PromptSyntaxMode) { return kPromptSyntaxNames; }
+
+// JSON value -> member, one overload per member type; errors name the field.
+void read(const json& v, const std::string& f, std::string& out) {
+  if (!v.is_string()) throw usage_error(f, "expected a string, got " + v.dump());
+  out = v.get<std::string>();
+}
+void read(const json& v, const std::string& f, bool& out) {
+  if (!v.is_boolean()) throw usage_error(f, "expected true or false, got " + v.dump());
+  out = v.get<bool>();
+}
+void read(const json& v, const std::string& f, double& out) {
+  if (!v.is_number()) throw usage_error(f, "expected a number, got " + v.dump());
+  out = v.get<double>();
+}
+template <typename T>
+std::enable_if_t<std::is_integral_v<T>> read(const json& v, const std::string& f, T& out) {
+  if (!v.is_number_integer()) throw usage_error(f, "expected an integer, got " + v.dump());
+  if (std::is_unsigned_v<T> && !v.is_number_unsigned()) throw usage_error(f, "must not be negative, got " + v.dump());
+  if (!std::is_unsigned_v<T> && (v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX))
+    throw usage_error(f, v.dump() + " is out of range");
+  out = v.get<T>();
+}
+void read(const json& v, const std::string& f, Size& out) {
+  if (!v.is_string()) throw usage_error(f, "expected a size string like \"1024x768\", got " + v.dump());
   try {
     auto wh = io::parse_size(v.get<std::string>(), 1);  // validate() checks multiples of 8
-    return Size{wh.height, wh.width};
+    out = Size{wh.height, wh.width};
   } catch (const Error& e) {
-    throw Error(field + ": " + e.what());
+    throw usage_error(f, e.what());
   }
 }
-
-std::pair<int, int> pair_from(const json& v, const std::string& field) {
-  if (!v.is_string()) throw Error(field + ": expected \"TOP,LEFT\"");
+void read(const json& v, const std::string& f, std::pair<int, int>& out) {
+  if (!v.is_string()) throw usage_error(f, "expected \"TOP,LEFT\", got " + v.dump());
   try {
-    return io::parse_pair(v.get<std::string>());
+    out = io::parse_pair(v.get<std::string>());
   } catch (const Error& e) {
-    throw Error(field + ": " + e.what());
+    throw usage_error(f, e.what());
   }
 }
-
+template <typename E>
+std::enable_if_t<std::is_enum_v<E>> read(const json& v, const std::string& f, E& out) {
+  if (!v.is_string()) throw usage_error(f, "expected one of " + enum_names(names_of(E{})) + ", got " + v.dump());
+  out = parse_enum(names_of(E{}), v.get<std::string>(), f);
+}
 template <typename T>
-T get_as(const json& v, const std::string& field) {
-  try {
-    return v.get<T>();
-  } catch (const std::exception&) {
-    throw Error(field + ": invalid value " + v.dump());
+void read(const json& v, const std::string& f, std::optional<T>& out) {
+  if (v.is_null()) {
+    out.reset();
+    return;
   }
+  T value{};
+  read(v, f, value);
+  out = value;
 }
 
-template <typename T>
-T get_number(const json& v, const std::string& field) {
-  if (!v.is_number()) throw Error(field + ": expected a number, got " + v.dump());
-  if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer()) throw Error(field + ": expected an integer, got " + v.dump());
-    if constexpr (std::is_unsigned_v<T>) {
-      if (v.is_number_integer() && !v.is_number_unsigned()) throw Error(field + ": must not be negative");
-    }
-  }
-  return v.get<T>();
-}
-
-std::optional<std::string> opt_string(const json& v, const std::string& field) {
-  if (v.is_null()) return std::nullopt;
-  return get_as<std::string>(v, field);
-}
-
-// "loras": [{"path": "a.safetensors", "multiplier": 0.8}, ...]; multiplier defaults to 1.
-std::vector<LoraSpec> loras_from(const json& v, const std::string& field) {
-  if (!v.is_array()) throw Error(field + ": expected a list of {\"path\": ..., \"multiplier\": ...}");
-  std::vector<LoraSpec> out;
+// "loras": [{"path": "a.safetensors", "multiplier": 0.8}, ...] (multiplier default 1; sha256 / webui_hash are
+// recorded by the pipeline for metadata).
+void read(const json& v, const std::string& f, std::vector<LoraSpec>& out) {
+  if (!v.is_array()) throw usage_error(f, "expected a list of {\"path\": ..., \"multiplier\": ...}, got " + v.dump());
+  out.clear();
   for (const json& e : v) {
-    if (!e.is_object() || !e.contains("path")) throw Error(field + ": each entry needs a \"path\", got " + e.dump());
+    if (!e.is_object() || !e.contains("path")) throw usage_error(f, "each entry needs a \"path\", got " + e.dump());
     LoraSpec spec;
     for (auto it = e.begin(); it != e.end(); ++it) {
-      if (it.key() == "path") spec.path = get_as<std::string>(it.value(), field + ".path");
-      else if (it.key() == "multiplier") spec.multiplier = get_number<double>(it.value(), field + ".multiplier");
-      else if (it.key() == "sha256") spec.sha256 = get_as<std::string>(it.value(), field + ".sha256");
-      else if (it.key() == "webui_hash") spec.webui_hash = get_as<std::string>(it.value(), field + ".webui_hash");
-      else throw Error(field + ": unknown key '" + it.key() + "' (expected path, multiplier, sha256, webui_hash)");
+      if (it.key() == "path") read(it.value(), f + ".path", spec.path);
+      else if (it.key() == "multiplier") read(it.value(), f + ".multiplier", spec.multiplier);
+      else if (it.key() == "sha256") read(it.value(), f + ".sha256", spec.sha256);
+      else if (it.key() == "webui_hash") read(it.value(), f + ".webui_hash", spec.webui_hash);
+      else throw usage_error(f, "unknown key '" + it.key() + "' (expected path, multiplier, sha256, webui_hash)");
     }
     out.push_back(spec);
+  }
+}
+json loras_json(const std::vector<LoraSpec>& loras) {
+  json out = json::array();
+  for (const LoraSpec& l : loras) {
+    json e = {{"path", l.path}, {"multiplier", l.multiplier}};
+    if (!l.sha256.empty()) e["sha256"] = l.sha256;
+    if (!l.webui_hash.empty()) e["webui_hash"] = l.webui_hash;
+    out.push_back(e);
   }
   return out;
 }
 
-// One entry per field: how to read it from JSON into the request.
-using Setter = std::function<void(GenerationRequest&, const json&, const std::string&)>;
+// Member -> JSON value (absent optionals are left out).
+template <typename T>
+json write(const T& v) {
+  if constexpr (std::is_enum_v<T>) return enum_name(names_of(T{}), v);
+  else if constexpr (std::is_same_v<T, Size>) return size_str(v);
+  else if constexpr (std::is_same_v<T, std::pair<int, int>>) return std::to_string(v.first) + "," + std::to_string(v.second);
+  else return v;
+}
 
-const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> table = {
-      {"prompt", [](auto& r, auto& v, auto& f) { r.prompt = get_as<std::string>(v, f); }},
-      {"prompt_2", [](auto& r, auto& v, auto& f) { r.prompt_2 = opt_string(v, f); }},
-      {"negative_prompt", [](auto& r, auto& v, auto& f) { r.negative_prompt = opt_string(v, f); }},
-      {"negative_prompt_2", [](auto& r, auto& v, auto& f) { r.negative_prompt_2 = opt_string(v, f); }},
-      {"long_prompt", [](auto& r, auto& v, auto& f) { r.long_prompt = get_as<std::string>(v, f); }},
-      {"prompt_syntax", [](auto& r, auto& v, auto& f) { r.prompt_syntax = get_as<std::string>(v, f); }},
-      {"size", [](auto& r, auto& v, auto& f) { r.size = size_from(v, f); }},
-      {"bucket", [](auto& r, auto& v, auto& f) { r.bucket = get_as<bool>(v, f); }},
-      {"steps", [](auto& r, auto& v, auto& f) { r.steps = get_number<int>(v, f); }},
-      {"cfg", [](auto& r, auto& v, auto& f) { r.cfg = get_number<double>(v, f); }},
-      {"guidance_rescale", [](auto& r, auto& v, auto& f) { r.guidance_rescale = get_number<double>(v, f); }},
-      {"sampler", [](auto& r, auto& v, auto& f) { r.sampler = get_as<std::string>(v, f); }},
-      {"karras", [](auto& r, auto& v, auto& f) { r.karras = get_as<bool>(v, f); }},
-      {"timestep_spacing", [](auto& r, auto& v, auto& f) { r.timestep_spacing = opt_string(v, f); }},
-      {"seed", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.seed.reset(); else r.seed = get_number<uint64_t>(v, f);
-       }},
-      {"num_images", [](auto& r, auto& v, auto& f) { r.num_images = get_number<int>(v, f); }},
-      {"batch_noise", [](auto& r, auto& v, auto& f) { r.batch_noise = get_as<std::string>(v, f); }},
-      {"original_size", [](auto& r, auto& v, auto& f) { r.original_size = size_from(v, f); }},
-      {"target_size", [](auto& r, auto& v, auto& f) { r.target_size = size_from(v, f); }},
-      {"negative_original_size", [](auto& r, auto& v, auto& f) { r.negative_original_size = size_from(v, f); }},
-      {"negative_target_size", [](auto& r, auto& v, auto& f) { r.negative_target_size = size_from(v, f); }},
-      {"crop_top_left", [](auto& r, auto& v, auto& f) { r.crop_top_left = pair_from(v, f); }},
-      {"negative_crop_top_left", [](auto& r, auto& v, auto& f) { r.negative_crop_top_left = pair_from(v, f); }},
-      {"aesthetic_score", [](auto& r, auto& v, auto& f) { r.aesthetic_score = get_number<double>(v, f); }},
-      {"negative_aesthetic_score",
-       [](auto& r, auto& v, auto& f) { r.negative_aesthetic_score = get_number<double>(v, f); }},
-      {"init_image", [](auto& r, auto& v, auto& f) { r.init_image = opt_string(v, f); }},
-      {"strength", [](auto& r, auto& v, auto& f) { r.strength = get_number<double>(v, f); }},
-      {"refiner_mode", [](auto& r, auto& v, auto& f) { r.refiner_mode = get_as<std::string>(v, f); }},
-      {"refiner_strength", [](auto& r, auto& v, auto& f) { r.refiner_strength = get_number<double>(v, f); }},
-      {"high_noise_frac", [](auto& r, auto& v, auto& f) { r.high_noise_frac = get_number<double>(v, f); }},
-      {"refiner_seed", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.refiner_seed.reset(); else r.refiner_seed = get_number<uint64_t>(v, f);
-       }},
-      {"refiner_steps", [](auto& r, auto& v, auto& f) {
-         if (v.is_null()) r.refiner_steps.reset(); else r.refiner_steps = get_number<int>(v, f);
-       }},
-      {"loras", [](auto& r, auto& v, auto& f) { r.loras = loras_from(v, f); }},
-      {"vae_tiling", [](auto& r, auto& v, auto& f) { r.vae_tiling = get_as<bool>(v, f); }},
-      {"save_latents", [](auto& r, auto& v, auto& f) { r.save_latents = opt_string(v, f); }},
-      {"save_trajectory", [](auto& r, auto& v, auto& f) { r.save_trajectory = get_as<bool>(v, f); }},
+template <typename T>
+struct is_optional : std::false_type {};
+template <typename T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+struct Field {
+  const char* name;
+  std::function<void(GenerationRequest&, const json&)> read;
+  std::function<void(const GenerationRequest&, json&)> write;
+};
+
+template <typename T>
+Field field(const char* name, T GenerationRequest::*member) {
+  return Field{name, [name, member](GenerationRequest& r, const json& v) { read(v, name, r.*member); },
+               [name, member](const GenerationRequest& r, json& j) {
+                 if constexpr (is_optional<T>::value) {
+                   if (r.*member) j[name] = write(*(r.*member));
+                 } else {
+                   j[name] = write(r.*member);
+                 }
+               }};
+}
+
+// Every request field, by its JSON name (= the member name).
+const std::vector<Field>& fields() {
+  using R = GenerationRequest;
+  static const std::vector<Field> table = {
+      field("prompt", &R::prompt),
+      field("prompt_2", &R::prompt_2),
+      field("negative_prompt", &R::negative_prompt),
+      field("negative_prompt_2", &R::negative_prompt_2),
+      field("long_prompt", &R::long_prompt),
+      field("prompt_syntax", &R::prompt_syntax),
+      field("size", &R::size),
+      field("bucket", &R::bucket),
+      field("steps", &R::steps),
+      field("cfg", &R::cfg),
+      field("guidance_rescale", &R::guidance_rescale),
+      field("sampler", &R::sampler),
+      field("karras", &R::karras),
+      field("timestep_spacing", &R::timestep_spacing),
+      field("seed", &R::seed),
+      field("num_images", &R::num_images),
+      field("batch_noise", &R::batch_noise),
+      field("original_size", &R::original_size),
+      field("target_size", &R::target_size),
+      field("negative_original_size", &R::negative_original_size),
+      field("negative_target_size", &R::negative_target_size),
+      field("crop_top_left", &R::crop_top_left),
+      field("negative_crop_top_left", &R::negative_crop_top_left),
+      field("aesthetic_score", &R::aesthetic_score),
+      field("negative_aesthetic_score", &R::negative_aesthetic_score),
+      field("init_image", &R::init_image),
+      field("strength", &R::strength),
+      field("refiner_mode", &R::refiner_mode),
+      field("refiner_strength", &R::refiner_strength),
+      field("high_noise_frac", &R::high_noise_frac),
+      field("refiner_seed", &R::refiner_seed),
+      field("refiner_steps", &R::refiner_steps),
+      Field{"loras", [](R& r, const json& v) { read(v, "loras", r.loras); },
+            [](const R& r, json& j) {
+              if (!r.loras.empty()) j["loras"] = loras_json(r.loras);  // left out when none, like an absent optional
+            }},
+      field("vae_tiling", &R::vae_tiling),
+      field("save_latents", &R::save_latents),
+      field("save_trajectory", &R::save_trajectory),
   };
   return table;
 }
 
-void check_one_of(const std::string& field, const std::string& value, std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* a : allowed) {
-    if (value == a) return;
-    list += (list.empty() ? "" : ", ") + std::string(a);
-  }
-  throw Error(field + ": unknown value '" + value + "' (expected one of: " + list + ")");
-}
-
 void check_size(const std::string& field, const Size& s) {
-  if (s.width <= 0 || s.height <= 0) throw Error(field + ": size must be positive");
+  if (s.width <= 0 || s.height <= 0) throw usage_error(field, "size must be positive, got " + size_str(s));
 }
 
 }  // namespace
 
+const char* to_string(BatchNoise v) { return enum_name(kBatchNoiseNames, v); }
+const char* to_string(RefinerMode v) { return enum_name(kRefinerModeNames, v); }
+const char* to_string(LongPrompt v) { return enum_name(kLongPromptNames, v); }
+const char* to_string(PromptSyntaxMode v) { return enum_name(kPromptSyntaxNames, v); }
+
 const std::set<std::string>& request_fields() {
   static const std::set<std::string> names = [] {
     std::set<std::string> out;
-    for (const auto& [name, setter] : setters()) out.insert(name);
+    for (const auto& f : fields()) out.insert(f.name);
     return out;
   }();
   return names;
 }
 
 json to_json(const GenerationRequest& r) {
-  json j;
-  j["prompt"] = r.prompt;
-  auto put_opt = [&](const char* k, const auto& v) {
-    if (v) j[k] = *v;
-  };
-  put_opt("prompt_2", r.prompt_2);
-  put_opt("negative_prompt", r.negative_prompt);
-  put_opt("negative_prompt_2", r.negative_prompt_2);
-  j["long_prompt"] = r.long_prompt;
-  j["prompt_syntax"] = r.prompt_syntax;
-  j["size"] = size_str(r.size);
-  if (r.bucket) j["bucket"] = true;
-  j["steps"] = r.steps;
-  j["cfg"] = r.cfg;
-  j["guidance_rescale"] = r.guidance_rescale;
-  j["sampler"] = r.sampler;
-  j["karras"] = r.karras;
-  put_opt("timestep_spacing", r.timestep_spacing);
-  put_opt("seed", r.seed);
-  j["num_images"] = r.num_images;
-  j["batch_noise"] = r.batch_noise;
-  if (r.original_size) j["original_size"] = size_str(*r.original_size);
-  if (r.target_size) j["target_size"] = size_str(*r.target_size);
-  if (r.negative_original_size) j["negative_original_size"] = size_str(*r.negative_original_size);
-  if (r.negative_target_size) j["negative_target_size"] = size_str(*r.negative_target_size);
-  auto pair_str = [](const std::pair<int, int>& p) { return std::to_string(p.first) + "," + std::to_string(p.second); };
-  if (r.crop_top_left) j["crop_top_left"] = pair_str(*r.crop_top_left);
-  if (r.negative_crop_top_left) j["negative_crop_top_left"] = pair_str(*r.negative_crop_top_left);
-  j["aesthetic_score"] = r.aesthetic_score;
-  j["negative_aesthetic_score"] = r.negative_aesthetic_score;
-  put_opt("init_image", r.init_image);
-  j["strength"] = r.strength;
-  j["refiner_mode"] = r.refiner_mode;
-  j["refiner_strength"] = r.refiner_strength;
-  j["high_noise_frac"] = r.high_noise_frac;
-  put_opt("refiner_seed", r.refiner_seed);
-  put_opt("refiner_steps", r.refiner_steps);
-  if (!r.loras.empty()) {
-    j["loras"] = json::array();
-    for (const LoraSpec& l : r.loras) {
-      json e = {{"path", l.path}, {"multiplier", l.multiplier}};
-      if (!l.sha256.empty()) e["sha256"] = l.sha256;
-      if (!l.webui_hash.empty()) e["webui_hash"] = l.webui_hash;
-      j["loras"].push_back(e);
-    }
-  }
-  j["vae_tiling"] = r.vae_tiling;
-  put_opt("save_latents", r.save_latents);
-  j["save_trajectory"] = r.save_trajectory;
+  json j = json::object();
+  for (const auto& f : fields()) f.write(r, j);
   return j;
 }
 
 GenerationRequest request_from_json(const json& j, const GenerationRequest& base) {
-  if (!j.is_object()) throw Error("request must be a JSON object");
+  if (!j.is_object()) throw usage_error("", "a request must be a JSON object");
   GenerationRequest r = base;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    auto s = setters().find(it.key());
-    if (s == setters().end()) throw Error("unknown field '" + it.key() + "'");
-    s->second(r, it.value(), it.key());
+    const auto& table = fields();
+    auto f = std::find_if(table.begin(), table.end(), [&](const Field& x) { return it.key() == x.name; });
+    if (f == table.end()) throw usage_error("", "unknown field '" + it.key() + "'");
+    f->read(r, it.value());
   }
   return r;
 }
@@ -221,28 +233,31 @@ GenerationRequest request_from_json(const json& j, const GenerationRequest& base
 void validate(const GenerationRequest& r) {
   check_size("size", r.size);
   if (r.size.width % 8 != 0 || r.size.height % 8 != 0)
-    throw Error("size: " + size_str(r.size) + " is not a multiple of 8 in both sides");
-  if (r.steps < 1 || r.steps > 10000) throw Error("steps: must be between 1 and 10000, got " + std::to_string(r.steps));
-  if (!std::isfinite(r.cfg) || r.cfg < 0) throw Error("cfg: must be a finite number >= 0");
+    throw usage_error("size", size_str(r.size) + " is not a multiple of 8 in both sides");
+  if (r.steps < 1 || r.steps > 10000) throw usage_error("steps", "must be between 1 and 10000, got " + std::to_string(r.steps));
+  if (!std::isfinite(r.cfg) || r.cfg < 0) throw usage_error("cfg", "must be a finite number >= 0");
   if (!std::isfinite(r.guidance_rescale) || r.guidance_rescale < 0 || r.guidance_rescale > 1)
-    throw Error("guidance_rescale: must be in [0, 1]");
-  check_one_of("sampler", r.sampler, {"ddim", "euler", "euler_a", "dpmpp_2m"});
-  if (r.timestep_spacing) check_one_of("timestep_spacing", *r.timestep_spacing, {"leading", "trailing", "linspace"});
-  if (r.num_images < 1 || r.num_images > 64) throw Error("num_images: must be between 1 and 64");
-  check_one_of("batch_noise", r.batch_noise, {"per-image", "shared"});
-  check_one_of("long_prompt", r.long_prompt, {"truncate", "chunk"});
-  check_one_of("prompt_syntax", r.prompt_syntax, {"none", "a1111"});
-  check_one_of("refiner_mode", r.refiner_mode, {"sdedit", "expert"});
+    throw usage_error("guidance_rescale", "must be in [0, 1]");
+  if (r.num_images < 1 || r.num_images > 64) throw usage_error("num_images", "must be between 1 and 64, got " + std::to_string(r.num_images));
   for (auto [name, v] : {std::pair{"strength", r.strength}, std::pair{"refiner_strength", r.refiner_strength},
                          std::pair{"high_noise_frac", r.high_noise_frac}})
-    if (!std::isfinite(v) || v <= 0 || v > 1) throw Error(std::string(name) + ": must be in (0, 1]");
+    if (!std::isfinite(v) || v <= 0 || v > 1) throw usage_error(name, "must be in (0, 1]");
   if (!std::isfinite(r.aesthetic_score) || !std::isfinite(r.negative_aesthetic_score))
-    throw Error("aesthetic_score: must be finite");
-  for (const auto* s : {&r.original_size, &r.target_size, &r.negative_original_size, &r.negative_target_size})
-    if (*s) check_size("micro-conditioning size", **s);
+    throw usage_error("aesthetic_score", "must be finite");
+  for (auto [name, s] : {std::pair{"original_size", &r.original_size}, std::pair{"target_size", &r.target_size},
+                         std::pair{"negative_original_size", &r.negative_original_size},
+                         std::pair{"negative_target_size", &r.negative_target_size}})
+    if (*s) check_size(name, **s);
+  if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
   for (const LoraSpec& l : r.loras)
-    if (l.path.empty() || !std::isfinite(l.multiplier)) throw Error("loras: each needs a path and a finite multiplier");
-  if (r.refiner_steps && *r.refiner_steps < 1) throw Error("refiner_steps: must be >= 1");
+    if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
+  // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
+  // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
+  if (r.karras && r.sampler == SamplerKind::DDIM)
+    throw usage_error("karras", "is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+  if (r.init_image && static_cast<int>(r.steps * r.strength) < 1)
+    throw usage_error("strength", std::to_string(r.strength) + " with " + std::to_string(r.steps) +
+                                      " steps leaves no denoising step (needs steps * strength >= 1)");
 }
 
 }  // namespace sdxl

@@ -29,7 +29,6 @@ class NoiseSource {
   at::Tensor randn(at::IntArrayRef shape, const at::TensorOptions& target = at::TensorOptions());
 
   uint64_t seed() const { return seed_; }
-  bool is_per_image() const { return per_image_; }
 
  private:
   NoiseSource(uint64_t seed, bool per_image, int64_t generators);

@@ -5,29 +5,15 @@
 namespace sdxl {
 namespace {
 
-// Table entry i names enum value i, and the table covers the enum up to its last value.
-template <typename E, size_t N>
-constexpr bool table_complete(const std::array<EnumName<E>, N>& table, E last) {
-  for (size_t i = 0; i < N; ++i)
-    if (static_cast<size_t>(table[i].value) != i) return false;
-  return static_cast<size_t>(last) + 1 == N;
-}
 static_assert(table_complete(kSamplerNames, SamplerKind::DPMPP2M), "kSamplerNames must list every SamplerKind in order");
 static_assert(table_complete(kSpacingNames, TimestepSpacing::Linspace),
               "kSpacingNames must list every TimestepSpacing in order");
 
-template <typename E, size_t N>
-std::string joined(const std::array<EnumName<E>, N>& table) {
-  std::string out;
-  for (const auto& e : table) out += (out.empty() ? "" : ", ") + std::string(e.name);
-  return out;
-}
-
+// Names in configs and tests; request fields are parsed with their own usage errors (sdxl/request.h).
 template <typename E, size_t N>
 E parse(const std::array<EnumName<E>, N>& table, const std::string& text, const std::string& what) {
-  for (const auto& e : table)
-    if (text == e.name) return e.value;
-  throw Error(what + ": unknown value '" + text + "' (valid: " + joined(table) + ")");
+  if (auto v = find_enum(table, text)) return *v;
+  throw Error(what + ": unknown value '" + text + "' (valid: " + enum_names(table) + ")");
 }
 
 }  // namespace
@@ -40,7 +26,7 @@ TimestepSpacing parse_timestep_spacing(const std::string& text, const std::strin
   return parse(kSpacingNames, text, what);
 }
 
-std::string sampler_names() { return joined(kSamplerNames); }
-std::string timestep_spacing_names() { return joined(kSpacingNames); }
+std::string sampler_names() { return enum_names(kSamplerNames); }
+std::string timestep_spacing_names() { return enum_names(kSpacingNames); }
 
 }  // namespace sdxl

@@ -3,18 +3,14 @@
 #include <array>
 #include <string>
 
+#include "common/enum_table.h"
+
 namespace sdxl {
 
 enum class SamplerKind { DDIM, Euler, EulerAncestral, DPMPP2M };
 // How inference timesteps are laid over the training timesteps (Lin et al. 2023, "Common Diffusion Noise
 // Schedules and Sample Steps are Flawed", table 2; diffusers `timestep_spacing`).
 enum class TimestepSpacing { Leading, Trailing, Linspace };
-
-template <typename E>
-struct EnumName {
-  E value;
-  const char* name;
-};
 
 // Entry i must describe enum value i; the static_asserts in sampler_kind.cpp check both order and size.
 inline constexpr std::array<EnumName<SamplerKind>, 4> kSamplerNames{{

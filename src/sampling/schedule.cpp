@@ -121,7 +121,7 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
   if (steps < 1 || steps > T)
     throw Error(std::string("steps must be in [1, ") + std::to_string(T) + "], got " + std::to_string(steps));
   if (karras && kind == SamplerKind::DDIM)
-    throw Error("--karras is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
+    throw usage_error("karras", "is not available for sampler 'ddim' (only euler, euler_a, dpmpp_2m)");
   Schedule s;
   s.kind = kind;
   s.karras = karras;

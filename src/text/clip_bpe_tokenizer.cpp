@@ -5,7 +5,6 @@
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "io/utf8.h"
-#include "text/clip_text_cleaning.h"
 #include "text/unicode.h"
 
 namespace sdxl {
@@ -154,23 +153,57 @@ std::vector<int> ClipBpeVocabulary::encode_word(const std::string& word) const {
   return ids;
 }
 
-ClipBpeTokenizer::ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id)
-    : Tokenizer(pad_id), vocab_(std::move(vocab)), bos_id_(bos_id), eos_id_(eos_id) {
+ClipBpeTokenizer::ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id,
+                                   text::ClipCleaning cleaning)
+    : Tokenizer(pad_id),
+      vocab_(std::move(vocab)),
+      bos_id_(bos_id),
+      eos_id_(eos_id),
+      cleaning_(cleaning),
+      specials_(text::clip_special_literals(cleaning)) {
   for (int id : {pad_id, bos_id, eos_id}) vocab_->token(id);  // validates the range
+}
+
+void ClipBpeTokenizer::encode_words(const std::string& utf8, std::vector<std::string>* words,
+                                    std::vector<int>* ids) const {
+  const std::u32string text = text::utf8_to_u32(utf8, "prompt");
+  auto add = [&](const std::u32string& word) {
+    const std::string w = text::u32_to_utf8(word);
+    if (words) words->push_back(w);
+    if (!ids) return;
+    // Only the exact literal is special (both references map it through their BPE cache); a case variant
+    // the pattern also keeps whole ("<ſtart_of_text>") is encoded like any other word.
+    if (word == specials_[0] || word == specials_[1]) return ids->push_back(word == specials_[0] ? bos_id_ : eos_id_);
+    const auto word_ids = vocab_->encode_word(w);
+    ids->insert(ids->end(), word_ids.begin(), word_ids.end());
+  };
+  auto add_piece = [&](const std::u32string& piece) {
+    for (const auto& word : text::clip_pretokenize(text::clip_clean_text(piece, cleaning_), cleaning_)) add(word);
+  };
+  if (cleaning_ != text::ClipCleaning::Transformers) return add_piece(text);
+  size_t pos = 0;
+  while (true) {  // transformers' added-token split: leftmost occurrence first
+    size_t at = std::u32string::npos, length = 0;
+    for (const auto& special : specials_) {
+      const size_t found = text.find(special, pos);
+      if (found < at) at = found, length = special.size();
+    }
+    add_piece(text.substr(pos, at == std::u32string::npos ? std::u32string::npos : at - pos));
+    if (at == std::u32string::npos) return;
+    add(text.substr(at, length));
+    pos = at + length;
+  }
 }
 
 std::vector<std::string> ClipBpeTokenizer::words(const std::string& utf8) const {
   std::vector<std::string> out;
-  for (const auto& w : text::clip_pretokenize(text::clip_clean_text(utf8))) out.push_back(text::u32_to_utf8(w));
+  encode_words(utf8, &out, nullptr);
   return out;
 }
 
 std::vector<int> ClipBpeTokenizer::encode(const std::string& utf8) const {
   std::vector<int> ids;
-  for (const auto& word : words(utf8)) {
-    auto word_ids = vocab_->encode_word(word);
-    ids.insert(ids.end(), word_ids.begin(), word_ids.end());
-  }
+  encode_words(utf8, nullptr, &ids);
   return ids;
 }
 

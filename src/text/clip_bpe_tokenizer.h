@@ -1,12 +1,14 @@
 // CLIP's byte-level BPE tokenizer (open_clip SimpleTokenizer / HF CLIPTokenizer files), exact to the
-// reference except ftfy (see tests/fixtures/README-text.md, "Tokenizer").
+// reference tokenizer of its ClipCleaning flavour, ftfy included except mojibake repair (docs/text.md).
 #pragma once
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "text/clip_text_cleaning.h"
 #include "text/tokenizer.h"
 
 namespace sdxl {
@@ -43,22 +45,32 @@ class ClipBpeVocabulary {
 
 class ClipBpeTokenizer : public Tokenizer {
  public:
-  ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id);
+  ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id,
+                   text::ClipCleaning cleaning);
 
   std::vector<int> encode(const std::string& utf8) const override;
   std::string decode(const std::vector<int>& ids) const override;
   int bos_id() const override { return bos_id_; }
   int eos_id() const override { return eos_id_; }
-  std::string describe() const override { return "CLIP BPE " + vocab_->source(); }
+  std::string describe() const override {
+    return "CLIP BPE " + vocab_->source() + " (" + text::to_string(cleaning_) + " cleaning)";
+  }
 
   // Intermediate results, to localise a mismatch against the goldens:
   std::vector<std::string> words(const std::string& utf8) const;       // pre-tokenized words (UTF-8)
+  text::ClipCleaning cleaning() const { return cleaning_; }
   std::vector<std::string> bpe_tokens(const std::string& utf8) const;  // vocab keys of encode()
   const ClipBpeVocabulary& vocabulary() const { return *vocab_; }
 
  private:
+  // Words and their ids (one word can give several ids). Transformers cuts the raw text at exact
+  // occurrences of its literal special tokens (its added tokens) and cleans each piece separately.
+  void encode_words(const std::string& utf8, std::vector<std::string>* words, std::vector<int>* ids) const;
+
   std::shared_ptr<const ClipBpeVocabulary> vocab_;
   int bos_id_, eos_id_;
+  text::ClipCleaning cleaning_;
+  std::array<std::u32string, 2> specials_;  // the literal start / end tokens
 };
 
 // CLIP's reversible byte <-> printable code point alphabet: bytes 33-126, 161-172, 174-255 map to

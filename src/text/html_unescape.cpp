@@ -12,12 +12,7 @@ namespace {
 constexpr size_t kMaxNameLength = 32;  // Python's pattern: [^\t\n\f <&#;]{1,32};?
 
 const char* find_named(const std::string& name) {
-  const auto* begin = html_data::kNamedReferences;
-  const auto* end = begin + html_data::kNamedReferenceCount;
-  const auto* it = std::lower_bound(begin, end, name, [](const html_data::NamedReference& r, const std::string& n) {
-    return std::strcmp(r.name, n.c_str()) < 0;
-  });
-  return (it != end && name == it->name) ? it->utf8 : nullptr;
+  return find_named_reference(html_data::kNamedReferences, html_data::kNamedReferenceCount, name);
 }
 
 void append(std::u32string& out, const char* utf8) { out += utf8_to_u32(utf8, "html entity table"); }
@@ -93,6 +88,16 @@ size_t match_named(const std::u32string& text, size_t amp, std::u32string& out) 
 }
 
 }  // namespace
+
+const char* find_named_reference(const html_data::NamedReference* table, size_t count, const std::string& name) {
+  const auto* end = table + count;
+  const auto* it = std::lower_bound(table, end, name, [](const html_data::NamedReference& r, const std::string& n) {
+    return std::strcmp(r.name, n.c_str()) < 0;
+  });
+  return (it != end && name == it->name) ? it->utf8 : nullptr;
+}
+
+const char* html5_named_reference(const std::string& name) { return find_named(name); }
 
 std::u32string html_unescape(const std::u32string& text) {
   if (text.find(U'&') == std::u32string::npos) return text;

@@ -10,8 +10,6 @@
 namespace sdxl {
 namespace {
 
-constexpr size_t kEncodeBatch = 1;
-
 // diffusers' `x or fallback`: None and "" both fall back.
 std::string or_else(const std::optional<std::string>& value, const std::string& fallback) {
   return value && !value->empty() ? *value : fallback;
@@ -110,7 +108,8 @@ TextConditioner::Chunk TextConditioner::empty_chunk(size_t encoder) const {
   return Chunk{encoders_[encoder].tokenizer->model_input({}), {}};
 }
 
-// Runs every chunk not yet in the cache through its encoder (batched) and stores penultimate/pooled.
+// Runs every chunk not yet in the cache through its encoder, one at a time (each prompt is encoded alone,
+// as the reference does, so its numbers never depend on what else is in the batch), storing penultimate/pooled.
 void TextConditioner::run_encoders(const std::vector<std::vector<const Chunk*>>& wanted) {
   c10::InferenceMode inference;
   for (size_t e = 0; e < encoders_.size(); ++e) {
@@ -124,18 +123,11 @@ void TextConditioner::run_encoders(const std::vector<std::vector<const Chunk*>>&
       throw Error(encoders_[e].name + " was released after encoding; a new prompt cannot be encoded any more");
     CLIPTextModel& model = encoders_[e].model;
     const bool pooled = e + 1 == encoders_.size();
-    for (size_t begin = 0; begin < missing.size(); begin += kEncodeBatch) {
-      const size_t end = std::min(missing.size(), begin + kEncodeBatch);
-      std::vector<int64_t> flat;
-      for (size_t r = begin; r < end; ++r) flat.insert(flat.end(), missing[r].begin(), missing[r].end());
-      const at::Tensor ids = at::tensor(flat, at::kLong).view({static_cast<int64_t>(end - begin), -1});
-      const CLIPTextOutput out = model->forward(ids);
-      for (size_t r = begin; r < end; ++r) {
-        const auto row = static_cast<int64_t>(r - begin);
-        Encoded& slot = cache_[e][missing[r]];
-        slot.penultimate = out.penultimate()[row].to(output_options_);
-        if (pooled) slot.pooled = out.pooled[row].to(output_options_);
-      }
+    for (const auto& ids77 : missing) {
+      const CLIPTextOutput out = model->forward(at::tensor(ids77, at::kLong).view({1, -1}));
+      Encoded& slot = cache_[e][ids77];
+      slot.penultimate = out.penultimate()[0].to(output_options_);
+      if (pooled) slot.pooled = out.pooled[0].to(output_options_);
     }
   }
 }

@@ -92,8 +92,10 @@ class TextConditioner {
   // cache still encode; any other prompt then throws sdxl::Error.
   void release_encoders();
   bool encoders_released() const { return released_; }
-  void clear_cache();
   size_t cache_size() const;
+  // Forgets every cached encoding: needed after the encoders' weights or vocabulary change (LoRA merges,
+  // textual-inversion embeddings, adapters/).
+  void clear_cache();
 
   const TextConditionerOptions& options() const { return options_; }
   // The encoders in order (adapters merge into their modules; clear_cache() after changing weights).

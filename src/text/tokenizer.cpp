@@ -82,7 +82,7 @@ TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids, int context_
   return out;
 }
 
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir) {
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::ClipCleaning cleaning) {
   if (!fs::is_directory(dir)) throw Error("tokenizer folder " + dir + " does not exist");
   const std::string pad = special_token(dir, "pad_token");
   if (fs::exists(dir + "/tokenizer.model")) return SentencePieceTokenizer::load(dir + "/tokenizer.model", pad);
@@ -96,7 +96,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir) {
   if (eos.empty()) eos = kClipEos;
   const int eos_id = required_id(*vocab, eos, "eos token");
   const int pad_id = pad.empty() ? eos_id : required_id(*vocab, pad, "pad token");
-  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, required_id(*vocab, bos, "bos token"), eos_id);
+  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, required_id(*vocab, bos, "bos token"), eos_id, cleaning);
 }
 
 std::string bundled_clip_dir() {
@@ -118,11 +118,11 @@ std::string bundled_clip_dir() {
   throw Error("CLIP vocab.json + merges.txt not found (looked in " + tried + "; set SDXL_CLIP_DIR)");
 }
 
-std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id) {
+std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, text::ClipCleaning cleaning) {
   const std::string dir = bundled_clip_dir();
   auto vocab = shared_vocabulary(dir + "/vocab.json", dir + "/merges.txt");
   return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, required_id(*vocab, kClipBos, "bos token"),
-                                            required_id(*vocab, kClipEos, "eos token"));
+                                            required_id(*vocab, kClipEos, "eos token"), cleaning);
 }
 
 }  // namespace sdxl

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "text/clip_text_cleaning.h"
+
 namespace sdxl {
 
 // CLIP's context: bos + 75 prompt tokens + eos.
@@ -46,12 +48,14 @@ class Tokenizer {
 // Loads the tokenizer in a diffusers `tokenizer/` folder: SentencePiece when it holds `tokenizer.model`,
 // else CLIP BPE from `vocab.json` + `merges.txt`. The pad id comes from `special_tokens_map.json` or
 // `tokenizer_config.json` (`pad_token`; SDXL: tokenizer `<|endoftext|>` = 49407, tokenizer_2 `!` = 0),
-// defaulting to the eos. Vocabularies already loaded by this process are shared.
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir);
+// defaulting to the eos. A CLIP BPE tokenizer cleans text like the reference tokenizer of `cleaning`
+// (text_encoder: Transformers, text_encoder_2: OpenClip). Vocabularies already loaded by this process are shared.
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::ClipCleaning cleaning);
 
 // CLIP's own vocab.json/merges.txt shipped with sdxl-gen (for single-file checkpoints, which carry no
-// tokenizer), with the given pad id (SDXL text_encoder: 49407, text_encoder_2: 0).
-std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id);
+// tokenizer), with the given pad id and cleaning (SDXL text_encoder: 49407, Transformers; text_encoder_2: 0,
+// OpenClip).
+std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, text::ClipCleaning cleaning);
 
 // The folder holding the bundled vocab.json + merges.txt: the first that exists of
 // $SDXL_CLIP_DIR, <exe dir>/../share/sdxl-gen/clip, <exe dir>/data/clip, ./data/clip,

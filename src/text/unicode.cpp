@@ -10,15 +10,7 @@
 namespace sdxl::text {
 namespace {
 
-using unicode_data::CodePointRange;
-
-bool in_ranges(const CodePointRange* ranges, size_t count, char32_t cp) {
-  const CodePointRange* end = ranges + count;
-  // First range whose last >= cp; cp is inside iff that range starts at or before it.
-  const CodePointRange* it =
-      std::lower_bound(ranges, end, cp, [](const CodePointRange& r, char32_t c) { return r.last < c; });
-  return it != end && it->first <= cp;
-}
+using unicode_data::in_ranges;
 
 bool is_case_ignorable(char32_t cp) {
   return in_ranges(unicode_data::kCaseIgnorable, unicode_data::kCaseIgnorableCount, cp);
@@ -59,6 +51,14 @@ void append_lower(char32_t cp, std::u32string& out) {
 }
 
 }  // namespace
+
+bool unicode_data::in_ranges(const CodePointRange* ranges, size_t count, uint32_t cp) {
+  const CodePointRange* end = ranges + count;
+  // First range whose last >= cp; cp is inside iff that range starts at or before it.
+  const CodePointRange* it =
+      std::lower_bound(ranges, end, cp, [](const CodePointRange& r, uint32_t c) { return r.last < c; });
+  return it != end && it->first <= cp;
+}
 
 std::u32string utf8_to_u32(const std::string& utf8, const std::string& what) {
   const size_t bad = io::first_invalid_utf8(utf8);

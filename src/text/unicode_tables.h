@@ -24,6 +24,9 @@ struct LowerMulti {
   uint32_t lower[3];
 };
 
+// Whether `cp` lies in one of `count` sorted, disjoint ranges (binary search; defined in unicode.cpp).
+bool in_ranges(const CodePointRange* ranges, size_t count, uint32_t cp);
+
 extern const char* const kUnicodeVersion;
 extern const CodePointRange kLetter[], kNumber[], kWhiteSpace[], kPythonSpace[], kCaseIgnorable[], kCased[];
 extern const size_t kLetterCount, kNumberCount, kWhiteSpaceCount, kPythonSpaceCount, kCaseIgnorableCount,

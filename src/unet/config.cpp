@@ -196,7 +196,9 @@ UNetConfig UNetConfig::from_json(const json& j, const std::string& what) {
   c.norm_eps = r.number("norm_eps", 1e-5);
   if (!(c.norm_eps > 0)) r.fail("norm_eps", "must be positive");
   c.use_linear_projection = r.boolean("use_linear_projection", false);
-  c.upcast_attention = r.boolean("upcast_attention", false);
+  // Upcasting attention scores to fp32 is a knob of the non-SDPA attention only; nothing here implements
+  // it, so a config asking for it is refused rather than silently run without it.
+  if (r.boolean("upcast_attention", false)) r.fail("upcast_attention", "= true is not supported (supported: false)");
   c.downsample_padding = r.integer("downsample_padding", 1);
   if (c.downsample_padding < 0) r.fail("downsample_padding", "must be >= 0");
   c.conv_in_kernel = r.integer("conv_in_kernel", 3);

@@ -23,7 +23,6 @@ struct UNetConfig {
   int64_t norm_num_groups = 32;
   double norm_eps = 1e-5;                          // ResnetBlock2D GroupNorms (transformer GroupNorm uses 1e-6)
   bool use_linear_projection = false;              // proj_in/proj_out: Linear (SDXL) or 1x1 conv
-  bool upcast_attention = false;                   // no effect: SDPA, like diffusers' AttnProcessor2_0, ignores it
   int64_t downsample_padding = 1;
   int64_t conv_in_kernel = 3;
   int64_t conv_out_kernel = 3;

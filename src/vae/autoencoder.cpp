@@ -97,8 +97,9 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents, const VaeTiling&
     throw Error(o.str());
   }
   if (int64_t bad = count_non_finite(latents))
-    throw Error("VAE decode: the latents hold " + std::to_string(bad) +
-                " NaN/inf values before decoding (the UNet or sampler diverged; try --dtype fp32)");
+    throw Error(ErrorCategory::Generation, "dtype",
+                "the latents hold " + std::to_string(bad) +
+                    " NaN/inf values before VAE decoding (the UNet or sampler diverged; try fp32)");
 
   torch::NoGradGuard no_grad;  // inference only, also when the caller is not under InferenceMode
   const int64_t f = config_.downscale();
@@ -111,11 +112,11 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents, const VaeTiling&
   at::Tensor image = at::cat(images, 0);
 
   if (int64_t bad = count_non_finite(image)) {
-    std::string hint = dtype() == at::kHalf
-                           ? "the SDXL VAE overflows in fp16: rerun with --vae-dtype fp32 or --vae-dtype bf16"
-                           : "check the VAE weights, or rerun with --vae-dtype fp32";
-    throw Error("VAE decode produced " + std::to_string(bad) + " NaN/inf values of " + std::to_string(image.numel()) +
-                " running in " + dtype_name(dtype()) + "; " + hint);
+    std::string hint = dtype() == at::kHalf ? "the SDXL VAE overflows in fp16: use fp32 or bf16"
+                                            : "check the VAE weights, or use fp32";
+    throw Error(ErrorCategory::Generation, "vae_dtype",
+                "VAE decode produced " + std::to_string(bad) + " NaN/inf values of " + std::to_string(image.numel()) +
+                    " running in " + dtype_name(dtype()) + "; " + hint);
   }
   return image;
 }
@@ -138,8 +139,9 @@ Posterior AutoencoderKLImpl::encode(const at::Tensor& image) {
     moments.push_back(encode_moments(image.slice(0, i, i + 1)).to(at::kFloat));
   at::Tensor m = at::cat(moments, 0);
   if (int64_t bad = count_non_finite(m))
-    throw Error("VAE encode produced " + std::to_string(bad) + " NaN/inf values running in " + dtype_name(dtype()) +
-                (dtype() == at::kHalf ? "; the SDXL VAE overflows in fp16: rerun with --vae-dtype fp32 or bf16" : ""));
+    throw Error(ErrorCategory::Generation, "vae_dtype",
+                "VAE encode produced " + std::to_string(bad) + " NaN/inf values running in " + dtype_name(dtype()) +
+                    (dtype() == at::kHalf ? "; the SDXL VAE overflows in fp16: use fp32 or bf16" : ""));
   auto parts = m.chunk(2, 1);
   return Posterior{parts[0], at::clamp(parts[1], -30.0, 20.0)};
 }

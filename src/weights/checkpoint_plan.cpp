@@ -188,7 +188,7 @@ class Planner {
       std::string why;
       for (const auto& u : unresolved_) why += (why.empty() ? "" : "; ") + u;
       throw Error(plan_.path + ": cannot infer the model configs from tensor shapes (" + why +
-                  "); pass a diffusers config folder (config_dir / --config) holding <component>/config.json");
+                  "); pass a diffusers config folder (config_dir) holding <component>/config.json");
     }
     for (const auto& c : kComponents)
       if (by_name.count(c)) plan_.components.push_back(map_component(*by_name[c], configs[c].first, configs[c].second));

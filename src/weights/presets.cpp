@@ -75,11 +75,6 @@ nlohmann::json merged(const char* common, const char* specific) {
 
 }  // namespace
 
-const std::vector<std::string>& preset_names() {
-  static const std::vector<std::string> names = {"sdxl-base", "sdxl-refiner"};
-  return names;
-}
-
 std::vector<std::string> preset_components(const std::string& preset) {
   if (preset == "sdxl-base") return {"unet", "vae", "text_encoder", "text_encoder_2"};
   if (preset == "sdxl-refiner") return {"unet", "vae", "text_encoder_2"};

@@ -12,7 +12,6 @@
 namespace sdxl {
 
 // Presets: "sdxl-base" (unet, vae, text_encoder, text_encoder_2), "sdxl-refiner" (unet, vae, text_encoder_2).
-const std::vector<std::string>& preset_names();
 std::vector<std::string> preset_components(const std::string& preset);
 // Full config.json of one component; throws sdxl::Error naming the preset/component if there is none.
 nlohmann::json preset_config(const std::string& preset, const std::string& component);

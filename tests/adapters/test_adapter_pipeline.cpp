@@ -28,8 +28,8 @@ GenerationRequest e2e_request() {
   r.cfg = e["cfg"];
   r.seed = e["seed"].get<uint64_t>();
   r.size = Size{e["height"].get<int>(), e["width"].get<int>()};
-  r.sampler = "euler";
-  r.batch_noise = "shared";
+  r.sampler = SamplerKind::Euler;
+  r.batch_noise = BatchNoise::Shared;
   r.loras = {{adapter_data(e["lora"]), e["multiplier"].get<double>()}};
   return r;
 }

@@ -31,11 +31,14 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// The test build of the CLI: the same command line plus failure injection (SDXL_GEN_FAIL_ITEM).
+inline std::string test_cli_path() { return SDXL_CLI_TEST_PATH; }
+
 // `args` is appended to the executable verbatim (quote values with shell_quote); `env` prefixes it.
-inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+inline CliResult run_cli(const std::string& args, const std::string& env = "", const std::string& exe = SDXL_CLI_PATH) {
   static int counter = 0;
   const std::string base = ::testing::TempDir() + "/cli_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-  const std::string cmd = env + " " + shell_quote(SDXL_CLI_PATH) + " " + args + " >" + base + ".out 2>" + base + ".err";
+  const std::string cmd = env + " " + shell_quote(exe) + " " + args + " >" + base + ".out 2>" + base + ".err";
   int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -26,6 +26,14 @@ TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
   runner.join();
   EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << slurp(dir + "/err");
   const int written = count_files(dir + "/out");
+  // The last line says so even with --quiet: how many written, how many left, and how to continue.
+  std::string err = slurp(dir + "/err");
+  while (!err.empty() && err.back() == '\n') err.pop_back();
+  const std::string last = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
+  EXPECT_EQ(last.rfind("sdxl-gen: interrupted: " + std::to_string(written) + " image(s) written, " +
+                           std::to_string(6 - written) + " item(s) left; to continue: sdxl-gen ", 0), 0u) << last;
+  EXPECT_NE(last.find(" --prompt-file " + dir + "/p.txt"), std::string::npos) << last;
+  EXPECT_EQ(last.substr(last.size() - 9), " --resume") << last;
   EXPECT_GE(written, 1);
   EXPECT_LT(written, 6) << "the interrupt came too late to test anything";
   EXPECT_EQ(count_files(dir + "/out", ""), written) << "a temporary or partial file was left behind";

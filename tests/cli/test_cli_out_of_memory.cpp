@@ -71,7 +71,8 @@ TEST(CliOutOfMemory, RealAllocationFailureFailsOnlyThatItem) {
   std::ofstream(dir + "/small.jsonl") << small_one << "\n" << small_two << "\n";
   std::ofstream(dir + "/batch.jsonl") << small_one << "\n" << huge << "\n" << small_two << "\n";
   // CPU and a fixed thread count: the address space of both runs is then the same apart from the huge item.
-  const std::string flags = tiny_flags() + " --device cpu --threads 2 --name '{prompt}'";
+  // {image}: the huge item's 64 images need distinct names, or the run is refused up front.
+  const std::string flags = tiny_flags() + " --device cpu --threads 2 --name '{prompt}-{image}'";
 
   // The address space the small items need: libtorch maps a lot (measured: VmPeak 2.7 GiB with the
   // CUDA build of libtorch 2.11 and 2 threads, while the resident set stays near 0.4 GiB).
@@ -95,7 +96,7 @@ TEST(CliOutOfMemory, RealAllocationFailureFailsOnlyThatItem) {
                        "GiB on the CPU; try a smaller --size, fewer --num-images, --vae-tiling or --low-memory");
   // The items around the failed one are complete and identical to a run without it.
   EXPECT_EQ(count_files(dir + "/batch"), 2);
-  for (const char* name : {"/small_one.png", "/small_two.png"}) {
+  for (const char* name : {"/small_one-0.png", "/small_two-0.png"}) {
     const io::Image want = io::read_png(dir + "/small" + name);
     const io::Image got = io::read_png(dir + "/batch" + name);
     EXPECT_EQ(got.width, 64) << name;
@@ -104,12 +105,12 @@ TEST(CliOutOfMemory, RealAllocationFailureFailsOnlyThatItem) {
   }
 }
 
-// SDXL_GEN_FAIL_ITEM=N:oom throws c10::OutOfMemoryError with the text of a CUDA OOM at step 1 of item N.
+// SDXL_GEN_FAIL_ITEM=N:oom (test build of the CLI) throws c10::OutOfMemoryError with the text of a CUDA OOM at step 1 of item N.
 TEST(CliOutOfMemory, SimulatedGpuOutOfMemoryFailsOnlyThatItem) {
   const std::string dir = fresh_dir("oom_hook");
   std::ofstream(dir + "/p.txt") << "a\nb\nc\n";
   CliResult r = run_cli(tiny_flags() + " --seed 3 --prompt-file " + dir + "/p.txt --out-dir " + dir + "/out",
-                        "SDXL_GEN_FAIL_ITEM=1:oom");
+                        "SDXL_GEN_FAIL_ITEM=1:oom", test_cli_path());
   expect_exit_and_line(r, 4,
                        "sdxl-gen: item 1 (line 2): out of memory at 64x64 (batch 1): could not allocate 2.0 GiB on "
                        "the GPU; try a smaller --size, --vae-tiling or --low-memory");
@@ -119,7 +120,7 @@ TEST(CliOutOfMemory, SimulatedGpuOutOfMemoryFailsOnlyThatItem) {
   // A single request: exit 1, and the hint leaves out what the request already does.
   CliResult single = run_cli(tiny_flags() + " --prompt x --num-images 2 --vae-tiling --low-memory --out " + dir +
                                  "/x.png",
-                             "SDXL_GEN_FAIL_ITEM=0:oom");
+                             "SDXL_GEN_FAIL_ITEM=0:oom", test_cli_path());
   expect_exit_and_line(single, 1,
                        "sdxl-gen: item 0: out of memory at 64x64 (batch 2): could not allocate 2.0 GiB on the GPU; "
                        "try a smaller --size or fewer --num-images");

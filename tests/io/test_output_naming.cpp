@@ -52,8 +52,12 @@ TEST(OutputNaming, Slugify) {
   EXPECT_EQ(io::slugify("nul\0and\x01\x1f control\x7f"s), "nul_and_control");
   EXPECT_EQ(io::slugify("keep-these_chars 123"), "keep-these_chars_123");
   EXPECT_EQ(io::slugify("__a___b__"), "a_b");
-  EXPECT_EQ(io::slugify("caf\xC3\xA9 \xE5\xAE\x87\xE5\xAE\x99 \xF0\x9F\x9A\x80"), "caf");
-  EXPECT_EQ(io::slugify("\xE5\xAE\x87\xE5\xAE\x99"), "_");
+  // Letters of every script stay (a prompt in another language keeps its words); emoji and symbols do not.
+  EXPECT_EQ(io::slugify("caf\xC3\xA9 \xE5\xAE\x87\xE5\xAE\x99 \xF0\x9F\x9A\x80"), "caf\xC3\xA9_\xE5\xAE\x87\xE5\xAE\x99");
+  EXPECT_EQ(io::slugify("\xE5\xAE\x87\xE5\xAE\x99"), "\xE5\xAE\x87\xE5\xAE\x99");
+  EXPECT_EQ(io::slugify("\xE5\xAE\x87\xE5\xAE\x99", 4), "\xE5\xAE\x87");  // cut at a character boundary
+  EXPECT_EQ(io::slugify("a\xC3\x97" "b \xE2\x80\x94 \xEF\xBB\xBF\xC2\xA0" "c"), "a_b_c");  // x, em dash, BOM, nbsp
+  EXPECT_EQ(io::slugify("\xFF\xFE" "bad"), "bad");  // ill-formed bytes
   EXPECT_EQ(io::slugify("-rf --no-preserve-root"), "rf_--no-preserve-root");
   EXPECT_EQ(io::slugify("abcdef ghij", 7), "abcdef");  // cut to "abcdef_", then trimmed
   EXPECT_EQ(io::slugify("abc", 0), "a");  // max_len is at least 1

@@ -38,10 +38,10 @@ inline GoldenCase load_golden_case(const std::string& name) {
     sampler = "dpmpp_2m";
     r.karras = true;
   }
-  r.sampler = sampler;
+  r.sampler = parse_sampler(sampler);
   r.seed = in_["seed"].get<uint64_t>();
   r.num_images = in_["num_images_per_prompt"];
-  r.batch_noise = "shared";  // the reference's num_images_per_prompt draws the batch from one generator
+  r.batch_noise = BatchNoise::Shared;  // the reference's num_images_per_prompt draws the batch from one generator
   auto size_of = [](const nlohmann::json& hw) { return Size{hw[0].get<int>(), hw[1].get<int>()}; };
   if (in_.contains("original_size")) r.original_size = size_of(in_["original_size"]);
   if (in_.contains("negative_original_size")) r.negative_original_size = size_of(in_["negative_original_size"]);
@@ -55,7 +55,7 @@ inline GoldenCase load_golden_case(const std::string& name) {
   const std::string kind = in_["kind"];
   if (kind == "ensemble") {
     c.options.refiner = fixture("tiny-sdxl-refiner");
-    r.refiner_mode = "expert";
+    r.refiner_mode = RefinerMode::Expert;
     r.high_noise_frac = in_["split"];
     r.refiner_seed = in_["refiner_seed"].get<uint64_t>();
   } else if (kind == "sdedit") {
