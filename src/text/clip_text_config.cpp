@@ -38,6 +38,7 @@ CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::
   read(j, "max_position_embeddings", c.max_position_embeddings, what);
   read(j, "vocab_size", c.vocab_size, what);
   read(j, "projection_dim", c.projection_dim, what);
+  read(j, "eos_token_id", c.eos_token_id, what);
   if (j.contains("hidden_act")) {
     if (!j["hidden_act"].is_string()) throw Error(what + ": 'hidden_act' must be a string");
     c.hidden_act = parse_clip_activation(j["hidden_act"].get<std::string>(), what);
