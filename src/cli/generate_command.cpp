@@ -165,7 +165,7 @@ int run_generate(GenerateFlags& f) {
   if (pending > 0) {
     pipeline = std::make_unique<Pipeline>(options);  // checkpoints open once; a bad one fails the run here
     if (!pipeline->placement_note().empty())
-      progress.note(pipeline->placement_note() + " (--dtype fp32 --vae-dtype fp32)");
+      progress.note(pipeline->placement_note() + "; --dtype fp32 --vae-dtype fp32 gives reference-exact output");
     provenance.refiner = f.pipeline.refiner;
     batch::hash_models(provenance, model_path);
     // The same path with other content (a replaced checkpoint) gives another image: worth saying.

@@ -264,7 +264,7 @@ std::string Pipeline::placement_note() const {
   const Placement& p = impl_->placement;
   if (p.auto_reason.empty()) return "";
   return std::string("dtype auto on ") + p.device.str() + ": " + dtype_name(p.dtype) + ", VAE " +
-         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; fp32 gives reference-exact output)";
+         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + ")";
 }
 
 double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
