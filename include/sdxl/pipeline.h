@@ -22,6 +22,8 @@ struct PipelineOptions {
   bool low_memory = false;           // load each model when its stage starts, release it when done
   std::string vae;                   // standalone AutoencoderKL or AutoencoderTiny replacing the checkpoint's VAE
   std::string preview_vae;           // AutoencoderTiny decoding request.preview images (default: latent-to-RGB)
+  std::string lora_dir;              // where <lora:NAME:MULT> prompt tags find NAME.safetensors (recursively)
+  std::string embeddings_dir;        // textual-inversion embeddings (clip_l/clip_g): prompt word NAME = DIR/**/NAME.safetensors
 };
 
 // Progress of one request: stage is "encode", "base", "hires" (second pass of the hires fix), "refiner" or
@@ -41,8 +43,11 @@ struct GenerationResult {
   at::Tensor base_latents;           // with a refiner: the base stage's last latents
   std::vector<at::Tensor> trajectory;  // with save_trajectory: latents after each step
   std::vector<uint64_t> seeds;       // seed of each image (per-image noise: seed + i)
-  GenerationRequest request;         // the request as run (seed filled in)
+  GenerationRequest request;         // the request as run (seed filled in; <lora:...> tags moved from the
+                                     // prompt into `loras`, each with its file hashes)
   std::vector<std::string> warnings;
+  std::vector<std::string> adapter_reports;  // one line per LoRA file read for this request ("lora a.safetensors ×0.8: ...")
+  std::vector<std::string> adapter_skipped;  // "file: key" for tensors of those files that matched no weight
   double encode_s = 0, base_s = 0, refiner_s = 0, decode_s = 0;
   // How it ran, for the PNG metadata: {"dtype", "vae_dtype", "device", and with --vae "vae", "vae_kind"}.
   nlohmann::json runtime;
@@ -63,6 +68,14 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   GenerationResult generate(const GenerationRequest& request, const ProgressCallback& progress = nullptr);
+
+  // Reads LoRA files and matches them against the base model ahead of generation (each file once per
+  // pipeline). Returns one report line per file read now; `skipped` receives "file: key" for tensors that
+  // matched no weight. Throws sdxl::Error for a file that cannot be used (unreadable, unmatched, mis-shaped).
+  std::vector<std::string> load_loras(const std::vector<LoraSpec>& loras, std::vector<std::string>* skipped = nullptr);
+  // The request's LoRA files: its `loras` and those its <lora:NAME:MULT> prompt tags name (found in
+  // options.lora_dir). Throws sdxl::Error for an unknown NAME (listing close matches) or a malformed tag.
+  std::vector<LoraSpec> request_loras(const GenerationRequest& request) const;
 
   std::string model_name() const;   // the --model path as given
   double load_s() const;            // seconds spent loading models

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/enum_table.h"
 #include "sampling/sampler_kind.h"  // SamplerKind, TimestepSpacing and their name tables
@@ -56,6 +57,16 @@ inline constexpr std::array<EnumName<LongPrompt>, 2> kLongPromptNames{{
     {LongPrompt::Truncate, "truncate"}, {LongPrompt::Chunk, "chunk"}}};
 inline constexpr std::array<EnumName<PromptSyntaxMode>, 2> kPromptSyntaxNames{{
     {PromptSyntaxMode::None, "none"}, {PromptSyntaxMode::A1111, "a1111"}}};
+
+// A LoRA / LyCORIS file to merge for a request (README "LoRA, VAE, embeddings").
+struct LoraSpec {
+  std::string path;
+  double multiplier = 1.0;
+  // Recorded by the pipeline when it reads the file (metadata only; not compared): sha256 of the whole file,
+  // and the web UI's "Lora hashes" value (first 12 hex digits of the sha256 of the safetensors data section).
+  std::string sha256, webui_hash;
+  bool operator==(const LoraSpec& o) const { return path == o.path && multiplier == o.multiplier; }
+};
 
 struct GenerationRequest {
   // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
@@ -116,6 +127,9 @@ struct GenerationRequest {
   double high_noise_frac = 0.8;
   std::optional<uint64_t> refiner_seed;  // default: the image's seed
   std::optional<int> refiner_steps;      // sdedit: schedule length for the refiner (default: steps)
+
+  // Adapters merged into the base model for this request (in order; jsonl: "loras": [{"path", "multiplier"}]).
+  std::vector<LoraSpec> loras;
 
   // Outputs besides the image.
   bool vae_tiling = false;

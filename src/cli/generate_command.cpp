@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
 #include "cli/interrupt.h"
+#include "cli/lora_flags.h"
 #include "cli/model_path.h"
 #include "cli/progress.h"
 #include "cli/request_flags.h"
@@ -30,7 +31,8 @@ struct GenerateFlags {
   PipelineOptions pipeline;
   RuntimeFlags runtime;
   std::string prompt_file, shard, from_png, metadata = "full";
-  bool json = false, quiet = false, grid = false;
+  std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
+  bool json = false, quiet = false, grid = false, verbose = false;
 };
 
 bool is_folder(const std::string& path) {
@@ -99,6 +101,7 @@ int run_generate(GenerateFlags& f) {
   const nlohmann::json given = f.request.given();
   batch::PlanBase base;
   base.request = request_from_json(given, recorded.request);
+  if (!f.loras.empty()) base.request.loras = parse_lora_flags(f.loras);
   base.size_given = given.contains("size") || !f.from_png.empty();
   if (f.prompt_file.empty() && !given.contains("prompt") && f.from_png.empty())
     throw UsageError("--prompt (or --prompt-file, --from-png) is required; see --help");
@@ -161,7 +164,8 @@ int run_generate(GenerateFlags& f) {
   install_interrupt_handlers();
   if (pending > 0) {
     pipeline = std::make_unique<Pipeline>(options);  // checkpoints open once; a bad one fails the run here
-    if (!pipeline->placement_note().empty()) progress.note(pipeline->placement_note());
+    if (!pipeline->placement_note().empty())
+      progress.note(pipeline->placement_note() + " (--dtype fp32 --vae-dtype fp32)");
     provenance.refiner = f.pipeline.refiner;
     batch::hash_models(provenance, model_path);
     // The same path with other content (a replaced checkpoint) gives another image: worth saying.
@@ -173,6 +177,20 @@ int run_generate(GenerateFlags& f) {
                       old_hash + ")");
   }
   provenance.version = version_line();
+  // LoRA files are read and matched against the model before the first item, like the checkpoints: a file
+  // that cannot be used fails the run as an input error (exit 3) naming the file and the first mismatch.
+  if (pipeline) {
+    std::vector<LoraSpec> all;
+    for (const auto& item : plan)
+      if (item.error.empty() && !item.done) {
+        const auto loras = pipeline->request_loras(item.request);
+        all.insert(all.end(), loras.begin(), loras.end());
+      }
+    std::vector<std::string> skipped;
+    for (const auto& line : pipeline->load_loras(all, &skipped)) progress.note(line);
+    if (f.verbose)
+      for (const auto& k : skipped) progress.note("lora skipped: " + k);
+  }
 
   batch::RunOptions run;
   run.metadata = f.metadata == "full";
@@ -251,6 +269,13 @@ Command add_generate(CLI::App& app) {
                  "Standalone VAE replacing the checkpoint's: AutoencoderKL (file or vae/ folder) or AutoencoderTiny "
                  "(taesdxl_decoder.safetensors, or a diffusers folder), detected by tensor names")
       ->group("Model");
+  app.add_option("--lora", f->loras, "LoRA/LyCORIS .safetensors FILE[:MULTIPLIER] (repeatable; default multiplier 1)")
+      ->group("Model");
+  app.add_option("--lora-dir", f->pipeline.lora_dir, "Folder searched (recursively) for <lora:NAME:MULT> prompt tags")
+      ->group("Model");
+  app.add_option("--embeddings-dir", f->pipeline.embeddings_dir,
+                 "Textual-inversion embeddings (clip_l/clip_g .safetensors): a prompt word NAME uses DIR/**/NAME.safetensors")
+      ->group("Model");
   add_runtime_flags(app, f->runtime, &f->pipeline);
   app.add_option("--out,-o", f->out.out, "Output .png (single request; default: --name in --out-dir)")->group("Output");
   app.add_option("--out-dir", f->out.out_dir, "Output folder, created with its parents when missing")
@@ -269,6 +294,7 @@ Command add_generate(CLI::App& app) {
   app.add_flag("--json", f->json, "One JSON line per written image on stdout")->group("Output");
   app.add_flag("--grid", f->grid, "Also write grid.png, a contact sheet of the batch")->group("Output");
   app.add_flag("--quiet,-q", f->quiet, "No progress output")->group("Output");
+  app.add_flag("--verbose", f->verbose, "List the tensors of LoRA files that matched no model weight")->group("Output");
   return Command{&app, [f] { return run_generate(*f); }};
 }
 

@@ -1,6 +1,7 @@
 // Small string helpers shared by the parsers (std::string::starts_with is C++20).
 #pragma once
 #include <string>
+#include <string_view>
 
 namespace sdxl {
 
@@ -21,5 +22,12 @@ inline std::string ascii_lower(std::string s) {
 
 // ASCII whitespace as C's isspace in the "C" locale, without its locale dependence.
 inline bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+// `s` without leading and trailing ASCII whitespace.
+inline std::string_view ascii_trim(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
 
 }  // namespace sdxl

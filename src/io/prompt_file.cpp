@@ -10,11 +10,7 @@ namespace sdxl::io {
 namespace {
 
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return ascii_trim(s); }
 
 std::string lower_extension(const std::string& path) {
   const size_t slash = path.find_last_of('/');

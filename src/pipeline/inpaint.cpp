@@ -61,32 +61,39 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
   m.image = io::read_png(*r.init_image);
   auto wh = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   io::Image mask;
-  std::string mask_name;
+  std::string mask_name, mask_field = "mask";
   if (r.outpaint) {
-    if (r.mask) throw Error("--outpaint makes its own mask: drop --mask " + *r.mask);
+    if (r.mask) throw usage_error("outpaint", "makes its own mask: drop the mask " + *r.mask);
     OutpaintCanvas canvas = prepare_outpaint(m.image, io::parse_edges(*r.outpaint));
     m.image = std::move(canvas.image);
     mask = std::move(canvas.mask);
-    mask_name = "the --outpaint mask";
+    mask_field = "outpaint";
+    mask_name = "the outpaint mask";
     if (m.image.width % 8 || m.image.height % 8)
-      throw Error("--outpaint " + *r.outpaint + " makes a " + wh(m.image.width, m.image.height) +
-                  " canvas from --init-image " + *r.init_image + ": both sides must be multiples of 8");
+      throw usage_error("outpaint", *r.outpaint + " makes a " + wh(m.image.width, m.image.height) +
+                                        " canvas from the init image " + *r.init_image +
+                                        ": both sides must be multiples of 8");
   } else {
     if (!r.inpaint_full_res && (m.image.width != r.size.width || m.image.height != r.size.height))
-      throw Error("--init-image " + *r.init_image + " is " + wh(m.image.width, m.image.height) + " but --size is " +
-                  wh(r.size.width, r.size.height) + " (resize it or pass its size)");
-    mask = io::read_png(*r.mask);
-    mask_name = "--mask " + *r.mask;
+      throw usage_error("size", wh(r.size.width, r.size.height) + " differs from the init image " + *r.init_image +
+                                    " (" + wh(m.image.width, m.image.height) + "; resize it or pass its size)");
+    try {
+      mask = io::read_png(*r.mask);
+    } catch (const Error& e) {
+      throw input_error("mask", e.what());
+    }
+    mask_name = *r.mask;
     if (mask.width != m.image.width || mask.height != m.image.height)
-      throw Error(mask_name + " is " + wh(mask.width, mask.height) + " but --init-image " + *r.init_image + " is " +
-                  wh(m.image.width, m.image.height) + " (they must be the same size)");
+      throw input_error("mask", mask_name + " is " + wh(mask.width, mask.height) + " but the init image " +
+                                    *r.init_image + " is " + wh(m.image.width, m.image.height) +
+                                    " (they must be the same size)");
   }
   m.luminance = blur_mask(mask_luminance(mask), r.mask_blur);
   m.binary = binarize_mask(m.luminance);
   const double repaint = m.binary.sum().item<double>();
   if (repaint == 0)
-    throw Error(mask_name + " is all black" + (r.mask_blur > 0 ? " after --mask-blur" : "") +
-                ": nothing to repaint, nothing to do");
+    throw input_error(mask_field, mask_name + " is all black" + (r.mask_blur > 0 ? " after the mask blur" : "") +
+                                      ": nothing to repaint, nothing to do");
   if (r.inpaint_full_res) {
     const CropBox box = expand_to_aspect(mask_crop_region(m.luminance, r.inpaint_padding), r.size.width,
                                          r.size.height, m.image.width, m.image.height);
@@ -98,7 +105,8 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
     m.luminance = io::to_tensor(mask_box).select(2, 0).contiguous();
     m.binary = binarize_mask(m.luminance);
     if (m.binary.sum().item<double>() == 0)
-      throw Error(mask_name + ": nothing left to repaint after --inpaint-full-res resized it to --size; nothing to do");
+      throw input_error(mask_field, mask_name + ": nothing left to repaint after the inpaint_full_res crop was "
+                                                "resized to the output size; nothing to do");
   }
   m.all_white = m.binary.sum().item<double>() == static_cast<double>(m.binary.numel());
   return m;

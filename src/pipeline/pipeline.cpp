@@ -5,6 +5,9 @@
 // request, in the reference's order.
 #include "sdxl/pipeline.h"
 
+#include "adapters/adapter_session.h"
+#include "adapters/embeddings.h"
+#include "adapters/prompt_tags.h"
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/lanczos.h"
@@ -69,6 +72,20 @@ struct Pipeline::Impl {
     if (preview_override && !preview_tiny) preview_tiny = load_vae_override(*preview_override, placement).tiny;
     AutoencoderTiny t = preview_tiny ? preview_tiny : tiny();
     return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
+  }
+
+  std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
+  std::vector<TextualInversion> embeddings;  // from options.embeddings_dir, added to the base's encoders
+
+  // The base's text encoders with the embeddings added and the request's LoRA set merged (a changed
+  // weight voids cached encodings).
+  void sync_text_adapters() {
+    if (!embeddings.empty()) add_embeddings(base->ensure_text(), embeddings);
+    if (!adapters) return;
+    TextConditioner& text = base->ensure_text();
+    bool changed = false;
+    for (const TextEncoder& e : text.encoders()) changed |= adapters->sync(e.name, *e.model.ptr());
+    if (changed) text.clear_cache();
   }
 
   // Everything up front, unless --low-memory: then each stage loads its model and drops it when done.
@@ -182,19 +199,28 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   m.options = options;
   m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
   if (!options.vae.empty()) {
-    m.vae_override = open_vae_override(options.vae);
+    try {
+      m.vae_override = open_vae_override(options.vae);
+    } catch (const Error& e) {
+      throw input_error("vae", e.what());
+    }
     // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
     // fp16 on CUDA by default instead of bf16.
     if (m.placement.device.is_cuda() && options.vae_dtype == "auto" && !m.vae_override->force_upcast)
       m.placement.vae_dtype = at::kHalf;
   }
   if (!options.preview_vae.empty()) {
-    m.preview_override = open_vae_override(options.preview_vae);
+    try {
+      m.preview_override = open_vae_override(options.preview_vae);
+    } catch (const Error& e) {
+      throw input_error("preview_vae", e.what());
+    }
     if (m.preview_override->kind != VaeKind::AutoencoderTiny)
       throw usage_error("preview_vae", options.preview_vae + " is not an AutoencoderTiny (TAESDXL); previews need the "
                                        "tiny autoencoder (the full VAE would cost as much as a final decode)");
   }
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
+  if (!options.embeddings_dir.empty()) m.embeddings = load_embeddings(options.embeddings_dir);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw usage_error("refiner", "the model " + options.model + " is a refiner itself; a refiner stage needs a base model");
   if (!options.refiner.empty())
@@ -203,6 +229,20 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
 }
 
 Pipeline::~Pipeline() = default;
+
+std::vector<std::string> Pipeline::load_loras(const std::vector<LoraSpec>& loras, std::vector<std::string>* skipped) {
+  std::vector<std::string> reports;
+  if (loras.empty()) return reports;
+  if (!impl_->adapters) impl_->adapters = std::make_unique<AdapterSession>(impl_->base->checkpoint);
+  impl_->adapters->select(loras, &reports, skipped);
+  return reports;
+}
+
+std::vector<LoraSpec> Pipeline::request_loras(const GenerationRequest& request) const {
+  GenerationRequest r = request;
+  resolve_lora_tags(r, impl_->options.lora_dir);
+  return r.loras;
+}
 
 void Pipeline::check_options(const PipelineOptions& options) {
   (void)resolve_placement(options.device, options.dtype, options.vae_dtype);
@@ -224,7 +264,7 @@ std::string Pipeline::placement_note() const {
   const Placement& p = impl_->placement;
   if (p.auto_reason.empty()) return "";
   return std::string("dtype auto on ") + p.device.str() + ": " + dtype_name(p.dtype) + ", VAE " +
-         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; --dtype fp32 --vae-dtype fp32 for reference-exact output)";
+         dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + "; fp32 gives reference-exact output)";
 }
 
 double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
@@ -290,8 +330,14 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   const bool inpaint = masked && !masked->all_white;
 
+  // 0. The request's LoRA set (files read once per pipeline; merged into each model as it is used).
+  resolve_lora_tags(r, m.options.lora_dir);
+  if (!r.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
+  if (m.adapters) r.loras = m.adapters->select(r.loras, &result.adapter_reports, &result.adapter_skipped);
+
   // 1. Text and micro-conditioning for the first stage (the same rows for every pass).
   Stopwatch timer;
+  m.sync_text_adapters();
   report("encode", 0, 0, 0);
   UNetConditioning cond = build_conditioning(base, r, pass_batch, &result.warnings);
   if (low_memory) base.release_text();
@@ -304,6 +350,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     throw usage_error("mask", "is required: the model " + m.options.model + " has an inpainting UNet (" +
                                   std::to_string(unet_in) + " input channels); give an init image and a mask with "
                                   "something to repaint");
+  if (m.adapters) m.adapters->sync("unet", *unet);
   timer.restart();
   const bool expert = !m.options.refiner.empty() && r.refiner_mode == RefinerMode::Expert;
   const int64_t scale = m.vae_downscale(), h = r.size.height / scale, w = r.size.width / scale;
@@ -342,6 +389,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     std::vector<at::Tensor> first;
     for (const auto& pass : passes) first.push_back(pass.latents.to(at::kCPU, at::kFloat));
     result.base_latents = at::cat(first);  // the first pass's
+    m.sync_text_adapters();  // --low-memory may have reloaded the encoders
     UNetConditioning hcond = build_conditioning(base, final_r, pass_batch, &result.warnings);
     if (low_memory) base.release_text();
     for (auto& pass : passes)

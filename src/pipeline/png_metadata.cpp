@@ -31,6 +31,14 @@ std::string quote_if_needed(const std::string& v) {
   return j.dump();
 }
 
+// "dir/detail.safetensors" -> "detail" (the name the web UI's <lora:NAME:...> tags use).
+std::string file_stem(const std::string& path) {
+  const size_t slash = path.find_last_of("/\\");
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
 std::string size_text(const Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
 // Splits "k: v, k: "quoted, v", ..." into pairs.
@@ -106,6 +114,12 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
   if (r.prediction_type && *r.prediction_type != PredictionType::Epsilon)
     o << ", Prediction type: " << to_string(*r.prediction_type);
   if (r.zero_terminal_snr.value_or(false)) o << ", Zero terminal SNR: True";
+  // The web UI's LoRA record: file stem and the first 12 hex digits of the safetensors data hash
+  // (AUTOMATIC1111 extensions-builtin/Lora: NetworkOnDisk.shorthash via hashes.addnet_hash_safetensors).
+  std::string lora_hashes;
+  for (const LoraSpec& l : r.loras)
+    if (!l.webui_hash.empty()) lora_hashes += (lora_hashes.empty() ? "" : ", ") + file_stem(l.path) + ": " + l.webui_hash;
+  if (!lora_hashes.empty()) o << ", Lora hashes: " << quote_if_needed(lora_hashes);
   o << ", Version: sdxl-gen";
   return o.str();
 }

@@ -88,6 +88,35 @@ void read(const json& v, const std::string& f, std::optional<T>& out) {
   out = value;
 }
 
+// "loras": [{"path": "a.safetensors", "multiplier": 0.8}, ...] (multiplier default 1; sha256 / webui_hash are
+// recorded by the pipeline for metadata).
+void read(const json& v, const std::string& f, std::vector<LoraSpec>& out) {
+  if (!v.is_array()) throw usage_error(f, "expected a list of {\"path\": ..., \"multiplier\": ...}, got " + v.dump());
+  out.clear();
+  for (const json& e : v) {
+    if (!e.is_object() || !e.contains("path")) throw usage_error(f, "each entry needs a \"path\", got " + e.dump());
+    LoraSpec spec;
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      if (it.key() == "path") read(it.value(), f + ".path", spec.path);
+      else if (it.key() == "multiplier") read(it.value(), f + ".multiplier", spec.multiplier);
+      else if (it.key() == "sha256") read(it.value(), f + ".sha256", spec.sha256);
+      else if (it.key() == "webui_hash") read(it.value(), f + ".webui_hash", spec.webui_hash);
+      else throw usage_error(f, "unknown key '" + it.key() + "' (expected path, multiplier, sha256, webui_hash)");
+    }
+    out.push_back(spec);
+  }
+}
+json loras_json(const std::vector<LoraSpec>& loras) {
+  json out = json::array();
+  for (const LoraSpec& l : loras) {
+    json e = {{"path", l.path}, {"multiplier", l.multiplier}};
+    if (!l.sha256.empty()) e["sha256"] = l.sha256;
+    if (!l.webui_hash.empty()) e["webui_hash"] = l.webui_hash;
+    out.push_back(e);
+  }
+  return out;
+}
+
 // Member -> JSON value (absent optionals are left out).
 template <typename T>
 json write(const T& v) {
@@ -168,6 +197,10 @@ const std::vector<Field>& fields() {
       field("high_noise_frac", &R::high_noise_frac),
       field("refiner_seed", &R::refiner_seed),
       field("refiner_steps", &R::refiner_steps),
+      Field{"loras", [](R& r, const json& v) { read(v, "loras", r.loras); },
+            [](const R& r, json& j) {
+              if (!r.loras.empty()) j["loras"] = loras_json(r.loras);  // left out when none, like an absent optional
+            }},
       field("vae_tiling", &R::vae_tiling),
       field("save_latents", &R::save_latents),
       field("save_trajectory", &R::save_trajectory),
@@ -239,6 +272,8 @@ void validate(const GenerationRequest& r) {
     if (*s) check_size(name, **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
   if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));
+  for (const LoraSpec& l : r.loras)
+    if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
   // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
   // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
   if (r.karras && (r.sampler == SamplerKind::DDIM || r.sampler == SamplerKind::LCM))

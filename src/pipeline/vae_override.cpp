@@ -60,7 +60,7 @@ const char* to_string(VaeKind kind) { return kind == VaeKind::AutoencoderTiny ? 
 VaeOverride open_vae_override(const std::string& path) {
   VaeOverride v;
   v.path = path;
-  const std::string what = "--vae " + path;
+  const std::string what = path;
   if (files::is_dir(path)) {
     const std::string config_path = files::join(path, "config.json");
     if (files::is_file(config_path)) {
@@ -84,7 +84,7 @@ VaeOverride open_vae_override(const std::string& path) {
       if (!decoder && other.empty())
         throw Error(what + ": a TAESD encoder alone cannot decode; give the decoder file (taesdxl_decoder.safetensors)");
       if (!other.empty())
-        for (auto& [name, t] : taesd_to_diffusers(all_tensors(*files::open_weights(other)), "--vae " + other))
+        for (auto& [name, t] : taesd_to_diffusers(all_tensors(*files::open_weights(other)), other))
           tensors[name] = t;
       set_tiny(v, std::move(tensors), what, nullptr);
       return v;

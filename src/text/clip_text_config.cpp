@@ -25,6 +25,7 @@ CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::
   c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings);
   c.vocab_size = r.integer("vocab_size", c.vocab_size);
   c.projection_dim = r.integer("projection_dim", c.projection_dim);
+  c.eos_token_id = r.integer("eos_token_id", c.eos_token_id);
   if (r.has("hidden_act")) c.hidden_act = parse_clip_activation(r.string("hidden_act"), what);
   c.validate(what);
   return c;

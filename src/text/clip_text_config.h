@@ -26,6 +26,9 @@ struct CLIPTextConfig {
   int64_t max_position_embeddings = 77;
   int64_t vocab_size = 49408;
   int64_t projection_dim = 512;
+  // transformers CLIPTextTransformer pools at argmax(input_ids) when this is 2 (legacy configs, SDXL 1.0's),
+  // else at the first eos id. The same position unless ids beyond the eos exist (textual inversion).
+  int64_t eos_token_id = 2;
 
   // Reads a CLIPTextConfig (or the "text_config" of a full CLIPConfig). Throws sdxl::Error naming `what`
   // and the key for wrong types, unknown activations and inconsistent shapes.

@@ -87,9 +87,11 @@ CLIPTextModelImpl::CLIPTextModelImpl(const CLIPTextConfig& config, bool with_pro
 
 CLIPTextOutput CLIPTextModelImpl::forward(const at::Tensor& input_ids) {
   if (input_ids.dim() != 2) throw Error("text encoder input_ids must be [batch, tokens], got " + std::to_string(input_ids.dim()) + " dims");
-  const at::Tensor ids = input_ids.to(text_model->embeddings->token_embedding->weight.device(), at::kLong);
-  if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= config_.vocab_size))
-    throw Error("text encoder input has token ids outside [0, " + std::to_string(config_.vocab_size) + ")");
+  const at::Tensor& table = text_model->embeddings->token_embedding->weight;
+  const at::Tensor ids = input_ids.to(table.device(), at::kLong);
+  // The table's rows, not config.vocab_size: textual-inversion embeddings append rows (adapters/embeddings.h).
+  if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= table.size(0)))
+    throw Error("text encoder input has token ids outside [0, " + std::to_string(table.size(0)) + ")");
 
   CLIPTextOutput out;
   at::Tensor x = text_model->embeddings->forward(ids);
@@ -100,8 +102,10 @@ CLIPTextOutput CLIPTextModelImpl::forward(const at::Tensor& input_ids) {
   }
   out.last_hidden = text_model->final_layer_norm->forward(x);
   if (has_projection()) {
-    // argmax returns the first maximal position: the eos, even when the pads are eos too.
-    const at::Tensor eos = ids.argmax(-1);
+    // argmax returns the first maximal position: the eos, even when the pads are eos too. Configs with a real
+    // eos_token_id pool at its first position instead (transformers), which differs only when embeddings add
+    // ids beyond the eos.
+    const at::Tensor eos = config_.eos_token_id == 2 ? ids.argmax(-1) : ids.eq(config_.eos_token_id).to(at::kInt).argmax(-1);
     const at::Tensor rows = at::arange(ids.size(0), eos.options());
     out.pooled = text_projection->forward(out.last_hidden.index({rows, eos}));
   }

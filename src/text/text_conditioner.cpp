@@ -228,6 +228,10 @@ void TextConditioner::release_encoders() {
   released_ = true;
 }
 
+void TextConditioner::clear_cache() {
+  for (auto& c : cache_) c.clear();
+}
+
 size_t TextConditioner::cache_size() const {
   size_t n = 0;
   for (const auto& c : cache_) n += c.size();

@@ -93,8 +93,14 @@ class TextConditioner {
   void release_encoders();
   bool encoders_released() const { return released_; }
   size_t cache_size() const;
+  // Forgets every cached encoding: needed after the encoders' weights or vocabulary change (LoRA merges,
+  // textual-inversion embeddings, adapters/).
+  void clear_cache();
 
   const TextConditionerOptions& options() const { return options_; }
+  // The encoders in order (adapters merge into their modules; clear_cache() after changing weights).
+  const std::vector<TextEncoder>& encoders() const { return encoders_; }
+  std::vector<TextEncoder>& encoders() { return encoders_; }
   // Per-request prompt handling; safe between calls (the cache holds unweighted per-chunk encodings).
   void set_prompt_modes(LongPromptMode long_prompts, PromptSyntax syntax) {
     options_.long_prompts = long_prompts;

@@ -6,7 +6,6 @@
 #include <sstream>
 
 namespace sdxl {
-namespace {
 
 std::string shape_str(const std::vector<int64_t>& s) {
   std::ostringstream o;
@@ -15,6 +14,8 @@ std::string shape_str(const std::vector<int64_t>& s) {
   o << "]";
   return o.str();
 }
+
+namespace {
 
 void list(std::ostringstream& o, const char* label, const std::vector<std::string>& names, size_t max_names) {
   if (names.empty()) return;

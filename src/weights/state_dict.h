@@ -25,6 +25,9 @@ LoadReport check_state_dict(const std::map<std::string, std::vector<int64_t>>& e
                             const std::map<std::string, std::vector<int64_t>>& provided,
                             const std::set<std::string>& ignored = {});
 
+// "[320,4,3,3]": a shape in messages.
+std::string shape_str(const std::vector<int64_t>& shape);
+
 // Names and shapes of a module's parameters and buffers.
 std::map<std::string, std::vector<int64_t>> module_shapes(const torch::nn::Module& module);
 

@@ -52,13 +52,13 @@ TEST(CliFewStep, BadValuesNameTheFlag) {
   const std::string dir = fresh_dir("fewstep_bad");
   CliResult r = run_cli(tiny_flags() + " --prompt x --prediction-type flow --out " + dir + "/a.png");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("prediction_type"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--prediction-type"), std::string::npos) << r.err;
   r = run_cli(tiny_flags() + " --prompt x --vae " + kSource + "/tests/fixtures/tiny-sdxl/unet --out " + dir + "/a.png");
   EXPECT_EQ(r.code, 3);
   EXPECT_NE(r.err.find("--vae"), std::string::npos) << r.err;
   r = run_cli(tiny_flags() + " --prompt x --preview-every 0 --preview " + dir + "/p.png --out " + dir + "/a.png");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("preview_every"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--preview-every"), std::string::npos) << r.err;
 }
 
 }  // namespace

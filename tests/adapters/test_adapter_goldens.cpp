@@ -1,0 +1,65 @@
+// Every adapter format against the reference (diffusers load_lora_weights + fuse_lora; LyCORIS merge_to):
+// prompt embeddings and one UNet forward on the tiny base model, at the component tolerance (abs 1e-4).
+#include <gtest/gtest.h>
+
+#include "adapter_fixtures.h"
+#include "adapters/adapter_session.h"
+
+namespace sdxl::test {
+namespace {
+
+constexpr double kAtol = 1e-4;  // README-models.md sec. 7: component outputs
+
+struct Outputs {
+  at::Tensor context, pooled, unet;
+};
+
+Outputs run(ModelSet& model, AdapterSession& session, const std::vector<LoraSpec>& loras) {
+  c10::InferenceMode guard;
+  session.select(loras);
+  TextConditioner& text = model.ensure_text();
+  for (const TextEncoder& e : text.encoders()) session.sync(e.name, *e.model.ptr());
+  text.clear_cache();
+  UNet2DConditionModel& unet = model.ensure_unet();
+  session.sync("unet", *unet);
+  const auto& g = adapter_goldens();
+  EncodedPrompts e = text.encode(PromptRequest{adapter_cases()["prompt"].get<std::string>()}, /*with_negative=*/false);
+  at::Tensor out = unet->forward(g.at("inputs.sample"), g.at("inputs.timestep"), g.at("inputs.encoder_hidden_states"),
+                                 g.at("inputs.text_embeds"), g.at("inputs.time_ids"));
+  return {e.positive.context, e.positive.pooled, out};
+}
+
+void expect_golden(const Outputs& got, const std::string& name) {
+  const auto& g = adapter_goldens();
+  EXPECT_TRUE(AllClose(name + ".context", got.context, g.at(name + ".context"), kAtol));
+  EXPECT_TRUE(AllClose(name + ".pooled", got.pooled, g.at(name + ".pooled"), kAtol));
+  EXPECT_TRUE(AllClose(name + ".unet", got.unet, g.at(name + ".unet"), kAtol));
+  std::printf("[ max diff ] %s: context %.3g pooled %.3g unet %.3g\n", name.c_str(),
+              max_abs_diff(got.context, g.at(name + ".context")), max_abs_diff(got.pooled, g.at(name + ".pooled")),
+              max_abs_diff(got.unet, g.at(name + ".unet")));
+}
+
+TEST(AdapterGoldens, EveryFormatMatchesTheReference) {
+  auto model = tiny_base();
+  AdapterSession session(model->checkpoint);
+  expect_golden(run(*model, session, {}), "none");
+  for (const auto& c : adapter_cases()["cases"]) {
+    const std::string name = c["name"];
+    SCOPED_TRACE(name);
+    std::vector<std::string> reports;
+    session.select({{adapter_data(c["file"]), c["multiplier"].get<double>()}}, &reports);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_NE(reports[0].find(": " + expected_counts(c)), std::string::npos) << reports[0];
+    expect_golden(run(*model, session, {{adapter_data(c["file"]), c["multiplier"].get<double>()}}), name);
+  }
+  // Back to no LoRA: every weight restored bit for bit.
+  run(*model, session, {});
+  EXPECT_EQ(session.merged_weights(), 0u);
+  auto fresh = tiny_base();
+  auto got = model->ensure_unet()->named_parameters();
+  for (const auto& p : fresh->ensure_unet()->named_parameters())
+    ASSERT_TRUE(at::equal(p.value(), got[p.key()])) << p.key();
+}
+
+}  // namespace
+}  // namespace sdxl::test
