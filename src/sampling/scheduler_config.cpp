@@ -35,8 +35,7 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
   SchedulerConfig c;
   c.num_train_timesteps = static_cast<int>(r.integer("num_train_timesteps", c.num_train_timesteps));
   if (c.num_train_timesteps < 2 || c.num_train_timesteps > 100000)
-    throw Error(what + ": key 'num_train_timesteps' must be in [2, 100000], got " +
-                std::to_string(c.num_train_timesteps));
+    r.fail("num_train_timesteps", "must be in [2, 100000], got " + std::to_string(c.num_train_timesteps));
   c.beta_start = r.number("beta_start", c.beta_start);
   c.beta_end = r.number("beta_end", c.beta_end);
   if (!(c.beta_start > 0 && c.beta_start < 1) || !(c.beta_end > 0 && c.beta_end < 1))
@@ -65,8 +64,8 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
   c.original_inference_steps =
       static_cast<int>(r.integer("original_inference_steps", c.original_inference_steps));
   if (c.original_inference_steps < 1 || c.original_inference_steps > c.num_train_timesteps)
-    throw Error(what + ": key 'original_inference_steps' must be in [1, num_train_timesteps], got " +
-                std::to_string(c.original_inference_steps));
+    r.fail("original_inference_steps",
+           "must be in [1, num_train_timesteps], got " + std::to_string(c.original_inference_steps));
   c.timestep_scaling = r.number("timestep_scaling", c.timestep_scaling);
   c.class_name = r.string("_class_name", "");
   c.sampler = sampler_of_scheduler_class(c.class_name);
@@ -75,7 +74,7 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
       parse_timestep_spacing(r.string("timestep_spacing", "leading"), what + ": timestep_spacing");
   c.steps_offset = static_cast<int>(r.integer("steps_offset", c.steps_offset));
   if (c.steps_offset < 0 || c.steps_offset >= c.num_train_timesteps)
-    throw Error(what + ": key 'steps_offset' out of range: " + std::to_string(c.steps_offset));
+    r.fail("steps_offset", "out of range: " + std::to_string(c.steps_offset));
   c.set_alpha_to_one = r.boolean("set_alpha_to_one", c.set_alpha_to_one);
   c.clip_sample = r.boolean("clip_sample", c.clip_sample);
   c.clip_sample_range = r.number("clip_sample_range", c.clip_sample_range);
