@@ -1,8 +1,10 @@
 #include "pipeline/model_set.h"
 
+#include "common/config_reader.h"
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "text/tokenizer.h"
+#include "weights/presets.h"
 #include "weights/state_dict.h"
 
 namespace sdxl {
@@ -26,8 +28,14 @@ AutoencoderKL load_vae(const ComponentWeights& c, const Placement& p) {
   return vae;
 }
 
-std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, int default_pad, text::ClipCleaning cleaning) {
-  return dir.empty() ? bundled_clip_tokenizer(default_pad, cleaning) : load_tokenizer(dir, cleaning);
+// A tokenizer folder names its own pad token; without one (single-file checkpoints) the bundled CLIP
+// vocabulary pads as the SDXL preset's `component` does (text_encoder: eos 49407, text_encoder_2: "!" = 0).
+std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, const char* component,
+                                               text::ClipCleaning cleaning) {
+  if (!dir.empty()) return load_tokenizer(dir, cleaning);
+  const nlohmann::json preset = preset_config("sdxl-base", component);
+  const int64_t pad = config::Reader(preset, std::string("built-in ") + component + " config").integer("pad_token_id");
+  return bundled_clip_tokenizer(static_cast<int>(pad), cleaning);
 }
 
 const ComponentWeights* find_component(const Checkpoint& ckpt, const char* name) {
@@ -35,12 +43,12 @@ const ComponentWeights* find_component(const Checkpoint& ckpt, const char* name)
   return it == ckpt.components.end() ? nullptr : &it->second;
 }
 
-// The checkpoint's OpenCLIP bigG encoder (tokenizer_2 pads with "!", id 0); null when it has none.
+// The checkpoint's OpenCLIP bigG encoder; null when it has none.
 std::shared_ptr<TextEncoder> load_text_encoder_2(const Checkpoint& ckpt, const Placement& placement) {
   const auto* te2 = find_component(ckpt, "text_encoder_2");
   if (!te2) return nullptr;
   return std::make_shared<TextEncoder>(TextEncoder::from_state_dict(
-      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, 0, text::ClipCleaning::OpenClip), te2->tensors,
+      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, "text_encoder_2", text::ClipCleaning::OpenClip), te2->tensors,
       te2->config, placement.device, placement.dtype));
 }
 
@@ -49,12 +57,11 @@ std::shared_ptr<TextEncoder> load_text_encoder_2(const Checkpoint& ckpt, const P
 std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, const Placement& placement,
                                                        ModelKind kind, std::shared_ptr<TextEncoder> shared_te2,
                                                        std::shared_ptr<TextEncoder>* te2_out) {
-  // SDXL's tokenizers are CLIP BPE; tokenizer pads with eos (49407).
   std::vector<TextEncoder> encoders;
   if (kind == ModelKind::Base) {
     const auto* te1 = find_component(ckpt, "text_encoder");
     if (!te1) throw Error(ckpt.path + ": the base checkpoint has no text_encoder (CLIP ViT-L)");
-    auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, 49407, text::ClipCleaning::Transformers);
+    auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, "text_encoder", text::ClipCleaning::Transformers);
     encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer,
                                                     te1->tensors, te1->config, placement.device, placement.dtype));
   }

@@ -2,38 +2,16 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
-#include "weights/config_json.h"
+#include "common/config_reader.h"
 
 namespace sdxl {
 namespace {
 
 using json = nlohmann::json;
 
-const json* find(const json& j, const char* key) {
-  auto it = j.find(key);
-  return (it == j.end() || it->is_null()) ? nullptr : &*it;
-}
-
-[[noreturn]] void bad(const std::string& what, const char* key, const std::string& expected, const json& v) {
-  throw Error(what + ": key '" + key + "' must be " + expected + ", got " + v.dump());
-}
-
-double number_or(const json& j, const char* key, double fallback, const std::string& what) {
-  const json* v = find(j, key);
-  if (!v) return fallback;
-  if (!v->is_number()) bad(what, key, "a number", *v);
-  return v->get<double>();
-}
-
-std::optional<double> optional_number(const json& j, const char* key, const std::string& what) {
-  if (!find(j, key)) return std::nullopt;
-  return number_or(j, key, 0.0, what);
-}
-
-// Options whose non-default value changes the maths in ways sdxl-gen does not implement.
-void require_default(const json& j, const char* key, const json& expected, const std::string& what) {
-  const json* v = find(j, key);
-  if (v && *v != expected) bad(what, key, expected.dump() + " (the only supported value)", *v);
+// Options whose non-default value changes the maths in ways sdxl-gen does not implement (null = not set).
+void require_default(const config::Reader& r, const char* key, const json& expected) {
+  if (r.has(key)) r.expect(key, {expected});
 }
 
 }  // namespace
@@ -53,59 +31,60 @@ std::optional<SamplerKind> sampler_of_scheduler_class(const std::string& name) {
 
 SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& what) {
   if (!j.is_object()) throw Error(what + ": expected a JSON object");
+  const config::Reader r(j, what);
   SchedulerConfig c;
-  c.num_train_timesteps = static_cast<int>(config::int_or(j, "num_train_timesteps", c.num_train_timesteps, what));
+  c.num_train_timesteps = static_cast<int>(r.integer("num_train_timesteps", c.num_train_timesteps));
   if (c.num_train_timesteps < 2 || c.num_train_timesteps > 100000)
-    throw Error(what + ": key 'num_train_timesteps' must be in [2, 100000], got " +
-                std::to_string(c.num_train_timesteps));
-  c.beta_start = number_or(j, "beta_start", c.beta_start, what);
-  c.beta_end = number_or(j, "beta_end", c.beta_end, what);
+    r.fail("num_train_timesteps", "must be in [2, 100000], got " + std::to_string(c.num_train_timesteps));
+  c.beta_start = r.number("beta_start", c.beta_start);
+  c.beta_end = r.number("beta_end", c.beta_end);
   if (!(c.beta_start > 0 && c.beta_start < 1) || !(c.beta_end > 0 && c.beta_end < 1))
     throw Error(what + ": beta_start/beta_end must lie in (0, 1), got " + std::to_string(c.beta_start) + ", " +
                 std::to_string(c.beta_end));
 
-  const std::string schedule = config::string_or(j, "beta_schedule", "scaled_linear", what);
+  const std::string schedule = r.string("beta_schedule", "scaled_linear");
   if (schedule == "scaled_linear") c.beta_schedule = BetaSchedule::ScaledLinear;
   else if (schedule == "linear") c.beta_schedule = BetaSchedule::Linear;
-  else bad(what, "beta_schedule", "\"scaled_linear\" or \"linear\"", schedule);
+  else r.fail("beta_schedule", "must be \"scaled_linear\" or \"linear\", got \"" + schedule + "\"");
 
-  if (const json* tb = find(j, "trained_betas")) {
-    if (!tb->is_array() || static_cast<int>(tb->size()) != c.num_train_timesteps)
-      bad(what, "trained_betas", "null or a list of num_train_timesteps numbers", *tb);
-    for (const auto& b : *tb) {
+  if (r.has("trained_betas")) {
+    const json& tb = r.at("trained_betas");
+    if (!tb.is_array() || static_cast<int>(tb.size()) != c.num_train_timesteps)
+      r.fail("trained_betas", "must be null or a list of num_train_timesteps numbers, got " + tb.dump());
+    for (const auto& b : tb) {
       if (!b.is_number() || !(b.get<double>() > 0 && b.get<double>() < 1))
-        bad(what, "trained_betas", "a list of numbers in (0, 1)", b);
+        r.fail("trained_betas", "must be a list of numbers in (0, 1), got " + b.dump());
       c.trained_betas.push_back(b.get<double>());
     }
   }
 
-  c.prediction_type = parse_prediction_type(config::string_or(j, "prediction_type", "epsilon", what),
+  c.prediction_type = parse_prediction_type(r.string("prediction_type", "epsilon"),
                                             what + ": prediction_type");
-  c.rescale_betas_zero_snr = config::bool_or(j, "rescale_betas_zero_snr", false, what);
+  c.rescale_betas_zero_snr = r.boolean("rescale_betas_zero_snr", false);
   c.original_inference_steps =
-      static_cast<int>(config::int_or(j, "original_inference_steps", c.original_inference_steps, what));
+      static_cast<int>(r.integer("original_inference_steps", c.original_inference_steps));
   if (c.original_inference_steps < 1 || c.original_inference_steps > c.num_train_timesteps)
-    throw Error(what + ": key 'original_inference_steps' must be in [1, num_train_timesteps], got " +
-                std::to_string(c.original_inference_steps));
-  c.timestep_scaling = number_or(j, "timestep_scaling", c.timestep_scaling, what);
-  c.class_name = config::string_or(j, "_class_name", "", what);
+    r.fail("original_inference_steps",
+           "must be in [1, num_train_timesteps], got " + std::to_string(c.original_inference_steps));
+  c.timestep_scaling = r.number("timestep_scaling", c.timestep_scaling);
+  c.class_name = r.string("_class_name", "");
   c.sampler = sampler_of_scheduler_class(c.class_name);
 
   c.timestep_spacing =
-      parse_timestep_spacing(config::string_or(j, "timestep_spacing", "leading", what), what + ": timestep_spacing");
-  c.steps_offset = static_cast<int>(config::int_or(j, "steps_offset", c.steps_offset, what));
+      parse_timestep_spacing(r.string("timestep_spacing", "leading"), what + ": timestep_spacing");
+  c.steps_offset = static_cast<int>(r.integer("steps_offset", c.steps_offset));
   if (c.steps_offset < 0 || c.steps_offset >= c.num_train_timesteps)
-    throw Error(what + ": key 'steps_offset' out of range: " + std::to_string(c.steps_offset));
-  c.set_alpha_to_one = config::bool_or(j, "set_alpha_to_one", c.set_alpha_to_one, what);
-  c.clip_sample = config::bool_or(j, "clip_sample", c.clip_sample, what);
-  c.clip_sample_range = number_or(j, "clip_sample_range", c.clip_sample_range, what);
-  c.use_karras_sigmas = config::bool_or(j, "use_karras_sigmas", c.use_karras_sigmas, what);
-  c.sigma_min = optional_number(j, "sigma_min", what);
-  c.sigma_max = optional_number(j, "sigma_max", what);
+    r.fail("steps_offset", "out of range: " + std::to_string(c.steps_offset));
+  c.set_alpha_to_one = r.boolean("set_alpha_to_one", c.set_alpha_to_one);
+  c.clip_sample = r.boolean("clip_sample", c.clip_sample);
+  c.clip_sample_range = r.number("clip_sample_range", c.clip_sample_range);
+  c.use_karras_sigmas = r.boolean("use_karras_sigmas", c.use_karras_sigmas);
+  c.sigma_min = r.has("sigma_min") ? std::optional<double>(r.number("sigma_min")) : std::nullopt;
+  c.sigma_max = r.has("sigma_max") ? std::optional<double>(r.number("sigma_max")) : std::nullopt;
 
-  require_default(j, "interpolation_type", "linear", what);
-  require_default(j, "timestep_type", "discrete", what);
-  require_default(j, "thresholding", false, what);
+  require_default(r, "interpolation_type", "linear");
+  require_default(r, "timestep_type", "discrete");
+  require_default(r, "thresholding", false);
   return c;
 }
 

@@ -1,23 +1,10 @@
 #include "text/clip_text_config.h"
 
+#include "common/config_reader.h"
 #include "common/error.h"
+#include "weights/presets.h"
 
 namespace sdxl {
-namespace {
-
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out, const std::string& what) {
-  if (!j.contains(key) || j[key].is_null()) return;
-  const auto& v = j[key];
-  if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer()) throw Error(what + ": '" + key + "' must be an integer, got " + v.dump());
-  } else {
-    if (!v.is_number()) throw Error(what + ": '" + key + "' must be a number, got " + v.dump());
-  }
-  out = v.get<T>();
-}
-
-}  // namespace
 
 ClipActivation parse_clip_activation(const std::string& name, const std::string& what) {
   if (name == "quick_gelu") return ClipActivation::QuickGelu;
@@ -27,22 +14,19 @@ ClipActivation parse_clip_activation(const std::string& name, const std::string&
 }
 
 CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::string& what) {
-  if (!json.is_object()) throw Error(what + ": expected a JSON object");
-  const nlohmann::json& j = json.contains("text_config") && json["text_config"].is_object() ? json["text_config"] : json;
+  const nlohmann::json& j = json.is_object() && json.contains("text_config") && json["text_config"].is_object() ? json["text_config"] : json;
+  const config::Reader r(j, what);
   CLIPTextConfig c;
-  read(j, "hidden_size", c.hidden_size, what);
-  read(j, "num_hidden_layers", c.num_hidden_layers, what);
-  read(j, "num_attention_heads", c.num_attention_heads, what);
-  read(j, "intermediate_size", c.intermediate_size, what);
-  read(j, "layer_norm_eps", c.layer_norm_eps, what);
-  read(j, "max_position_embeddings", c.max_position_embeddings, what);
-  read(j, "vocab_size", c.vocab_size, what);
-  read(j, "projection_dim", c.projection_dim, what);
-  read(j, "eos_token_id", c.eos_token_id, what);
-  if (j.contains("hidden_act")) {
-    if (!j["hidden_act"].is_string()) throw Error(what + ": 'hidden_act' must be a string");
-    c.hidden_act = parse_clip_activation(j["hidden_act"].get<std::string>(), what);
-  }
+  c.hidden_size = r.integer("hidden_size", c.hidden_size);
+  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers);
+  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads);
+  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size);
+  c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps);
+  c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings);
+  c.vocab_size = r.integer("vocab_size", c.vocab_size);
+  c.projection_dim = r.integer("projection_dim", c.projection_dim);
+  c.eos_token_id = r.integer("eos_token_id", c.eos_token_id);
+  if (r.has("hidden_act")) c.hidden_act = parse_clip_activation(r.string("hidden_act"), what);
   c.validate(what);
   return c;
 }
@@ -79,9 +63,15 @@ CLIPTextConfig preset(int64_t width, int64_t layers, int64_t heads, ClipActivati
 
 }  // namespace
 
-CLIPTextConfig CLIPTextConfig::clip_vit_l14() { return preset(768, 12, 12, ClipActivation::QuickGelu, 768); }
-CLIPTextConfig CLIPTextConfig::openclip_bigg14() { return preset(1280, 32, 20, ClipActivation::Gelu, 1280); }
 CLIPTextConfig CLIPTextConfig::tiny_text_encoder() { return preset(32, 3, 2, ClipActivation::QuickGelu, 32); }
 CLIPTextConfig CLIPTextConfig::tiny_text_encoder_2() { return preset(48, 4, 3, ClipActivation::Gelu, 32); }
+
+// The SDXL text encoders' configs live once, in the presets.
+CLIPTextConfig CLIPTextConfig::clip_vit_l14() {
+  return from_json(preset_config("sdxl-base", "text_encoder"), "built-in sdxl-base text_encoder config");
+}
+CLIPTextConfig CLIPTextConfig::openclip_bigg14() {
+  return from_json(preset_config("sdxl-base", "text_encoder_2"), "built-in sdxl-base text_encoder_2 config");
+}
 
 }  // namespace sdxl

@@ -1,7 +1,9 @@
 #include "unet/config.h"
 
+#include "common/config_reader.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "weights/presets.h"
 
 #include <algorithm>
 #include <optional>
@@ -11,104 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-// Typed access to config fields with error messages naming the source and the field.
-class FieldReader {
- public:
-  FieldReader(const json& j, const std::string& what) : j_(j), what_(what) {
-    if (!j.is_object()) throw Error(what + ": expected a JSON object");
-  }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-    throw Error(what_ + ": field '" + key + "' " + message);
-  }
-
-  // Present and not null.
-  bool has(const std::string& key) const {
-    auto it = j_.find(key);
-    return it != j_.end() && !it->is_null();
-  }
-  const json& at(const std::string& key) const {
-    if (!has(key)) fail(key, "is required");
-    return j_.at(key);
-  }
-
-  int64_t integer(const std::string& key, std::optional<int64_t> fallback = std::nullopt) const {
-    if (!has(key)) {
-      if (fallback) return *fallback;
-      fail(key, "is required");
-    }
-    return to_integer(key, at(key));
-  }
-  double number(const std::string& key, double fallback) const {
-    if (!has(key)) return fallback;
-    if (!at(key).is_number()) fail(key, "must be a number, got " + at(key).dump());
-    return at(key).get<double>();
-  }
-  bool boolean(const std::string& key, bool fallback) const {
-    if (!has(key)) return fallback;
-    if (!at(key).is_boolean()) fail(key, "must be true or false, got " + at(key).dump());
-    return at(key).get<bool>();
-  }
-  std::vector<std::string> strings(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_array() || v.empty()) fail(key, "must be a non-empty list of strings, got " + v.dump());
-    std::vector<std::string> out;
-    for (const auto& e : v) {
-      if (!e.is_string()) fail(key, "must be a list of strings, got " + v.dump());
-      out.push_back(e.get<std::string>());
-    }
-    return out;
-  }
-  std::vector<int64_t> integers(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_array() || v.empty()) fail(key, "must be a non-empty list of integers, got " + v.dump());
-    std::vector<int64_t> out;
-    for (const auto& e : v) out.push_back(to_integer(key, e));
-    return out;
-  }
-  // diffusers accepts an int (same value at every level) or a list with one entry per level.
-  std::vector<int64_t> per_level(const std::string& key, size_t levels, std::optional<int64_t> fallback) const {
-    if (!has(key)) {
-      if (!fallback) fail(key, "is required");
-      return std::vector<int64_t>(levels, *fallback);
-    }
-    if (!at(key).is_array()) return std::vector<int64_t>(levels, to_integer(key, at(key)));
-    std::vector<int64_t> values = integers(key);
-    if (values.size() != levels)
-      fail(key, "has " + std::to_string(values.size()) + " entries, expected one per level (" +
-                    std::to_string(levels) + ")");
-    return values;
-  }
-
-  // The field may be absent; if present it must equal one of `allowed` (diffusers settings not implemented here).
-  void expect(const std::string& key, std::initializer_list<json> allowed) const {
-    auto it = j_.find(key);
-    if (it == j_.end()) return;
-    for (const auto& a : allowed)
-      if (*it == a) return;
-    std::string accepted;
-    for (const auto& a : allowed) accepted += (accepted.empty() ? "" : " or ") + a.dump();
-    fail(key, "= " + it->dump() + " is not supported (supported: " + accepted + ")");
-  }
-
- private:
-  int64_t to_integer(const std::string& key, const json& v) const {
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>())))
-      return static_cast<int64_t>(v.get<double>());
-    fail(key, "must be an integer, got " + v.dump());
-  }
-
-  const json& j_;
-  std::string what_;
-};
-
-void require_positive(const FieldReader& r, const std::string& key, const std::vector<int64_t>& values) {
+void require_positive(const config::Reader& r, const std::string& key, const std::vector<int64_t>& values) {
   for (int64_t v : values)
     if (v < 1) r.fail(key, "must be positive, got " + std::to_string(v));
 }
 
-void require_block_types(const FieldReader& r, const std::string& key, const std::vector<std::string>& types,
+void require_block_types(const config::Reader& r, const std::string& key, const std::vector<std::string>& types,
                          size_t levels, const std::string& plain, const std::string& cross) {
   if (types.size() != levels)
     r.fail(key, "has " + std::to_string(types.size()) + " entries, expected one per level (" +
@@ -120,7 +30,7 @@ void require_block_types(const FieldReader& r, const std::string& key, const std
 }  // namespace
 
 UNetConfig UNetConfig::from_json(const json& j, const std::string& what) {
-  FieldReader r(j, what);
+  config::Reader r(j, what);
   UNetConfig c;
 
   // Settings of UNet2DConditionModel that SDXL does not use: accept only their neutral values.
@@ -225,31 +135,13 @@ UNetConfig UNetConfig::from_file(const std::string& path) {
   return from_json(j, path);
 }
 
-// Published SDXL 1.0 configs, reduced to the fields that differ from diffusers' defaults or matter here.
+// The published SDXL 1.0 configs live once, in the presets.
 UNetConfig sdxl_base_unet_config() {
-  static const char* kJson = R"({
-    "_class_name": "UNet2DConditionModel", "act_fn": "silu", "addition_embed_type": "text_time",
-    "addition_time_embed_dim": 256, "attention_head_dim": [5, 10, 20], "block_out_channels": [320, 640, 1280],
-    "cross_attention_dim": 2048, "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-    "downsample_padding": 1, "flip_sin_to_cos": true, "freq_shift": 0, "in_channels": 4, "layers_per_block": 2,
-    "mid_block_type": "UNetMidBlock2DCrossAttn", "norm_eps": 1e-05, "norm_num_groups": 32, "out_channels": 4,
-    "projection_class_embeddings_input_dim": 2816, "transformer_layers_per_block": [1, 2, 10],
-    "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "use_linear_projection": true})";
-  return UNetConfig::from_json(json::parse(kJson), "built-in SDXL base unet config");
+  return UNetConfig::from_json(preset_config("sdxl-base", "unet"), "built-in sdxl-base unet config");
 }
 
 UNetConfig sdxl_refiner_unet_config() {
-  static const char* kJson = R"({
-    "_class_name": "UNet2DConditionModel", "act_fn": "silu", "addition_embed_type": "text_time",
-    "addition_time_embed_dim": 256, "attention_head_dim": [6, 12, 24, 24], "block_out_channels": [384, 768, 1536, 1536],
-    "cross_attention_dim": 1280,
-    "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-    "downsample_padding": 1, "flip_sin_to_cos": true, "freq_shift": 0, "in_channels": 4, "layers_per_block": 2,
-    "mid_block_type": "UNetMidBlock2DCrossAttn", "norm_eps": 1e-05, "norm_num_groups": 32, "out_channels": 4,
-    "projection_class_embeddings_input_dim": 2560, "transformer_layers_per_block": 4,
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
-    "use_linear_projection": true})";
-  return UNetConfig::from_json(json::parse(kJson), "built-in SDXL refiner unet config");
+  return UNetConfig::from_json(preset_config("sdxl-refiner", "unet"), "built-in sdxl-refiner unet config");
 }
 
 }  // namespace sdxl

@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 #include "common/strings.h"
-#include "weights/config_json.h"
+#include "common/config_reader.h"
 
 namespace sdxl {
 namespace {
@@ -33,21 +33,22 @@ std::map<int64_t, bool> entries(const StateDict& tensors, const std::string& pre
 }  // namespace
 
 TinyAutoencoderConfig TinyAutoencoderConfig::from_json(const nlohmann::json& j, const std::string& what) {
+  const config::Reader r(j, what);
   TinyAutoencoderConfig c;
-  if (config::string_or(j, "act_fn", "relu", what) != "relu")
-    throw Error(what + ": key 'act_fn' must be \"relu\" (the only activation sdxl-gen implements for AutoencoderTiny)");
-  c.in_channels = config::int_or(j, "in_channels", c.in_channels, what);
-  c.out_channels = config::int_or(j, "out_channels", c.out_channels, what);
-  c.latent_channels = config::int_or(j, "latent_channels", c.latent_channels, what);
+  if (r.string("act_fn", "relu") != "relu")
+    r.fail("act_fn", "must be \"relu\" (the only activation sdxl-gen implements for AutoencoderTiny)");
+  c.in_channels = r.integer("in_channels", c.in_channels);
+  c.out_channels = r.integer("out_channels", c.out_channels);
+  c.latent_channels = r.integer("latent_channels", c.latent_channels);
   auto list_or = [&](const char* key, std::vector<int64_t> fallback) {
-    return j.contains(key) ? config::int_list(j, key, what) : fallback;
+    return r.has(key) ? r.integers(key) : fallback;
   };
   c.encoder_block_out_channels = list_or("encoder_block_out_channels", c.encoder_block_out_channels);
   c.decoder_block_out_channels = list_or("decoder_block_out_channels", c.decoder_block_out_channels);
   c.num_encoder_blocks = list_or("num_encoder_blocks", c.num_encoder_blocks);
   c.num_decoder_blocks = list_or("num_decoder_blocks", c.num_decoder_blocks);
-  c.upsampling_scaling_factor = config::int_or(j, "upsampling_scaling_factor", c.upsampling_scaling_factor, what);
-  if (j.contains("scaling_factor") && j["scaling_factor"].is_number()) c.scaling_factor = j["scaling_factor"].get<double>();
+  c.upsampling_scaling_factor = r.integer("upsampling_scaling_factor", c.upsampling_scaling_factor);
+  if (r.has("scaling_factor") && r.at("scaling_factor").is_number()) c.scaling_factor = r.number("scaling_factor");
   if (c.encoder_block_out_channels.size() != c.num_encoder_blocks.size() ||
       c.decoder_block_out_channels.size() != c.num_decoder_blocks.size() || c.num_encoder_blocks.empty() ||
       c.num_decoder_blocks.empty())

@@ -1,7 +1,7 @@
 #include "weights/architecture.h"
 
 #include "common/error.h"
-#include "weights/config_json.h"
+#include "common/config_reader.h"
 
 #include <algorithm>
 
@@ -28,14 +28,9 @@ struct ShapeBuilder {
   }
 };
 
-// Rejects config values that change the set of tensors in ways sdxl-gen does not build.
-void require_value(const nlohmann::json& cfg, const std::string& key, const nlohmann::json& allowed,
-                   const std::string& what) {
-  auto it = cfg.find(key);
-  if (it == cfg.end() || it->is_null()) return;
-  for (const auto& a : allowed)
-    if (*it == a) return;
-  throw Error(what + ": config " + key + "=" + it->dump() + " is not supported (SDXL uses " + allowed.dump() + ")");
+// Rejects config values that change the set of tensors in ways sdxl-gen does not build (null = not set).
+void require_value(const config::Reader& r, const std::string& key, std::initializer_list<nlohmann::json> allowed) {
+  if (r.has(key)) r.expect(key, allowed);
 }
 
 const std::string kUnetWhat = "unet config";
@@ -88,31 +83,31 @@ void vae_attention(ShapeBuilder& b, const std::string& p, int64_t c) {
 }
 
 ShapeMap unet_tensors(const nlohmann::json& cfg) {
-  using namespace config;
-  require_value(cfg, "class_embed_type", nlohmann::json::array(), kUnetWhat);
-  require_value(cfg, "encoder_hid_dim_type", nlohmann::json::array(), kUnetWhat);
-  require_value(cfg, "time_cond_proj_dim", nlohmann::json::array(), kUnetWhat);
-  require_value(cfg, "resnet_time_scale_shift", {"default"}, kUnetWhat);
-  require_value(cfg, "attention_type", {"default"}, kUnetWhat);
-  require_value(cfg, "time_embedding_type", {"positional"}, kUnetWhat);
-  require_value(cfg, "addition_embed_type", {"text_time"}, kUnetWhat);
-  require_value(cfg, "dual_cross_attention", {false}, kUnetWhat);
-  require_value(cfg, "only_cross_attention", {false}, kUnetWhat);
+  const config::Reader r(cfg, kUnetWhat);
+  require_value(r, "class_embed_type", {nullptr});
+  require_value(r, "encoder_hid_dim_type", {nullptr});
+  require_value(r, "time_cond_proj_dim", {nullptr});
+  require_value(r, "resnet_time_scale_shift", {"default"});
+  require_value(r, "attention_type", {"default"});
+  require_value(r, "time_embedding_type", {"positional"});
+  require_value(r, "addition_embed_type", {"text_time"});
+  require_value(r, "dual_cross_attention", {false});
+  require_value(r, "only_cross_attention", {false});
 
   const UnetStructure s = unet_structure(cfg);
   const int64_t c0 = s.channels.front(), clast = s.channels.back();
-  const int64_t temb = int_or(cfg, "time_embedding_dim", 4 * c0, kUnetWhat);
-  const int64_t cross = int_or(cfg, "cross_attention_dim", 1280, kUnetWhat);
-  const bool linear_proj = bool_or(cfg, "use_linear_projection", false, kUnetWhat);
-  const int64_t k_in = int_or(cfg, "conv_in_kernel", 3, kUnetWhat), k_out = int_or(cfg, "conv_out_kernel", 3, kUnetWhat);
+  const int64_t temb = r.integer("time_embedding_dim", 4 * c0);
+  const int64_t cross = r.integer("cross_attention_dim", 1280);
+  const bool linear_proj = r.boolean("use_linear_projection", false);
+  const int64_t k_in = r.integer("conv_in_kernel", 3), k_out = r.integer("conv_out_kernel", 3);
 
   ShapeMap out;
   ShapeBuilder b{out};
-  b.conv("conv_in.", c0, int_or(cfg, "in_channels", 4, kUnetWhat), k_in);
+  b.conv("conv_in.", c0, r.integer("in_channels", 4), k_in);
   b.linear("time_embedding.linear_1.", temb, c0);  // sinusoid width = block_out_channels[0]
   b.linear("time_embedding.linear_2.", temb, temb);
-  if (string_or(cfg, "addition_embed_type", "", kUnetWhat) == "text_time") {
-    const int64_t add_in = int_or(cfg, "projection_class_embeddings_input_dim", -1, kUnetWhat);
+  if (r.string("addition_embed_type", "") == "text_time") {
+    const int64_t add_in = r.integer("projection_class_embeddings_input_dim", -1);
     if (add_in <= 0) throw Error(kUnetWhat + ": text_time needs projection_class_embeddings_input_dim");
     b.linear("add_embedding.linear_1.", temb, add_in);
     b.linear("add_embedding.linear_2.", temb, temb);
@@ -156,20 +151,20 @@ ShapeMap unet_tensors(const nlohmann::json& cfg) {
   }
 
   b.norm("conv_norm_out.", c0);
-  b.conv("conv_out.", int_or(cfg, "out_channels", 4, kUnetWhat), c0, k_out);
+  b.conv("conv_out.", r.integer("out_channels", 4), c0, k_out);
   return out;
 }
 
 ShapeMap vae_tensors(const nlohmann::json& cfg) {
-  using namespace config;
+  const config::Reader r(cfg, kVaeWhat);
   const VaeStructure s = vae_structure(cfg);
-  const int64_t latent = int_or(cfg, "latent_channels", 4, kVaeWhat);
+  const int64_t latent = r.integer("latent_channels", 4);
   const int64_t c0 = s.channels.front(), clast = s.channels.back();
   const size_t n = s.levels();
   ShapeMap out;
   ShapeBuilder b{out};
 
-  b.conv("encoder.conv_in.", c0, int_or(cfg, "in_channels", 3, kVaeWhat), 3);
+  b.conv("encoder.conv_in.", c0, r.integer("in_channels", 3), 3);
   int64_t ch = c0;
   for (size_t lv = 0; lv < n; ++lv) {
     const std::string p = "encoder.down_blocks." + std::to_string(lv) + ".";
@@ -179,7 +174,7 @@ ShapeMap vae_tensors(const nlohmann::json& cfg) {
       resnet(b, p + "resnets." + std::to_string(j) + ".", j == 0 ? in : ch, ch, 0);
     if (lv + 1 < n) b.conv(p + "downsamplers.0.conv.", ch, ch, 3);
   }
-  const bool mid_attention = bool_or(cfg, "mid_block_add_attention", true, kVaeWhat);
+  const bool mid_attention = r.boolean("mid_block_add_attention", true);
   for (const std::string part : {"encoder.", "decoder."}) {
     resnet(b, part + "mid_block.resnets.0.", clast, clast, 0);
     if (mid_attention) vae_attention(b, part + "mid_block.attentions.0.", clast);
@@ -187,8 +182,8 @@ ShapeMap vae_tensors(const nlohmann::json& cfg) {
   }
   b.norm("encoder.conv_norm_out.", clast);
   b.conv("encoder.conv_out.", 2 * latent, clast, 3);  // mean and logvar
-  if (bool_or(cfg, "use_quant_conv", true, kVaeWhat)) b.conv("quant_conv.", 2 * latent, 2 * latent, 1);
-  if (bool_or(cfg, "use_post_quant_conv", true, kVaeWhat)) b.conv("post_quant_conv.", latent, latent, 1);
+  if (r.boolean("use_quant_conv", true)) b.conv("quant_conv.", 2 * latent, 2 * latent, 1);
+  if (r.boolean("use_post_quant_conv", true)) b.conv("post_quant_conv.", latent, latent, 1);
 
   b.conv("decoder.conv_in.", clast, latent, 3);
   ch = clast;
@@ -201,19 +196,19 @@ ShapeMap vae_tensors(const nlohmann::json& cfg) {
     if (i + 1 < n) b.conv(p + "upsamplers.0.conv.", ch, ch, 3);
   }
   b.norm("decoder.conv_norm_out.", c0);
-  b.conv("decoder.conv_out.", int_or(cfg, "out_channels", 3, kVaeWhat), c0, 3);
+  b.conv("decoder.conv_out.", r.integer("out_channels", 3), c0, 3);
   return out;
 }
 
 // transformers CLIPTextModel (+ text_projection for CLIPTextModelWithProjection).
 ShapeMap clip_tensors(const nlohmann::json& cfg, bool with_projection, const std::string& what) {
-  using namespace config;
-  const int64_t width = int_or(cfg, "hidden_size", 512, what);
-  const int64_t inner = int_or(cfg, "intermediate_size", 2048, what);
+  const config::Reader r(cfg, what);
+  const int64_t width = r.integer("hidden_size", 512);
+  const int64_t inner = r.integer("intermediate_size", 2048);
   ShapeMap out;
   ShapeBuilder b{out};
-  out["text_model.embeddings.token_embedding.weight"] = {int_or(cfg, "vocab_size", 49408, what), width};
-  out["text_model.embeddings.position_embedding.weight"] = {int_or(cfg, "max_position_embeddings", 77, what), width};
+  out["text_model.embeddings.token_embedding.weight"] = {r.integer("vocab_size", 49408), width};
+  out["text_model.embeddings.position_embedding.weight"] = {r.integer("max_position_embeddings", 77), width};
   for (int64_t k = 0; k < clip_layers(cfg); ++k) {
     const std::string p = "text_model.encoder.layers." + std::to_string(k) + ".";
     for (const char* proj : {"q_proj.", "k_proj.", "v_proj.", "out_proj."}) b.linear(p + "self_attn." + proj, width, width);
@@ -223,25 +218,25 @@ ShapeMap clip_tensors(const nlohmann::json& cfg, bool with_projection, const std
     b.linear(p + "mlp.fc2.", width, inner);
   }
   b.norm("text_model.final_layer_norm.", width);
-  if (with_projection) b.linear("text_projection.", int_or(cfg, "projection_dim", 512, what), width, false);
+  if (with_projection) b.linear("text_projection.", r.integer("projection_dim", 512), width, false);
   return out;
 }
 
 }  // namespace
 
 UnetStructure unet_structure(const nlohmann::json& cfg) {
-  using namespace config;
+  const config::Reader r(cfg, kUnetWhat);
   UnetStructure s;
-  s.channels = int_list(cfg, "block_out_channels", kUnetWhat);
+  s.channels = r.integers("block_out_channels");
   const size_t n = s.levels();
-  const auto down_types = string_list(cfg, "down_block_types", kUnetWhat);
-  const auto up_types = string_list(cfg, "up_block_types", kUnetWhat);
+  const auto down_types = r.strings("down_block_types");
+  const auto up_types = r.strings("up_block_types");
   if (down_types.size() != n || up_types.size() != n)
     throw Error(kUnetWhat + ": down_block_types and up_block_types need one entry per block_out_channels entry (" +
                 std::to_string(n) + ")");
-  require_value(cfg, "reverse_transformer_layers_per_block", nlohmann::json::array(), kUnetWhat);
-  s.down_layers = per_level(cfg, "layers_per_block", n, 2, kUnetWhat);
-  s.down_depth = per_level(cfg, "transformer_layers_per_block", n, 1, kUnetWhat);
+  require_value(r, "reverse_transformer_layers_per_block", {nullptr});
+  s.down_layers = r.per_level("layers_per_block", n, 2);
+  s.down_depth = r.per_level("transformer_layers_per_block", n, 1);
   for (size_t i = 0; i < n; ++i) {
     if (down_types[i] != "CrossAttnDownBlock2D" && down_types[i] != "DownBlock2D")
       throw Error(kUnetWhat + ": down block type '" + down_types[i] + "' is not supported");
@@ -251,7 +246,7 @@ UnetStructure unet_structure(const nlohmann::json& cfg) {
     s.up_attention.push_back(up_types[i] == "CrossAttnUpBlock2D");
     s.up_depth.push_back(s.down_depth[n - 1 - i]);
   }
-  const std::string mid = string_or(cfg, "mid_block_type", "UNetMidBlock2DCrossAttn", kUnetWhat);
+  const std::string mid = r.string("mid_block_type", "UNetMidBlock2DCrossAttn");
   if (mid != "UNetMidBlock2DCrossAttn") throw Error(kUnetWhat + ": mid_block_type '" + mid + "' is not supported");
   s.mid_attention = true;
   s.mid_depth = s.down_depth.back();  // diffusers: the mid block uses the deepest level's depth
@@ -259,18 +254,20 @@ UnetStructure unet_structure(const nlohmann::json& cfg) {
 }
 
 VaeStructure vae_structure(const nlohmann::json& cfg) {
-  using namespace config;
+  const config::Reader r(cfg, kVaeWhat);
   VaeStructure s;
-  s.channels = int_list(cfg, "block_out_channels", kVaeWhat);
-  s.layers_per_block = int_or(cfg, "layers_per_block", 1, kVaeWhat);
-  for (const auto& t : string_list(cfg, "down_block_types", kVaeWhat))
+  s.channels = r.integers("block_out_channels");
+  s.layers_per_block = r.integer("layers_per_block", 1);
+  for (const auto& t : r.strings("down_block_types"))
     if (t != "DownEncoderBlock2D") throw Error(kVaeWhat + ": down block type '" + t + "' is not supported");
-  for (const auto& t : string_list(cfg, "up_block_types", kVaeWhat))
+  for (const auto& t : r.strings("up_block_types"))
     if (t != "UpDecoderBlock2D") throw Error(kVaeWhat + ": up block type '" + t + "' is not supported");
   return s;
 }
 
-int64_t clip_layers(const nlohmann::json& cfg) { return config::int_or(cfg, "num_hidden_layers", 12, "text encoder config"); }
+int64_t clip_layers(const nlohmann::json& cfg) {
+  return config::Reader(cfg, "text encoder config").integer("num_hidden_layers", 12);
+}
 
 ShapeMap expected_tensors(const std::string& component, const nlohmann::json& config) {
   if (component == "unet") return unet_tensors(config);

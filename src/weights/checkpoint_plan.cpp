@@ -1,11 +1,12 @@
 #include "weights/checkpoint_plan.h"
 #include "common/strings.h"
 
+#include "common/config_reader.h"
 #include "common/error.h"
 #include "weights/checkpoint_files.h"
 #include "weights/checkpoint_layouts.h"
-#include "weights/config_json.h"
 #include "weights/infer_config.h"
+#include "weights/presets.h"
 
 #include <filesystem>
 #include <optional>
@@ -17,7 +18,7 @@ namespace files = checkpoint_files;
 
 // Component named by a config.json: diffusers' _class_name or transformers' architectures.
 std::string component_of_config(const nlohmann::json& cfg) {
-  const std::string cls = config::string_or(cfg, "_class_name", "", "config.json");
+  const std::string cls = config::Reader(cfg, "config.json").string("_class_name", "");
   if (cls == "UNet2DConditionModel") return "unet";
   if (cls == "AutoencoderKL") return "vae";
   if (cfg.contains("architectures") && cfg["architectures"].is_array())
@@ -56,8 +57,9 @@ struct Source {
 
 // Time ids the UNet's add embedding expects: (input - pooled) / per-id width, or 0 if that does not divide.
 int time_ids_of(const nlohmann::json& unet_config, int64_t pooled) {
-  const int64_t in = config::int_or(unet_config, "projection_class_embeddings_input_dim", 0, "unet config");
-  const int64_t per_id = config::int_or(unet_config, "addition_time_embed_dim", 0, "unet config");
+  const config::Reader r(unet_config, "unet config");
+  const int64_t in = r.integer("projection_class_embeddings_input_dim", 0);
+  const int64_t per_id = r.integer("addition_time_embed_dim", 0);
   if (in <= pooled || per_id <= 0 || (in - pooled) % per_id != 0) return 0;
   return static_cast<int>((in - pooled) / per_id);
 }
@@ -197,7 +199,7 @@ class Planner {
   int64_t pooled_width(const std::map<std::string, std::pair<nlohmann::json, std::string>>& configs) const {
     auto it = configs.find("text_encoder_2");
     if (it == configs.end()) return 0;
-    return config::int_or(it->second.first, "projection_dim", 0, "text_encoder_2 config");
+    return config::Reader(it->second.first, "text_encoder_2 config").integer("projection_dim", 0);
   }
 
   // config_dir/<component>/config.json, else the checkpoint's own config.json, else inferred from shapes.
@@ -283,21 +285,23 @@ class Planner {
 
   void finish() {
     const nlohmann::json index = config_index();
+    const config::Reader index_reader(index, "model_index.json");
     // Kind: the UNet's add-embedding width fixes the number of time ids; else which encoders exist.
     std::optional<ModelKind> kind;
     const ComponentPlan* unet = find("unet");
     const ComponentPlan* te2 = find("text_encoder_2");
     if (unet) {
       const int64_t pooled =
-          te2 ? config::int_or(te2->config, "projection_dim", 0, "text_encoder_2 config") : 1280;  // SDXL's bigG
+          config::Reader(te2 ? te2->config : preset_config("sdxl-base", "text_encoder_2"), "text_encoder_2 config")
+              .integer("projection_dim", 0);  // without a text_encoder_2: SDXL's bigG
       kind = kind_of_time_ids(time_ids_of(unet->config, pooled));
     }
-    if (!kind && config::bool_or(index, "requires_aesthetics_score", false, "model_index.json")) kind = ModelKind::Refiner;
+    if (!kind && index_reader.boolean("requires_aesthetics_score", false)) kind = ModelKind::Refiner;
     if (!kind && embedder_kind_) kind = embedder_kind_;
     if (!kind && te2 && !find("text_encoder")) kind = ModelKind::Refiner;
     plan_.kind = kind.value_or(ModelKind::Base);
     plan_.force_zeros_for_empty_prompt =
-        config::bool_or(index, "force_zeros_for_empty_prompt", plan_.kind == ModelKind::Base, "model_index.json");
+        index_reader.boolean("force_zeros_for_empty_prompt", plan_.kind == ModelKind::Base);
 
     plan_.tokenizer_dir = tokenizer_dir("tokenizer");
     plan_.tokenizer_2_dir = tokenizer_dir("tokenizer_2");
