@@ -99,8 +99,12 @@ struct Pipeline::Impl {
       refiner->ensure_unet();
     }
   }
-  // Pixels per latent along each side, from the VAE's config (2^(levels - 1), 8 for SDXL), without loading it.
+  // Pixels per latent along each side, from the config of the VAE in use (8 for SDXL), without loading it.
   int64_t vae_downscale() const {
+    if (vae_override)
+      return vae_override->kind == VaeKind::AutoencoderTiny
+                 ? vae_override->tiny_config.downscale()
+                 : VaeConfig::from_json(vae_override->kl.config, vae_override->path + ": vae config").downscale();
     const ModelSet& owner = base->has_vae() || !refiner ? *base : *refiner;
     if (!owner.has_vae()) throw Error(owner.path + ": the checkpoint has no VAE");
     return VaeConfig::from_json(owner.checkpoint.components.at("vae").config, owner.path + ": vae config").downscale();

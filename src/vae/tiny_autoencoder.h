@@ -19,6 +19,12 @@ struct TinyAutoencoderConfig {
   std::vector<int64_t> num_encoder_blocks{1, 3, 3, 3}, num_decoder_blocks{3, 3, 3, 1};
   int64_t upsampling_scaling_factor = 2;
   double scaling_factor = 1.0;
+  // Pixels per latent along each side: every decoder level but the last upsamples (8 for TAESDXL).
+  int64_t downscale() const {
+    int64_t f = 1;
+    for (size_t i = 1; i < decoder_block_out_channels.size(); ++i) f *= upsampling_scaling_factor;
+    return f;
+  }
 
   // diffusers config.json of an AutoencoderTiny (act_fn must be "relu"); throws sdxl::Error naming the key.
   static TinyAutoencoderConfig from_json(const nlohmann::json& j, const std::string& what);
