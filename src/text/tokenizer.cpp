@@ -6,7 +6,6 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
-#include "io/link_placeholder.h"
 #include "text/clip_bpe_tokenizer.h"
 #include "text/sentencepiece_tokenizer.h"
 
@@ -90,7 +89,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::Cl
   const std::string vocab_json = dir + "/vocab.json", merges_txt = dir + "/merges.txt";
   if (!fs::exists(vocab_json) || !fs::exists(merges_txt))
     throw Error("tokenizer folder " + dir + " has neither tokenizer.model nor vocab.json + merges.txt");
-  auto vocab = shared_vocabulary(io::resolve_link_placeholder(vocab_json), io::resolve_link_placeholder(merges_txt));
+  auto vocab = shared_vocabulary(vocab_json, merges_txt);
   std::string bos = special_token(dir, "bos_token"), eos = special_token(dir, "eos_token");
   if (bos.empty()) bos = kClipBos;
   if (eos.empty()) eos = kClipEos;

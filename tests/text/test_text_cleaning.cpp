@@ -18,7 +18,7 @@ namespace {
 using text::ClipCleaning;
 
 const nlohmann::json& clean_golden() {
-  static const nlohmann::json golden = test::read_json(test::fixture("../text/data/clean_golden.json"));
+  static const nlohmann::json golden = test::read_json(std::string(SDXL_SOURCE_DIR) + "/tests/text/data/clean_golden.json");
   return golden;
 }
 
