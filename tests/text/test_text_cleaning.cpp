@@ -23,8 +23,8 @@ const nlohmann::json& clean_golden() {
 }
 
 std::shared_ptr<const Tokenizer> encoder(int which) {
-  return which == 1 ? load_tokenizer(test::fixture("tiny-sdxl/tokenizer"), ClipCleaning::Transformers)
-                    : load_tokenizer(test::fixture("tiny-sdxl/tokenizer_2"), ClipCleaning::OpenClip);
+  return which == 1 ? load_tokenizer(test::fixture("tiny-sdxl/tokenizer"), ClipCleaning::Transformers, test::tiny_context_length())
+                    : load_tokenizer(test::fixture("tiny-sdxl/tokenizer_2"), ClipCleaning::OpenClip, test::tiny_context_length());
 }
 
 std::vector<int> parse_ids(const std::string& text) {
