@@ -76,7 +76,7 @@ void print_result(const Tokenizers& t, const std::string& prompt, bool json) {
   };
   print("text_encoder", in1);
   print("text_encoder_2", in2);
-  std::cout << "length: " << length << " tokens (limit 77 with start and end)\n";
+  std::cout << "length: " << length << " tokens (limit " << t.enc1->context_length() << " with start and end)\n";
   if (!in1.dropped.empty()) std::cout << "dropped: " << in1.dropped << "\n";
 }
 
