@@ -27,8 +27,8 @@ void check(const std::shared_ptr<const sdxl::Tokenizer>& tokenizer, const std::s
   for (int id : ids) FUZZ_CHECK(id >= 0 && size_t(id) < vocab.size(), std::to_string(id));
 
   const sdxl::TokenizedPrompt input = tokenizer->model_input(ids);
-  FUZZ_CHECK(input.ids77.size() == size_t(sdxl::kClipContextLength), "77 ids");
-  FUZZ_CHECK(input.length >= 0 && input.length <= sdxl::kClipContextLength - 2, "length");
+  FUZZ_CHECK(input.ids77.size() == size_t(tokenizer->context_length()), "77 ids");
+  FUZZ_CHECK(input.length >= 0 && input.length <= tokenizer->context_length() - 2, "length");
   FUZZ_CHECK(size_t(input.length) == std::min<size_t>(ids.size(), 75), "length");
   FUZZ_CHECK(input.ids77[0] == tokenizer->bos_id(), "bos");
   FUZZ_CHECK(input.ids77[size_t(input.length) + 1] == tokenizer->eos_id(), "eos");
@@ -45,8 +45,11 @@ void check(const std::shared_ptr<const sdxl::Tokenizer>& tokenizer, const std::s
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The bundled vocabulary (data/clip, found through SDXL_SOURCE_DIR), loaded once.
-  static const auto transformers = sdxl::bundled_clip_tokenizer(49407, sdxl::text::ClipCleaning::Transformers);
-  static const auto open_clip = sdxl::bundled_clip_tokenizer(0, sdxl::text::ClipCleaning::OpenClip);
+  // SDXL's encoders' settings (the pipeline reads them from the model's configs; this harness has none).
+  constexpr int kSdxlContextLength = 77;
+  static const auto transformers =
+      sdxl::bundled_clip_tokenizer(49407, kSdxlContextLength, sdxl::text::ClipCleaning::Transformers);
+  static const auto open_clip = sdxl::bundled_clip_tokenizer(0, kSdxlContextLength, sdxl::text::ClipCleaning::OpenClip);
   const std::string prompt(reinterpret_cast<const char*>(data), size);
   check(transformers, prompt);
   check(open_clip, prompt);

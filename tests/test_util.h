@@ -13,9 +13,19 @@
 
 namespace sdxl::test {
 
+// SDXL_FIXTURES is the build's copy of tests/fixtures (cmake/materialize_fixtures.cmake): the model folders
+// there are plain files, their git-symlink placeholders resolved; everything else links to tests/fixtures.
 inline std::string fixture(const std::string& rel) { return std::string(SDXL_FIXTURES) + "/" + rel; }
+// A model folder named by its repository path (e.g. "tests/pipeline/data/tiny-sdxl-vpred"), as the build
+// materialised it: SDXL_FIXTURES/<folder name>.
+inline std::string model_folder(const std::string& repo_path) { return fixture(repo_path.substr(repo_path.rfind('/') + 1)); }
 // A JSON file (fixture configs and golden descriptions).
 inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(io::read_file(path)); }
+// The tiny fixture's text context length: its text encoders' max_position_embeddings (what a tokenizer
+// folder without model_max_length falls back to).
+inline int tiny_context_length() {
+  return read_json(fixture("tiny-sdxl/text_encoder/config.json")).at("max_position_embeddings").get<int>();
+}
 // Device of the model tests that can run on a GPU: "cpu" unless SDXL_TEST_DEVICE says otherwise
 // (scripts/device-check.sh runs them with SDXL_TEST_DEVICE=cuda).
 inline std::string test_device() {

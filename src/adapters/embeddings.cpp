@@ -50,7 +50,7 @@ std::vector<TextualInversion> load_embeddings(const std::string& dir) {
 }
 
 EmbeddingTokenizer::EmbeddingTokenizer(std::shared_ptr<const Tokenizer> base, std::vector<Entry> entries)
-    : Tokenizer(base->pad_id()), base_(std::move(base)), entries_(std::move(entries)) {
+    : Tokenizer(base->pad_id(), base->context_length()), base_(std::move(base)), entries_(std::move(entries)) {
   std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.name.size() > b.name.size(); });
 }
 

@@ -52,10 +52,12 @@ const char* kDownloadHint =
 
 }  // namespace
 
+// Installed next to the binary (share/sdxl-gen), or in the build tree, where the build materialises the
+// fixture folder with its git-symlink placeholders resolved (cmake/materialize_fixtures.cmake).
 std::string tiny_model_dir() {
-  for (const std::string& p : {exe_dir() + "/../share/sdxl-gen/tiny-sdxl", std::string(SDXL_SOURCE_DIR) + "/tests/fixtures/tiny-sdxl"})
+  for (const std::string& p : {exe_dir() + "/../share/sdxl-gen/tiny-sdxl", exe_dir() + "/fixtures/tiny-sdxl"})
     if (is_file(p + "/model_index.json")) return p;
-  throw Error("the bundled tiny model is missing (expected tests/fixtures/tiny-sdxl in the source tree)");
+  throw Error("the bundled tiny model is missing (expected fixtures/tiny-sdxl next to the built sdxl-gen: rebuild)");
 }
 
 std::string resolve_model_path(const std::string& model, std::string* config_dir) {

@@ -7,9 +7,11 @@
 #include "cli/exit_codes.h"
 #include "cli/model_path.h"
 #include "io/prompt_file.h"
+#include "pipeline/model_set.h"
 #include "sdxl/request.h"
 #include "text/tokenizer.h"
 #include "weights/checkpoint.h"
+#include "weights/presets.h"
 
 namespace sdxl::cli {
 namespace {
@@ -25,14 +27,18 @@ struct Tokenizers {
 
 Tokenizers load_tokenizers(const TokenizeFlags& f) {
   using text::ClipCleaning;
-  Tokenizers t{bundled_clip_tokenizer(49407, ClipCleaning::Transformers), bundled_clip_tokenizer(0, ClipCleaning::OpenClip)};
+  Checkpoint ckpt;  // none: the bundled vocabulary as SDXL 1.0's encoders use it
   if (!f.model.empty()) {
     std::string config_dir = f.config_dir;
-    Checkpoint ckpt = open_checkpoint(resolve_model_path(f.model, &config_dir), config_dir);
-    if (!ckpt.tokenizer_dir.empty()) t.enc1 = load_tokenizer(ckpt.tokenizer_dir, ClipCleaning::Transformers);
-    if (!ckpt.tokenizer_2_dir.empty()) t.enc2 = load_tokenizer(ckpt.tokenizer_2_dir, ClipCleaning::OpenClip);
+    ckpt = open_checkpoint(resolve_model_path(f.model, &config_dir), config_dir);
   }
-  return t;
+  auto config_of = [&](const char* component) {
+    auto it = ckpt.components.find(component);
+    return it != ckpt.components.end() ? it->second.config : preset_config("sdxl-base", component);
+  };
+  return Tokenizers{
+      tokenizer_for(ckpt.tokenizer_dir, "text_encoder", config_of("text_encoder"), ClipCleaning::Transformers),
+      tokenizer_for(ckpt.tokenizer_2_dir, "text_encoder_2", config_of("text_encoder_2"), ClipCleaning::OpenClip)};
 }
 
 // The prompts of a prompt file, or sdxl::Error listing every bad line (nothing is printed then).
@@ -70,7 +76,7 @@ void print_result(const Tokenizers& t, const std::string& prompt, bool json) {
   };
   print("text_encoder", in1);
   print("text_encoder_2", in2);
-  std::cout << "length: " << length << " tokens (limit 77 with start and end)\n";
+  std::cout << "length: " << length << " tokens (limit " << t.enc1->context_length() << " with start and end)\n";
   if (!in1.dropped.empty()) std::cout << "dropped: " << in1.dropped << "\n";
 }
 

@@ -28,15 +28,22 @@ AutoencoderKL load_vae(const ComponentWeights& c, const Placement& p) {
   return vae;
 }
 
-// A tokenizer folder names its own pad token; without one (single-file checkpoints) the bundled CLIP
-// vocabulary pads as the SDXL preset's `component` does (text_encoder: eos 49407, text_encoder_2: "!" = 0).
+}  // namespace
+
+// A tokenizer folder names its own pad token and context length; without one (single-file checkpoints) the
+// bundled CLIP vocabulary pads as the SDXL preset's `component` does (text_encoder: eos 49407,
+// text_encoder_2: "!" = 0). The context length defaults to the encoder's max_position_embeddings.
 std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, const char* component,
-                                               text::ClipCleaning cleaning) {
-  if (!dir.empty()) return load_tokenizer(dir, cleaning);
+                                               const nlohmann::json& encoder_config, text::ClipCleaning cleaning) {
+  const int context_length = static_cast<int>(
+      CLIPTextConfig::from_json(encoder_config, std::string(component) + " config").max_position_embeddings);
+  if (!dir.empty()) return load_tokenizer(dir, cleaning, context_length);
   const nlohmann::json preset = preset_config("sdxl-base", component);
   const int64_t pad = config::Reader(preset, std::string("built-in ") + component + " config").integer("pad_token_id");
-  return bundled_clip_tokenizer(static_cast<int>(pad), cleaning);
+  return bundled_clip_tokenizer(static_cast<int>(pad), context_length, cleaning);
 }
+
+namespace {
 
 const ComponentWeights* find_component(const Checkpoint& ckpt, const char* name) {
   auto it = ckpt.components.find(name);
@@ -48,7 +55,7 @@ std::shared_ptr<TextEncoder> load_text_encoder_2(const Checkpoint& ckpt, const P
   const auto* te2 = find_component(ckpt, "text_encoder_2");
   if (!te2) return nullptr;
   return std::make_shared<TextEncoder>(TextEncoder::from_state_dict(
-      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, "text_encoder_2", text::ClipCleaning::OpenClip), te2->tensors,
+      "text_encoder_2", tokenizer_for(ckpt.tokenizer_2_dir, "text_encoder_2", te2->config, text::ClipCleaning::OpenClip), te2->tensors,
       te2->config, placement.device, placement.dtype));
 }
 
@@ -61,7 +68,7 @@ std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, c
   if (kind == ModelKind::Base) {
     const auto* te1 = find_component(ckpt, "text_encoder");
     if (!te1) throw Error(ckpt.path + ": the base checkpoint has no text_encoder (CLIP ViT-L)");
-    auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, "text_encoder", text::ClipCleaning::Transformers);
+    auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, "text_encoder", te1->config, text::ClipCleaning::Transformers);
     encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer,
                                                     te1->tensors, te1->config, placement.device, placement.dtype));
   }

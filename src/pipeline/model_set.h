@@ -43,6 +43,12 @@ struct ModelSet {
   ModelSet* share_from_;
 };
 
+// The tokenizer of the text encoder `component` ("text_encoder", "text_encoder_2"): the folder `dir`, or
+// the bundled CLIP vocabulary with the SDXL preset's pad token when `dir` is "" (single-file checkpoints).
+// Its context length is the folder's model_max_length, else `encoder_config`'s max_position_embeddings.
+std::shared_ptr<const Tokenizer> tokenizer_for(const std::string& dir, const char* component,
+                                               const nlohmann::json& encoder_config, text::ClipCleaning cleaning);
+
 // The text encoders of `ckpt` used as `kind` (a base checkpoint can encode as the refiner would: encoder 2
 // only). `shared_te2` stands in when the checkpoint has no encoder 2; `te2_out` receives the one used.
 std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, const Placement& placement,

@@ -153,9 +153,9 @@ std::vector<int> ClipBpeVocabulary::encode_word(const std::string& word) const {
   return ids;
 }
 
-ClipBpeTokenizer::ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id,
-                                   text::ClipCleaning cleaning)
-    : Tokenizer(pad_id),
+ClipBpeTokenizer::ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int context_length,
+                                   int bos_id, int eos_id, text::ClipCleaning cleaning)
+    : Tokenizer(pad_id, context_length),
       vocab_(std::move(vocab)),
       bos_id_(bos_id),
       eos_id_(eos_id),

@@ -45,8 +45,8 @@ class ClipBpeVocabulary {
 
 class ClipBpeTokenizer : public Tokenizer {
  public:
-  ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int bos_id, int eos_id,
-                   text::ClipCleaning cleaning);
+  ClipBpeTokenizer(std::shared_ptr<const ClipBpeVocabulary> vocab, int pad_id, int context_length, int bos_id,
+                   int eos_id, text::ClipCleaning cleaning);
 
   std::vector<int> encode(const std::string& utf8) const override;
   std::string decode(const std::vector<int>& ids) const override;

@@ -16,6 +16,7 @@ struct SentencePieceTokenizer::Impl {
 };
 
 std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& model_path,
+                                                                           int context_length,
                                                                            const std::string& pad_token) {
   auto impl = std::make_unique<Impl>();
   const auto status = impl->processor.Load(model_path);
@@ -28,7 +29,8 @@ std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const
   }
   if (pad < 0) pad = impl->processor.eos_id();
   if (pad < 0) throw Error(model_path + ": the SentencePiece model has neither a pad nor an eos piece");
-  return std::shared_ptr<const SentencePieceTokenizer>(new SentencePieceTokenizer(std::move(impl), model_path, pad));
+  return std::shared_ptr<const SentencePieceTokenizer>(
+      new SentencePieceTokenizer(std::move(impl), model_path, pad, context_length));
 }
 
 std::vector<int> SentencePieceTokenizer::encode(const std::string& utf8) const {
@@ -53,7 +55,7 @@ int SentencePieceTokenizer::eos_id() const { return impl_->processor.eos_id(); }
 
 struct SentencePieceTokenizer::Impl {};
 
-std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& model_path,
+std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& model_path, int,
                                                                            const std::string&) {
   throw Error(model_path + ": this build of sdxl-gen has no SentencePiece support (install libsentencepiece-dev "
               "and reconfigure)");
@@ -65,8 +67,9 @@ int SentencePieceTokenizer::eos_id() const { return -1; }
 
 #endif
 
-SentencePieceTokenizer::SentencePieceTokenizer(std::unique_ptr<Impl> impl, std::string path, int pad_id)
-    : Tokenizer(pad_id), impl_(std::move(impl)), path_(std::move(path)) {}
+SentencePieceTokenizer::SentencePieceTokenizer(std::unique_ptr<Impl> impl, std::string path, int pad_id,
+                                               int context_length)
+    : Tokenizer(pad_id, context_length), impl_(std::move(impl)), path_(std::move(path)) {}
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 

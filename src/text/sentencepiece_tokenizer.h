@@ -11,7 +11,7 @@ namespace sdxl {
 class SentencePieceTokenizer : public Tokenizer {
  public:
   // `pad_token`: the piece to pad with ("" = the model's pad id, else its eos).
-  static std::shared_ptr<const SentencePieceTokenizer> load(const std::string& model_path,
+  static std::shared_ptr<const SentencePieceTokenizer> load(const std::string& model_path, int context_length,
                                                             const std::string& pad_token = "");
   ~SentencePieceTokenizer() override;
 
@@ -23,7 +23,7 @@ class SentencePieceTokenizer : public Tokenizer {
 
  private:
   struct Impl;
-  SentencePieceTokenizer(std::unique_ptr<Impl> impl, std::string path, int pad_id);
+  SentencePieceTokenizer(std::unique_ptr<Impl> impl, std::string path, int pad_id, int context_length);
   std::unique_ptr<Impl> impl_;
   std::string path_;
 };

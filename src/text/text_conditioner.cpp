@@ -43,7 +43,16 @@ TextConditioner::TextConditioner(std::vector<TextEncoder> encoders, TextConditio
     if (!e.tokenizer) throw Error(e.name + ": no tokenizer");
     if (e.model.is_empty()) throw Error(e.name + ": no model");
     context_width_ += e.model->config().hidden_size;
+    // The encoders' outputs are concatenated token by token, so both must read the same number of tokens.
+    const int length = e.tokenizer->context_length();
+    if (length > e.model->config().max_position_embeddings)
+      throw Error(e.name + ": the tokenizer's context length " + std::to_string(length) +
+                  " exceeds max_position_embeddings " + std::to_string(e.model->config().max_position_embeddings));
+    if (length != encoders_.front().tokenizer->context_length())
+      throw Error(e.name + ": context length " + std::to_string(length) + " differs from " + encoders_.front().name +
+                  "'s " + std::to_string(encoders_.front().tokenizer->context_length()));
   }
+  context_length_ = encoders_.front().tokenizer->context_length();
   const auto& last = encoders_.back();
   if (!last.model->has_projection())
     throw Error(last.name + " has no text_projection: SDXL's pooled embedding comes from it "
@@ -58,7 +67,7 @@ TextConditioner::TextConditioner(std::vector<TextEncoder> encoders, TextConditio
 TextConditioner::Chunks TextConditioner::chunks(size_t encoder, const std::string& text,
                                                 std::vector<std::string>& warnings) const {
   const Tokenizer& tok = *encoders_[encoder].tokenizer;
-  const size_t capacity = static_cast<size_t>(kClipContextLength - 1 - (tok.bos_id() >= 0 ? 1 : 0));
+  const size_t capacity = static_cast<size_t>(tok.context_length() - 1 - (tok.bos_id() >= 0 ? 1 : 0));
   struct Pending {
     std::vector<int> ids;
     std::vector<float> weights;
@@ -209,7 +218,7 @@ EncodedPrompts TextConditioner::encode(const std::vector<PromptRequest>& batch, 
   run_encoders(wanted);
 
   std::vector<at::Tensor> pos_context, pos_pooled, neg_context, neg_pooled;
-  const at::Tensor zero_context = at::zeros({kClipContextLength * static_cast<int64_t>(n_chunks), context_width_}, output_options_);
+  const at::Tensor zero_context = at::zeros({context_length_ * static_cast<int64_t>(n_chunks), context_width_}, output_options_);
   const at::Tensor zero_pooled = at::zeros({pooled_width_}, output_options_);
   for (size_t r = 0; r < batch.size(); ++r) {
     pos_context.push_back(context_row(positive[r]));

@@ -129,6 +129,7 @@ class TextConditioner {
   std::vector<TextEncoder> encoders_;
   TextConditionerOptions options_;
   int64_t context_width_ = 0, pooled_width_ = 0;
+  int64_t context_length_ = 0;  // tokens per chunk, the tokenizers' model_max_length (SDXL: 77)
   at::TensorOptions output_options_;
   bool released_ = false;
   std::vector<std::map<std::vector<int64_t>, Encoded>> cache_;  // per encoder

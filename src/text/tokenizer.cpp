@@ -6,7 +6,6 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
-#include "io/link_placeholder.h"
 #include "text/clip_bpe_tokenizer.h"
 #include "text/sentencepiece_tokenizer.h"
 
@@ -52,6 +51,21 @@ std::string special_token(const std::string& dir, const char* key) {
   return "";
 }
 
+// `model_max_length` of the folder's tokenizer_config.json (transformers' tokenizer.model_max_length, the
+// length diffusers' encode_prompt pads and truncates to), or `fallback` when the file or key is absent.
+int model_max_length(const std::string& dir, int fallback) {
+  const std::string path = dir + "/tokenizer_config.json";
+  if (!fs::exists(path)) return fallback;
+  nlohmann::json j = nlohmann::json::parse(io::read_file(path), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw Error(path + ": invalid JSON");
+  if (!j.is_object() || !j.contains("model_max_length") || j["model_max_length"].is_null()) return fallback;
+  const auto& v = j["model_max_length"];
+  if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > fallback)
+    throw Error(path + ": model_max_length must be an integer from 2 to the text encoder's max_position_embeddings (" +
+                std::to_string(fallback) + ")");
+  return v.get<int>();
+}
+
 int required_id(const ClipBpeVocabulary& vocab, const std::string& token, const std::string& what) {
   const int id = vocab.id(token);
   if (id < 0) throw Error(vocab.source() + ": " + what + " '" + token + "' is not in the vocabulary");
@@ -66,7 +80,8 @@ std::string executable_dir() {
 
 }  // namespace
 
-TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids, int context_length) const {
+TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids) const {
+  const int context_length = context_length_;
   const bool has_bos = bos_id() >= 0;
   const int capacity = context_length - 1 - (has_bos ? 1 : 0);
   if (capacity < 0) throw Error("context length " + std::to_string(context_length) + " is too short for bos/eos");
@@ -82,21 +97,25 @@ TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids, int context_
   return out;
 }
 
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::ClipCleaning cleaning) {
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::ClipCleaning cleaning,
+                                                int default_context_length) {
   if (!fs::is_directory(dir)) throw Error("tokenizer folder " + dir + " does not exist");
   const std::string pad = special_token(dir, "pad_token");
-  if (fs::exists(dir + "/tokenizer.model")) return SentencePieceTokenizer::load(dir + "/tokenizer.model", pad);
+  const int context_length = model_max_length(dir, default_context_length);
+  if (fs::exists(dir + "/tokenizer.model"))
+    return SentencePieceTokenizer::load(dir + "/tokenizer.model", context_length, pad);
 
   const std::string vocab_json = dir + "/vocab.json", merges_txt = dir + "/merges.txt";
   if (!fs::exists(vocab_json) || !fs::exists(merges_txt))
     throw Error("tokenizer folder " + dir + " has neither tokenizer.model nor vocab.json + merges.txt");
-  auto vocab = shared_vocabulary(io::resolve_link_placeholder(vocab_json), io::resolve_link_placeholder(merges_txt));
+  auto vocab = shared_vocabulary(vocab_json, merges_txt);
   std::string bos = special_token(dir, "bos_token"), eos = special_token(dir, "eos_token");
   if (bos.empty()) bos = kClipBos;
   if (eos.empty()) eos = kClipEos;
   const int eos_id = required_id(*vocab, eos, "eos token");
   const int pad_id = pad.empty() ? eos_id : required_id(*vocab, pad, "pad token");
-  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, required_id(*vocab, bos, "bos token"), eos_id, cleaning);
+  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, context_length, required_id(*vocab, bos, "bos token"), eos_id,
+                                            cleaning);
 }
 
 std::string bundled_clip_dir() {
@@ -118,10 +137,10 @@ std::string bundled_clip_dir() {
   throw Error("CLIP vocab.json + merges.txt not found (looked in " + tried + "; set SDXL_CLIP_DIR)");
 }
 
-std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, text::ClipCleaning cleaning) {
+std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, int context_length, text::ClipCleaning cleaning) {
   const std::string dir = bundled_clip_dir();
   auto vocab = shared_vocabulary(dir + "/vocab.json", dir + "/merges.txt");
-  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, required_id(*vocab, kClipBos, "bos token"),
+  return std::make_shared<ClipBpeTokenizer>(vocab, pad_id, context_length, required_id(*vocab, kClipBos, "bos token"),
                                             required_id(*vocab, kClipEos, "eos token"), cleaning);
 }
 

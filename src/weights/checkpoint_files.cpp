@@ -3,7 +3,6 @@
 #include "common/error.h"
 #include "common/strings.h"
 #include "io/atomic_file.h"
-#include "io/link_placeholder.h"
 
 #include <filesystem>
 #include <fstream>
@@ -41,7 +40,7 @@ bool is_dir(const std::string& path) {
 
 bool is_file(const std::string& path) {
   std::error_code ec;
-  return fs::is_regular_file(io::resolve_link_placeholder(path), ec);
+  return fs::is_regular_file(path, ec);
 }
 
 std::string join(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
@@ -60,15 +59,14 @@ void refuse_pickle(const std::string& path) {
 }
 
 std::shared_ptr<io::SafetensorsFile> open_weights(const std::string& path) {
-  const std::string real = io::resolve_link_placeholder(path);
   std::error_code ec;
-  if (!fs::exists(real, ec)) throw Error(path + ": no such file");
-  if (fs::is_directory(real, ec)) throw Error(path + ": is a folder, expected a .safetensors file");
-  refuse_pickle(real);
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(path + ": is a folder, expected a .safetensors file");
+  refuse_pickle(path);
   try {
-    return io::SafetensorsFile::open(real);
+    return io::SafetensorsFile::open(path);
   } catch (const Error& e) {
-    if (fs::path(real).extension() == ".safetensors") throw;
+    if (fs::path(path).extension() == ".safetensors") throw;
     // Likely not a weights file at all (a config.json, an image, ...): say what was expected.
     throw Error(std::string(e.what()) + " (expected a .safetensors file, a diffusers folder or a component folder)");
   }
@@ -87,7 +85,7 @@ std::string find_weights_file(const std::string& folder) {
 }
 
 nlohmann::json read_json(const std::string& path) {
-  const std::string text = io::read_file(io::resolve_link_placeholder(path));
+  const std::string text = io::read_file(path);
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(path + ": not valid JSON");
   return j;

@@ -17,7 +17,7 @@ std::string parameters_text(const io::PngText& chunks) {
 
 TEST(CliFewStep, VPredictionFolderRecordsItsSchedule) {
   const std::string dir = fresh_dir("vpred");
-  CliResult r = run_cli("--model " + kSource + "/tests/pipeline/data/tiny-sdxl-vpred --steps 2 --quiet --size 64x64 "
+  CliResult r = run_cli("--model " + std::string(SDXL_FIXTURES) + "/tiny-sdxl-vpred --steps 2 --quiet --size 64x64 "
                         "--dtype fp32 --vae-dtype fp32 --prompt fox --seed 1 --out " + dir + "/v.png");
   ASSERT_EQ(r.code, 0) << r.err;
   io::PngText chunks;

@@ -25,7 +25,7 @@ TEST_P(FewStepGolden, MatchesReference) {
   ASSERT_NE(spec, nullptr);
   const nlohmann::json& c = *spec;
   PipelineOptions options;
-  options.model = std::string(SDXL_SOURCE_DIR) + "/" + c.at("model").get<std::string>();
+  options.model = model_folder(c.at("model").get<std::string>());
   options.device = test_device();
   options.dtype = options.vae_dtype = "fp32";
   // The folder case runs as shipped: its scheduler class and config choose everything.
@@ -79,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, FewStepGolden, ::testing::ValuesIn(case_names())
 // The v-prediction folder's scheduler settings are what the run records (PNG metadata, `info`).
 TEST(FewStepPipeline, RecordsTheScheduleItUsed) {
   PipelineOptions options;
-  options.model = kFewStepData + "tiny-sdxl-vpred";
+  options.model = model_folder("tests/pipeline/data/tiny-sdxl-vpred");
   options.dtype = options.vae_dtype = "fp32";
   GenerationRequest r = model_default_request(options);
   EXPECT_EQ(r.sampler, SamplerKind::Euler);

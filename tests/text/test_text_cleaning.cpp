@@ -18,13 +18,13 @@ namespace {
 using text::ClipCleaning;
 
 const nlohmann::json& clean_golden() {
-  static const nlohmann::json golden = test::read_json(test::fixture("../text/data/clean_golden.json"));
+  static const nlohmann::json golden = test::read_json(std::string(SDXL_SOURCE_DIR) + "/tests/text/data/clean_golden.json");
   return golden;
 }
 
 std::shared_ptr<const Tokenizer> encoder(int which) {
-  return which == 1 ? load_tokenizer(test::fixture("tiny-sdxl/tokenizer"), ClipCleaning::Transformers)
-                    : load_tokenizer(test::fixture("tiny-sdxl/tokenizer_2"), ClipCleaning::OpenClip);
+  return which == 1 ? load_tokenizer(test::fixture("tiny-sdxl/tokenizer"), ClipCleaning::Transformers, test::tiny_context_length())
+                    : load_tokenizer(test::fixture("tiny-sdxl/tokenizer_2"), ClipCleaning::OpenClip, test::tiny_context_length());
 }
 
 std::vector<int> parse_ids(const std::string& text) {

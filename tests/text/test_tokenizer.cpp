@@ -34,7 +34,7 @@ nlohmann::json tokenizer_golden() {
 // SDXL's pairing: tokenizer/ cleans like transformers' CLIPTokenizer, tokenizer_2/ like open_clip.
 std::shared_ptr<const Tokenizer> fixture_tokenizer(const char* folder) {
   const auto cleaning = std::string(folder) == "tokenizer" ? text::ClipCleaning::Transformers : text::ClipCleaning::OpenClip;
-  return load_tokenizer(test::fixture(std::string("tiny-sdxl/") + folder), cleaning);
+  return load_tokenizer(test::fixture(std::string("tiny-sdxl/") + folder), cleaning, test::tiny_context_length());
 }
 
 // Deletes the named files of a scratch folder, then the folder. (std::filesystem::remove_all binds to a
@@ -84,10 +84,10 @@ TEST(ClipTokenizer, EveryGoldenPromptStepByStep) {
 }
 
 TEST(ClipTokenizer, BundledVocabularyEqualsFixture) {
-  auto bundled = bundled_clip_tokenizer(0, text::ClipCleaning::OpenClip);
+  auto bundled = bundled_clip_tokenizer(0, test::tiny_context_length(), text::ClipCleaning::OpenClip);
   auto fixture = fixture_tokenizer("tokenizer_2");
   EXPECT_EQ(bundled->pad_id(), 0);
-  EXPECT_EQ(bundled_clip_tokenizer(49407, text::ClipCleaning::Transformers)->pad_id(), 49407);
+  EXPECT_EQ(bundled_clip_tokenizer(49407, test::tiny_context_length(), text::ClipCleaning::Transformers)->pad_id(), 49407);
   const auto golden = tokenizer_golden();  // kept alive: a range-for over a temporary's member dangles
   for (const auto& p : golden["prompts"]) {
     const std::string prompt = p["prompt"];
@@ -149,16 +149,56 @@ TEST(ClipTokenizer, LoadErrorsNameThePath) {
   remove_scratch(dir, {"vocab.json", "merges.txt"});
   fs::create_directories(dir);
   try {
-    load_tokenizer(dir.string(), text::ClipCleaning::OpenClip);
+    load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, test::tiny_context_length());
     FAIL() << "empty folder loaded";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
   }
   io::write_file_atomic((dir / "vocab.json").string(), "{\"a\": 0, \"b\": 0}");
   io::write_file_atomic((dir / "merges.txt").string(), "#version: 0.2\na b\n");
-  EXPECT_THROW(load_tokenizer(dir.string(), text::ClipCleaning::OpenClip), Error);
-  EXPECT_THROW(load_tokenizer((dir / "missing").string(), text::ClipCleaning::OpenClip), Error);
+  EXPECT_THROW(load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, test::tiny_context_length()), Error);
+  EXPECT_THROW(load_tokenizer((dir / "missing").string(), text::ClipCleaning::OpenClip, test::tiny_context_length()), Error);
   remove_scratch(dir, {"vocab.json", "merges.txt"});
+}
+
+// The model input's length is the folder's model_max_length (transformers' tokenizer.model_max_length,
+// what diffusers pads to), else the fallback the caller got from the text encoder config.
+TEST(ClipTokenizer, ContextLengthFromTokenizerConfig) {
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fixture_tokenizer("tokenizer")->tokenize("a cat").ids77.size(),
+            size_t(test::read_json(test::fixture("tiny-sdxl/tokenizer/tokenizer_config.json")).at("model_max_length")));
+  const fs::path dir = fs::temp_directory_path() / "sdxl_text_context_length_test";
+  remove_scratch(dir, {"vocab.json", "merges.txt", "tokenizer_config.json"});
+  fs::create_directories(dir);
+  for (const char* name : {"vocab.json", "merges.txt"})
+    io::write_file_atomic((dir / name).string(), io::read_file(test::fixture(std::string("tokenizer/") + name)));
+  EXPECT_EQ(load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, 9)->tokenize("a cat").ids77.size(), 9u);
+  io::write_file_atomic((dir / "tokenizer_config.json").string(), "{\"model_max_length\": 6}");
+  const auto tok = load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, 9);
+  const TokenizedPrompt t = tok->tokenize("a photo of a red cat");
+  EXPECT_EQ(t.ids77.size(), 6u);
+  EXPECT_EQ(t.length, 4);
+  EXPECT_NE(t.dropped, "");
+  // Longer than the encoder's position table: an input error naming the file.
+  EXPECT_NE(test::error_of([&] { load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, 5); }).find("tokenizer_config.json"),
+            std::string::npos);
+  remove_scratch(dir, {"vocab.json", "merges.txt", "tokenizer_config.json"});
+}
+
+// The committed tokenizer folders hold git-symlink placeholders (vocab.json contains
+// "../../tokenizer/vocab.json"); the loader does not follow them: the file is simply not JSON.
+TEST(ClipTokenizer, GitLinkPlaceholderIsNotJson) {
+  const std::string dir = std::string(SDXL_SOURCE_DIR) + "/tests/fixtures/tiny-sdxl/tokenizer";
+  try {
+    load_tokenizer(dir, text::ClipCleaning::OpenClip, test::tiny_context_length());
+    FAIL() << "a placeholder vocab.json was loaded";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.category(), ErrorCategory::Input);
+    EXPECT_NE(msg.find(dir + "/vocab.json: "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("JSON"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
 }
 
 #ifdef SDXL_HAVE_SENTENCEPIECE
@@ -174,7 +214,7 @@ TEST(SentencePieceTokenizer, SelectedWhenTheFolderHasTokenizerModel) {
       "--input=" + (dir / "corpus.txt").string() + " --model_prefix=" + (dir / "tokenizer").string() +
       " --vocab_size=60 --model_type=bpe --minloglevel=2 --pad_id=3");
   ASSERT_TRUE(status.ok()) << status.ToString();
-  auto tok = load_tokenizer(dir.string(), text::ClipCleaning::OpenClip);
+  auto tok = load_tokenizer(dir.string(), text::ClipCleaning::OpenClip, test::tiny_context_length());
   EXPECT_NE(tok->describe().find("SentencePiece"), std::string::npos);
   EXPECT_EQ(tok->pad_id(), 3);
   const auto ids = tok->encode("a horse on the moon");

@@ -40,7 +40,7 @@ inline nlohmann::json tiny_text_config(const std::string& folder) {
 inline TextEncoder tiny_text_encoder(const std::string& folder, const std::string& tokenizer_folder) {
   // SDXL's original code: transformers' CLIPTokenizer for text_encoder, open_clip's for text_encoder_2.
   const auto cleaning = folder == "text_encoder" ? text::ClipCleaning::Transformers : text::ClipCleaning::OpenClip;
-  return TextEncoder::from_state_dict(folder, load_tokenizer(fixture("tiny-sdxl/" + tokenizer_folder), cleaning),
+  return TextEncoder::from_state_dict(folder, load_tokenizer(fixture("tiny-sdxl/" + tokenizer_folder), cleaning, tiny_context_length()),
                                       tiny_text_weights(folder), tiny_text_config(folder));
 }
 

@@ -63,7 +63,7 @@ TEST(Checkpoint, TinyRefinerSingleFileEqualsDiffusersFolder) {
   EXPECT_FALSE(folder.force_zeros_for_empty_prompt);
   EXPECT_EQ(folder.tokenizer_dir, "");
   EXPECT_NE(folder.tokenizer_2_dir, "");
-  // The refiner folder's text_encoder_2 is a git link placeholder to the base's; it is followed.
+  // The refiner folder's text_encoder_2 is a git link to the base's (resolved by the build's fixture copy).
   const Checkpoint base = open_checkpoint(test::fixture("tiny-sdxl"));
   expect_same_tensors(folder.components.at("text_encoder_2").tensors, base.components.at("text_encoder_2").tensors,
                       "refiner text_encoder_2 vs base");

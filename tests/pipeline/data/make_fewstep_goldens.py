@@ -60,7 +60,7 @@ SCRATCH = tempfile.mkdtemp()
 
 def resolved_copy(folder):
     """The folder copied with symlinks and the fixtures' link placeholders (small text files naming their
-    target, see src/io/link_placeholder.h) replaced by the files they point to, which transformers can read."""
+    target, see cmake/materialize_fixtures.cmake) replaced by the files they point to, which transformers can read."""
     out = tempfile.mkdtemp(dir=SCRATCH) + "/model"
     shutil.copytree(folder, out)
     for root, _, files in os.walk(out):
