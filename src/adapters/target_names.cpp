@@ -4,13 +4,13 @@
 #include "weights/original_names.h"
 
 namespace sdxl {
-namespace {
-
 std::string underscored(std::string s) {
   for (char& c : s)
     if (c == '.') c = '_';
   return s;
 }
+
+namespace {
 
 std::string replaced(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);

@@ -36,6 +36,9 @@ class TargetNames {
   std::map<std::string, std::string> ambiguous_;  // names two weights share (never resolved)
 };
 
+// A module path as kohya's key spells it: '.' -> '_' (input_blocks.4.1 -> input_blocks_4_1).
+std::string underscored(std::string module);
+
 // "unet" -> "unet", "text_encoder" -> "te1", "text_encoder_2" -> "te2" (the report line's short names).
 const char* short_component_name(const std::string& component);
 

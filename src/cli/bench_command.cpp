@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli/bench_lora.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
@@ -35,6 +36,7 @@ namespace {
 struct BenchFlags {
   std::string size = "1024x1024", device = "auto", dtype = "auto", vae_dtype = "auto";
   int steps = 4, repeat = 3;
+  int64_t lora_rank = 0;  // > 0: time a random LoRA of this rank on the base models first (bench_lora.h)
   double cfg = 5.0;  // the loop's guidance: <= 1 runs the UNet on batch 1 (few-step recipes)
   bool json = false, skip_vae = false, all = false;
   RuntimeFlags runtime;
@@ -194,6 +196,7 @@ int run_bench(const BenchFlags& f) {
   out["repeat"] = f.repeat;
   BenchContext c{f, p, wh.height / 8, wh.width / 8, out};
 
+  if (f.lora_rank > 0) bench_lora(p, f.lora_rank, f.json, randomize, out);
   bench_text_encoders(c);
   bench_unet(c, "sdxl-base", "");
   if (f.all) bench_unet(c, "sdxl-refiner", "refiner_");
@@ -229,12 +232,16 @@ Command add_bench(CLI::App& app) {
   sub->add_option("--device", f->device, "auto | cpu | cuda[:N]");
   sub->add_option("--dtype", f->dtype, "auto | fp32 | fp16 | bf16");
   sub->add_option("--vae-dtype", f->vae_dtype, "auto | fp32 | fp16 | bf16");
+  sub->add_option("--lora", f->lora_rank,
+                  "Also merge and unmerge a random kohya LoRA of this rank on every attention and feed-forward "
+                  "linear of the base UNet and text encoders");
   sub->add_flag("--all", f->all, "Also time the refiner UNet");
   sub->add_flag("--skip-vae", f->skip_vae, "Do not time the VAE decoder");
   sub->add_flag("--json", f->json, "One JSON object on stdout");
   add_runtime_flags(*sub, f->runtime, nullptr);
   return Command{sub, [f] {
                    if (f->steps < 1 || f->repeat < 1) throw UsageError("bench: --steps and --repeat must be >= 1");
+                   if (f->lora_rank < 0) throw UsageError("bench: --lora must be a rank >= 1");
                    return run_bench(*f);
                  }};
 }

@@ -58,11 +58,16 @@ void ProgressPrinter::note(const std::string& message) {
   if (!quiet_) std::cerr << message << "\n";
 }
 
-double peak_rss_mb() {
+namespace {
+double status_mb(const std::string& field) {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
   return 0.0;
 }
+}  // namespace
+
+double peak_rss_mb() { return status_mb("VmHWM:"); }
+double current_rss_mb() { return status_mb("VmRSS:"); }
 
 }  // namespace sdxl::cli

@@ -26,5 +26,7 @@ class ProgressPrinter {
 
 // Peak resident set size of this process in MiB (from /proc/self/status VmHWM).
 double peak_rss_mb();
+// Current resident set size of this process in MiB (VmRSS).
+double current_rss_mb();
 
 }  // namespace sdxl::cli
