@@ -48,6 +48,7 @@ struct GenerationResult {
   std::vector<std::string> warnings;
   std::vector<std::string> adapter_reports;  // one line per LoRA file read for this request ("lora a.safetensors ×0.8: ...")
   std::vector<std::string> adapter_skipped;  // "file: key" for tensors of those files that matched no weight
+  std::vector<EmbeddingUse> embeddings;      // --embeddings-dir files whose NAME a prompt of this request uses
   double encode_s = 0, base_s = 0, refiner_s = 0, decode_s = 0;
   // How it ran, for the PNG metadata: {"dtype", "vae_dtype", "device", and with --vae "vae", "vae_kind"}.
   nlohmann::json runtime;

@@ -68,6 +68,13 @@ struct LoraSpec {
   bool operator==(const LoraSpec& o) const { return path == o.path && multiplier == o.multiplier; }
 };
 
+// A textual-inversion embedding a request's prompts used (recorded in PNG metadata, README "LoRA, VAE,
+// embeddings"): the prompt word, its file and the sha256 of the whole file (the web UI's "TI hashes" take
+// its first 12 hex digits).
+struct EmbeddingUse {
+  std::string name, path, sha256;
+};
+
 struct GenerationRequest {
   // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
   std::string prompt;

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/strings.h"
 #include "io/safetensors.h"
+#include "io/sha256.h"
 #include "weights/state_dict.h"
 
 namespace sdxl {
@@ -21,6 +22,13 @@ namespace fs = std::filesystem;
 bool word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Whether `lower_name` is the whole word starting at `i` of `text` (`lower`: text ASCII-lowercased).
+bool word_at(const std::string& text, const std::string& lower, size_t i, const std::string& lower_name) {
+  if (i > 0 && word_char(text[i - 1])) return false;  // words start after a non-word character
+  const size_t end = i + lower_name.size();
+  return lower.compare(i, lower_name.size(), lower_name) == 0 && (end >= text.size() || !word_char(text[end]));
 }
 
 at::Tensor vectors(const io::SafetensorsFile& file, const char* key) {
@@ -40,12 +48,29 @@ std::vector<TextualInversion> load_embeddings(const std::string& dir) {
   std::map<std::string, TextualInversion> by_name;
   for (const fs::path& p : safetensors_files_under(dir)) {
     auto file = io::SafetensorsFile::open(p.string());
-    TextualInversion e{p.stem().string(), p.string(), vectors(*file, "clip_l"), vectors(*file, "clip_g")};
+    TextualInversion e{p.stem().string(), p.string(), io::hash_file(p.string(), /*safetensors_data_hash=*/false).file,
+                       vectors(*file, "clip_l"), vectors(*file, "clip_g")};
     auto [prev, fresh] = by_name.emplace(ascii_lower(e.name), e);
     if (!fresh) throw Error("--embeddings-dir: " + prev->second.path + " and " + e.path + " have the same name");
   }
   std::vector<TextualInversion> out;
   for (auto& [_, e] : by_name) out.push_back(std::move(e));
+  return out;
+}
+
+std::vector<EmbeddingUse> embeddings_used(const std::vector<TextualInversion>& embeddings,
+                                          const std::vector<std::string>& texts) {
+  std::vector<EmbeddingUse> out;
+  for (const TextualInversion& e : embeddings) {
+    const std::string name = ascii_lower(e.name);
+    bool used = false;
+    for (const std::string& text : texts) {
+      const std::string lower = ascii_lower(text);
+      for (size_t i = lower.find(name); !used && i != std::string::npos; i = lower.find(name, i + 1))
+        used = word_at(text, lower, i, name);
+    }
+    if (used) out.push_back({e.name, e.path, e.sha256});
+  }
   return out;
 }
 
@@ -59,10 +84,9 @@ std::vector<int> EmbeddingTokenizer::encode(const std::string& text) const {
   const std::string lower = ascii_lower(text);
   size_t done = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (i > 0 && word_char(text[i - 1])) continue;  // words start after a non-word character
     for (const Entry& e : entries_) {
+      if (!word_at(text, lower, i, ascii_lower(e.name))) continue;
       const size_t end = i + e.name.size();
-      if (lower.compare(i, e.name.size(), ascii_lower(e.name)) != 0 || (end < text.size() && word_char(text[end]))) continue;
       const std::vector<int> before = base_->encode(text.substr(done, i - done));
       out.insert(out.end(), before.begin(), before.end());
       for (int k = 0; k < e.count; ++k) out.push_back(e.first_id + k);

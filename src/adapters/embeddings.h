@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sdxl/request.h"
 #include "text/text_conditioner.h"
 #include "text/tokenizer.h"
 
@@ -17,12 +18,18 @@ namespace sdxl {
 
 struct TextualInversion {
   std::string name, path;
+  std::string sha256;         // of the whole file (recorded in PNG metadata)
   at::Tensor clip_l, clip_g;  // [n, width] float32 (CPU)
 };
 
 // Every embedding file under `dir` (recursively), sorted by name. Throws sdxl::Error naming the file when one
 // is unreadable, lacks clip_l / clip_g, or has a shape that is not [n, width]; or when two files share a name.
 std::vector<TextualInversion> load_embeddings(const std::string& dir);
+
+// The embeddings whose NAME appears as a whole word (as the tokenizer below finds it) in any of `texts`, in
+// `embeddings` order: what a request's prompts actually use, for its metadata.
+std::vector<EmbeddingUse> embeddings_used(const std::vector<TextualInversion>& embeddings,
+                                          const std::vector<std::string>& texts);
 
 // A tokenizer that knows embedding names: a whole word equal to a NAME (ASCII case-insensitive, as CLIP
 // lowercases prompts) becomes its n ids; the rest of the text goes to `base` unchanged.

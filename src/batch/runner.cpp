@@ -60,6 +60,7 @@ RunSummary run_plan(Pipeline* pipeline, std::vector<PlanItem>& plan, const RunOp
         for (const auto& w : result.warnings) events.warning(item, w);
       Provenance provenance = options.provenance;
       provenance.runtime = result.runtime;
+      provenance.embeddings = result.embeddings;
       for (size_t i = 0; i < item.outputs.size(); ++i) {
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
         const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], provenance)

@@ -93,6 +93,22 @@ std::string resume_command() {
   return cmd;
 }
 
+// --embeddings-dir: the flag when given, else the folder --from-png recorded, where every embedding the image
+// used must still be (a missing file would silently turn its NAME into plain prompt words).
+std::string choose_embeddings_dir(const std::string& flag_value, const Provenance& recorded, std::vector<std::string>& notes) {
+  if (!flag_value.empty()) {
+    if (!recorded.embeddings_dir.empty() && recorded.embeddings_dir != flag_value)
+      notes.push_back("note: --embeddings-dir " + flag_value + " overrides the recorded " + recorded.embeddings_dir);
+    return flag_value;
+  }
+  struct stat st {};
+  for (const EmbeddingUse& e : recorded.embeddings)
+    if (stat(e.path.c_str(), &st) != 0)
+      throw input_error("embeddings_dir", "the PNG records the embedding " + e.name + " in " + e.path +
+                                              ", which is not there (pass --embeddings-dir DIR)");
+  return recorded.embeddings_dir;
+}
+
 int run_generate(GenerateFlags& f) {
   apply_runtime(f.runtime);
   std::vector<std::string> notes;
@@ -117,6 +133,8 @@ int run_generate(GenerateFlags& f) {
   const Provenance recorded_provenance = provenance;
   f.pipeline.model = choose_model(f.pipeline.model, provenance.model, "model", notes);
   f.pipeline.refiner = choose_model(f.pipeline.refiner, provenance.refiner, "refiner", notes);
+  f.pipeline.embeddings_dir = choose_embeddings_dir(f.pipeline.embeddings_dir, provenance, notes);
+  provenance.embeddings_dir = f.pipeline.embeddings_dir;
   provenance.model = f.pipeline.model;
   const std::string model_path = resolve_model_path(f.pipeline.model, &f.pipeline.config_dir);
   if (provenance.model.empty()) provenance.model = model_path;  // found in weights/

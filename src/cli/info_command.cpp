@@ -22,9 +22,10 @@ Command add_info(CLI::App& app) {
                      nlohmann::json j = to_json(r);
                      const std::pair<const char*, const std::string*> recorded[] = {
                          {"model", &p.model}, {"model_hash", &p.model_hash}, {"refiner", &p.refiner},
-                         {"refiner_hash", &p.refiner_hash}, {"version", &p.version}};
+                         {"refiner_hash", &p.refiner_hash}, {"version", &p.version}, {"embeddings_dir", &p.embeddings_dir}};
                      for (const auto& [key, value] : recorded)
                        if (!value->empty()) j[key] = *value;
+                     if (!p.embeddings.empty()) j["embeddings"] = embeddings_json(p.embeddings);
                      std::cout << j.dump(2) << "\n";
                    } else {
                      std::cout << *path << ": " << img.width << "x" << img.height << "\n";

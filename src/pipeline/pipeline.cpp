@@ -338,6 +338,9 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   resolve_lora_tags(r, m.options.lora_dir);
   if (!r.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
   if (m.adapters) r.loras = m.adapters->select(r.loras, &result.adapter_reports, &result.adapter_skipped);
+  // The embeddings this request's prompts name, for its metadata (the web UI lists only those used).
+  result.embeddings = embeddings_used(m.embeddings, {r.prompt, r.prompt_2.value_or(""), r.negative_prompt.value_or(""),
+                                                     r.negative_prompt_2.value_or("")});
 
   // 1. Text and micro-conditioning for the first stage (the same rows for every pass).
   Stopwatch timer;

@@ -202,7 +202,13 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
 }
 
 // Keys of the `sdxl-gen` chunk that are not request fields.
-constexpr const char* kProvenanceKeys[] = {"model", "model_hash", "refiner", "refiner_hash", "version"};
+constexpr const char* kProvenanceKeys[] = {"model", "model_hash", "refiner", "refiner_hash", "version", "embeddings_dir"};
+
+nlohmann::json embeddings_json(const std::vector<EmbeddingUse>& embeddings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const EmbeddingUse& e : embeddings) list.push_back({{"name", e.name}, {"path", e.path}, {"sha256", e.sha256}});
+  return list;
+}
 
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
                                                                  const Provenance& p) {
@@ -210,13 +216,22 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(const Generatio
   single.seed = seed;
   single.num_images = 1;
   nlohmann::json j = to_json(single);
-  const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version};
+  const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version, &p.embeddings_dir};
   for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
     if (!values[i]->empty()) j[kProvenanceKeys[i]] = *values[i];
   std::string params = a1111_parameters(r, seed, model_display_name(p.model));
   if (!p.model_hash.empty()) params.insert(params.find(", Model: "), ", Model hash: " + p.model_hash);
   if (!p.version.empty()) params.replace(params.rfind(", Version: "), std::string::npos, ", Version: " + quote_if_needed(p.version));
   if (!p.refiner.empty()) params.insert(params.rfind(", Version: "), ", Refiner: " + quote_if_needed(model_display_name(p.refiner)));
+  if (!p.embeddings.empty()) {
+    // The web UI's textual-inversion record: NAME and the first 12 hex digits of the sha256 of the whole
+    // embedding file (AUTOMATIC1111 textual_inversion Embedding.shorthash, written by sd_hijack_clip.py).
+    std::string ti_hashes;
+    for (const EmbeddingUse& e : p.embeddings)
+      ti_hashes += (ti_hashes.empty() ? "" : ", ") + e.name + ": " + e.sha256.substr(0, 12);
+    j["embeddings"] = embeddings_json(p.embeddings);
+    params.insert(params.rfind(", Version: "), ", TI hashes: " + quote_if_needed(ti_hashes));
+  }
   if (p.runtime.is_object()) {
     j["runtime"] = p.runtime;
     // The web UI records a swapped VAE as "VAE: <file name>"; the dtype is sdxl-gen's own key.
@@ -239,7 +254,7 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(const Generatio
 
 Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, std::string>>& chunks) {
   Provenance p;
-  std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version};
+  std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version, &p.embeddings_dir};
   for (const auto& [key, value] : chunks) {
     if (key != "sdxl-gen") continue;
     const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
@@ -247,6 +262,10 @@ Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, s
     for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
       if (j.contains(kProvenanceKeys[i]) && j[kProvenanceKeys[i]].is_string())
         *values[i] = j[kProvenanceKeys[i]].get<std::string>();
+    if (j.contains("embeddings") && j["embeddings"].is_array())
+      for (const auto& e : j["embeddings"])
+        if (e.is_object())
+          p.embeddings.push_back({e.value("name", ""), e.value("path", ""), e.value("sha256", "")});
   }
   return p;
 }
@@ -259,6 +278,7 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
       if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
       for (const char* key : kProvenanceKeys) j.erase(key);
       j.erase("runtime");
+      j.erase("embeddings");
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {

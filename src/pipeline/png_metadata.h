@@ -33,10 +33,17 @@ struct Provenance {
   std::string model, model_hash;      // the model path as given, e.g. "weights/sd_xl_base_1.0.safetensors"
   std::string refiner, refiner_hash;  // empty without a refiner stage
   std::string version;                // e.g. "sdxl-gen 0.1.0 (abc1234)"
+  // Textual inversion: the embeddings folder (restored by --from-png) and the embeddings this image's prompts
+  // used (JSON "embeddings": [{"name", "path", "sha256"}]; web-UI text "TI hashes").
+  std::string embeddings_dir;
+  std::vector<EmbeddingUse> embeddings;
   // GenerationResult::runtime (dtypes, device, a swapped VAE): the JSON's "runtime" object and, for the VAE
   // and dtype, the web-UI text. Not read back: it describes the run, not the request.
   nlohmann::json runtime;
 };
+
+// Provenance::embeddings as the `sdxl-gen` chunk records them: [{"name", "path", "sha256"}, ...].
+nlohmann::json embeddings_json(const std::vector<EmbeddingUse>& embeddings);
 
 // The chunks written into each PNG (empty when metadata is off).
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
