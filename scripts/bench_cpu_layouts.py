@@ -15,6 +15,7 @@ import statistics
 import time
 
 import torch
+import torch.utils.mkldnn  # a submodule torch does not import by itself
 from diffusers import UNet2DConditionModel
 
 from bench_reference import DTYPES, UNET, randomize
