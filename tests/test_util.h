@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,17 @@ std::string error_of(Fn&& fn) {
     return e.what();
   }
   return "(no error)";
+}
+
+// The sdxl::Error that `fn` throws (its category and message), or nullopt when it returns normally.
+template <typename Fn>
+std::optional<Error> error_thrown(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  return std::nullopt;
 }
 
 }  // namespace sdxl::test

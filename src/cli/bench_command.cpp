@@ -55,19 +55,15 @@ struct BenchContext {
   }
 };
 
-void sync(const at::Device& d) {
-  if (d.is_cuda()) torch::cuda::synchronize(d.index());
-}
-
 // Median seconds of `repeat` runs of f after one warm-up run.
 double time_median(int repeat, const at::Device& device, const std::function<void()>& f) {
   f();
-  sync(device);
+  synchronize(device);
   std::vector<double> times;
   for (int i = 0; i < repeat; ++i) {
     Stopwatch timer;
     f();
-    sync(device);
+    synchronize(device);
     times.push_back(timer.seconds());
   }
   std::sort(times.begin(), times.end());
@@ -99,7 +95,7 @@ void bench_text_encoders(BenchContext& c) {
                           projection, c.options());
     randomize(*encoders.back());
   }
-  sync(c.placement.device);
+  synchronize(c.placement.device);
   c.out["text_build_s"] = timer.seconds();
   at::Tensor ids = at::randint(0, 49406, {2, 77}, at::TensorOptions().dtype(at::kLong)).to(c.placement.device);
   ids.narrow(1, 20, 1).fill_(49407);  // the eos, where the pooled embedding is read
@@ -117,7 +113,7 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
   UNet2DConditionModel unet(config, opts);
   randomize(*unet);
   unet->eval();
-  sync(c.placement.device);
+  synchronize(c.placement.device);
   c.out[prefix + "unet_build_s"] = timer.seconds();
 
   const int64_t pooled = 1280, ids = config.num_time_ids(pooled);
@@ -145,12 +141,12 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
   cond.pooled = in[3];
   cond.time_ids = in[4];
   at::Tensor latents = noise.randn({1, 4, c.latent_h, c.latent_w}, opts) * sampler.init_noise_sigma();
-  sync(c.placement.device);
+  synchronize(c.placement.device);
   timer.restart();
   DenoiseOptions dopt;
   dopt.cfg = c.flags.cfg;
   denoise(unet, sampler, latents, cond, noise, dopt);
-  sync(c.placement.device);
+  synchronize(c.placement.device);
   const double loop_s = timer.seconds();
   c.out["loop_s"] = loop_s;
   c.report("step_s", loop_s / c.flags.steps, cfg ? "sampling step (CFG, batch 2)" : "sampling step (no CFG, batch 1)");

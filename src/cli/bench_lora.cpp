@@ -20,10 +20,6 @@
 namespace sdxl::cli {
 namespace {
 
-void sync_device(const at::Device& d) {
-  if (d.is_cuda()) torch::cuda::synchronize(d.index());
-}
-
 // A fresh temporary folder whose files are removed whatever happens (the random checkpoint is as large as the
 // models). POSIX calls, not std::filesystem: libtorch.so exports its own build of some std::filesystem symbols,
 // and remove_all resolved there crashes.
@@ -60,7 +56,7 @@ void bench_lora(const Placement& placement, int64_t rank, bool json,
   }
   models["unet"] = UNet2DConditionModel(UNetConfig::from_json(preset_config("sdxl-base", "unet"), "sdxl-base preset"), opts).ptr();
   for (auto& [_, m] : models) randomize(*m);
-  sync_device(placement.device);
+  synchronize(placement.device);
 
   // The models' weights as a checkpoint file: what a merged weight is restored from (AdapterSession
   // re-reads the mapped file as the loader does), written in the models' dtype.
@@ -96,7 +92,7 @@ void bench_lora(const Placement& placement, int64_t rank, bool json,
   const double read_s = timer.seconds();
   timer.restart();
   for (auto& [name, m] : models) session.sync(name, *m);
-  sync_device(placement.device);
+  synchronize(placement.device);
   const double merge_s = timer.seconds();
   const double rss_applied = current_rss_mb();
   const size_t merged = session.merged_weights();
@@ -104,7 +100,7 @@ void bench_lora(const Placement& placement, int64_t rank, bool json,
   timer.restart();
   session.select({});
   for (auto& [name, m] : models) session.sync(name, *m);
-  sync_device(placement.device);
+  synchronize(placement.device);
   const double unmerge_s = timer.seconds();
 
   out["lora_report"] = reports.empty() ? "" : reports.front();

@@ -7,6 +7,10 @@
 
 namespace sdxl {
 
+void synchronize(const at::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
 at::ScalarType parse_dtype(const std::string& name, const std::string& flag) {
   if (name == "fp32" || name == "float32") return at::kFloat;
   if (name == "fp16" || name == "float16") return at::kHalf;

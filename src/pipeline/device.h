@@ -20,4 +20,7 @@ struct Placement {
 Placement resolve_placement(const std::string& device, const std::string& dtype, const std::string& vae_dtype);
 at::ScalarType parse_dtype(const std::string& name, const std::string& flag);
 
+// Waits for the device's queued work (a no-op on CPU), so wall-clock timings cover it.
+void synchronize(const at::Device& device);
+
 }  // namespace sdxl

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/config_reader.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "text/clip_bpe_tokenizer.h"
@@ -58,12 +59,13 @@ int model_max_length(const std::string& dir, int fallback) {
   if (!fs::exists(path)) return fallback;
   nlohmann::json j = nlohmann::json::parse(io::read_file(path), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(path + ": invalid JSON");
-  if (!j.is_object() || !j.contains("model_max_length") || j["model_max_length"].is_null()) return fallback;
-  const auto& v = j["model_max_length"];
-  if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > fallback)
-    throw Error(path + ": model_max_length must be an integer from 2 to the text encoder's max_position_embeddings (" +
-                std::to_string(fallback) + ")");
-  return v.get<int>();
+  if (!j.is_object()) j = nullptr;  // not a settings object: every key takes its default
+  const config::Reader r(j, path);  // keeps a reference to j
+  const int64_t length = r.integer("model_max_length", fallback);
+  if (length < 2 || length > fallback)
+    r.fail("model_max_length", "must be from 2 to the text encoder's max_position_embeddings (" +
+                                   std::to_string(fallback) + ")");
+  return static_cast<int>(length);
 }
 
 int required_id(const ClipBpeVocabulary& vocab, const std::string& token, const std::string& what) {

@@ -15,16 +15,13 @@ const std::string kSourceFixtures = std::string(SDXL_SOURCE_DIR) + "/tests/fixtu
 TEST(PlaceholderFiles, WeightsPlaceholderIsNotSafetensors) {
   // tiny-sdxl-refiner/text_encoder_2/model.safetensors holds "../../tiny-sdxl/text_encoder_2/model.safetensors".
   const std::string folder = kSourceFixtures + "tiny-sdxl-refiner";
-  try {
-    open_checkpoint(folder);
-    FAIL() << "a placeholder weights file was loaded";
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    EXPECT_EQ(e.category(), ErrorCategory::Input);
-    EXPECT_NE(msg.find(folder + "/"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(".safetensors: invalid safetensors file"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-  }
+  const auto e = test::error_thrown([&] { open_checkpoint(folder); });
+  ASSERT_TRUE(e) << "a placeholder weights file was loaded";
+  const std::string msg = e->what();
+  EXPECT_EQ(e->category(), ErrorCategory::Input);
+  EXPECT_NE(msg.find(folder + "/"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(".safetensors: invalid safetensors file"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 }  // namespace
