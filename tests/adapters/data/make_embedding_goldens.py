@@ -3,12 +3,15 @@
 
 Run from the repository root with the pinned reference environment (scripts/reference_env.sh):
     .venv-ref/bin/python tests/adapters/data/make_embedding_goldens.py
-It rewrites tests/adapters/data/embeddings/tinyemb.safetensors and tests/adapters/data/embedding_goldens.safetensors.
+It rewrites tests/adapters/data/embeddings/tinyemb.safetensors, tests/adapters/data/embedding_goldens.safetensors
+and tests/adapters/data/embedding_hashes.json (the PNG metadata's hash of the file, see write_hashes).
 
 Reference: diffusers 0.27.2 StableDiffusionXLPipeline.load_textual_inversion(state_dict["clip_l"], token=NAME,
 text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer) and the same with clip_g on text_encoder_2 /
 tokenizer_2 (the documented SDXL recipe), then encode_prompt with a positive and a negative prompt that use NAME.
 """
+import hashlib
+import json
 import sys
 
 import torch
@@ -38,6 +41,17 @@ def main():
     save_file({"context": ctx.contiguous(), "pooled": pooled.contiguous(), "negative_context": neg.contiguous(),
                "negative_pooled": neg_pooled.contiguous(), **ids}, f"{OUT}/embedding_goldens.safetensors")
     print("prompt ids:", ids)
+    write_hashes()
+
+
+def write_hashes():
+    """What PNG metadata records for the embedding: the sha256 of the whole file and the web UI's "TI hashes"
+    value, its first 12 hex digits (AUTOMATIC1111 modules/textual_inversion: Embedding.shorthash)."""
+    path = f"{OUT}/embeddings/{NAME}.safetensors"
+    sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    with open(f"{OUT}/embedding_hashes.json", "w") as f:
+        json.dump({NAME: {"sha256": sha, "ti_hash": sha[:12]}}, f, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":
