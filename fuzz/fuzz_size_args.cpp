@@ -116,8 +116,14 @@ void names(const std::vector<std::string>& f, size_t size) {
   }
   const std::string slug = sdxl::io::slugify(f[4], 1 + size % 64);
   FUZZ_CHECK(!slug.empty() && slug.size() <= 1 + size % 64, "slug length");
-  for (char ch : slug)
-    FUZZ_CHECK((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_', "slug alphabet");
+  // ASCII bytes from the slug alphabet; other scripts' letters are kept (output_naming.h), as whole UTF-8
+  // characters: the cut at max_len must not split one.
+  FUZZ_CHECK(sdxl::io::is_valid_utf8(slug), "slug is valid UTF-8");
+  for (unsigned char ch : slug)
+    FUZZ_CHECK(ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_',
+               "slug alphabet");
+  FUZZ_CHECK(slug == "_" || (slug.front() != '_' && slug.front() != '-' && slug.back() != '_' && slug.back() != '-'),
+             "slug trimmed");
 }
 
 }  // namespace
