@@ -124,7 +124,8 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
 
 at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at::Tensor& timesteps,
                                              const at::Tensor& context, const at::Tensor& text_embeds,
-                                             const at::Tensor& time_ids, Activations* acts) {
+                                             const at::Tensor& time_ids, Activations* acts, const UNetExtras* extras) {
+  (void)extras;  // filled in by the control and image-prompt stages
   check_inputs(sample, timesteps, context, text_embeds, time_ids);
   const int64_t batch = sample.size(0);
   at::Tensor t = timesteps.reshape({-1});

@@ -12,6 +12,7 @@
 #include "common/layers.h"
 #include "unet/mid_block.h"
 #include "unet/up_block.h"
+#include "unet/unet_extras.h"
 
 namespace sdxl {
 
@@ -25,9 +26,11 @@ struct UNet2DConditionModelImpl : torch::nn::Module {
   // in the sample's dtype. Inputs must be on the parameters' device and in their dtype (time ids/timesteps in any).
   // `activations`, when set, receives the outputs named like model_golden.json's act.* (conv_in,
   // down_blocks.i[.resnets.j|.attentions.j|.downsamplers.0], mid_block, up_blocks.i[...|.upsamplers.0],
-  // conv_norm_out, emb, silu_emb).
+  // conv_norm_out, emb, silu_emb). `extras`, when set, adds control residuals / image-prompt attention
+  // (unet/unet_extras.h); the control and image-prompt stages fill it.
   at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& encoder_hidden_states,
-                     const at::Tensor& text_embeds, const at::Tensor& time_ids, Activations* activations = nullptr);
+                     const at::Tensor& text_embeds, const at::Tensor& time_ids, Activations* activations = nullptr,
+                     const UNetExtras* extras = nullptr);
 
   // emb = time_embedding(time_proj(t)) + add_embedding(cat([text_embeds, add_time_proj(time_ids) flattened])),
   // [B, time_embed_dim] in `dtype`. `parts`, when set, receives t_sinusoid, time_embedding, time_ids_fourier,

@@ -1,0 +1,25 @@
+// What steers one UNet call besides the text: residuals from control models and image-prompt tokens.
+// An empty UNetExtras (or a null pointer) is the plain model. The control stage (ControlNet: diffusers'
+// down_block_additional_residuals / mid_block_additional_residual; T2I-Adapter:
+// down_intrablock_additional_residuals) and the image-prompt stage (IP-Adapter's decoupled cross-attention)
+// each fill their own fields; the UNet only adds what it is given, as diffusers' UNet2DConditionModel.forward.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace sdxl {
+
+struct UNetExtras {
+  // ControlNet: one residual per skip connection (conv_in, then each down-block output), added to the skips
+  // before the up blocks, and one added to the mid block's output. Already multiplied by their scales.
+  std::vector<at::Tensor> down_residuals;
+  at::Tensor mid_residual;
+  // T2I-Adapter: added to the hidden states inside the down blocks (after each block's last resnet/attention,
+  // as diffusers' down_intrablock_additional_residuals), consumed in order.
+  std::vector<at::Tensor> intrablock_residuals;
+
+  bool empty() const { return down_residuals.empty() && !mid_residual.defined() && intrablock_residuals.empty(); }
+};
+
+}  // namespace sdxl
