@@ -61,6 +61,7 @@ RunSummary run_plan(Pipeline* pipeline, std::vector<PlanItem>& plan, const RunOp
       Provenance provenance = options.provenance;
       provenance.runtime = result.runtime;
       provenance.embeddings = result.embeddings;
+      if (item.request.prompt != result.request.prompt) provenance.written_prompt = item.request.prompt;
       for (size_t i = 0; i < item.outputs.size(); ++i) {
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
         const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], provenance)
