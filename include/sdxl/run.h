@@ -66,6 +66,8 @@ struct RunItem {
   bool done = false;                 // resume: every output exists already
   std::vector<std::string> notes;    // what the planner decided ("note: bucket: ...") or warns about ("warning: ...")
   bool named_explicitly = false;     // outputs from "out", not from the name template
+  int only_image = -1;               // >= 0: generate the whole batch, write only this image (a re-run of
+                                     // image i of a shared-noise batch); `outputs` then has one path
 };
 
 // Something decided for the user, or worth a warning, said once before any work (or while running).

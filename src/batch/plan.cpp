@@ -131,6 +131,8 @@ std::vector<std::string> output_names(const PlanItem& item, uint64_t seed, const
 
 void name_outputs(PlanItem& item, const Naming& naming) {
   item.outputs = output_names(item, *item.request.seed, naming);
+  if (item.only_image >= 0)
+    item.outputs = {naming.file.empty() ? item.outputs.at(static_cast<size_t>(item.only_image)) : naming.file};
   item.named_explicitly = naming.field == "out";
 }
 
@@ -233,6 +235,7 @@ uint64_t random_seed() {
 std::vector<PlanItem> plan_single(const PlanBase& base, const OutputOptions& out) {
   PlanItem item;
   item.request = base.request;
+  if (base.only_image >= 0 && base.only_image < item.request.num_images) item.only_image = base.only_image;
   prepare_request(item, base.size_given);
   const Naming naming{out.out, out.name_template, out.out_dir, "name", base.model_name};
   name_outputs(item, naming);

@@ -21,6 +21,7 @@ struct PlanBase {
   GenerationRequest request;
   bool size_given = false;
   std::string model_name;  // for {model} in names
+  int only_image = -1;     // RunItem::only_image of the single request
 };
 
 // Parses "K/N" (0 <= K < N).

@@ -214,8 +214,9 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(const Generatio
                                                                  const Provenance& p) {
   GenerationRequest single = r;
   single.seed = seed;
-  single.num_images = 1;
+  if (p.batch_image < 0) single.num_images = 1;
   nlohmann::json j = to_json(single);
+  if (p.batch_image >= 0) j["batch_image"] = p.batch_image;
   const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version, &p.embeddings_dir};
   for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
     if (!values[i]->empty()) j[kProvenanceKeys[i]] = *values[i];
@@ -265,6 +266,7 @@ Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, s
       if (j.contains(kProvenanceKeys[i]) && j[kProvenanceKeys[i]].is_string())
         *values[i] = j[kProvenanceKeys[i]].get<std::string>();
     if (j.contains("runtime") && j["runtime"].is_object()) p.runtime = j["runtime"];
+    if (j.contains("batch_image") && j["batch_image"].is_number_integer()) p.batch_image = j["batch_image"].get<int>();
     if (j.contains("embeddings") && j["embeddings"].is_array())
       for (const auto& e : j["embeddings"])
         if (e.is_object())
@@ -282,6 +284,7 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
       for (const char* key : kProvenanceKeys) j.erase(key);
       j.erase("runtime");
       j.erase("embeddings");
+      j.erase("batch_image");
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {

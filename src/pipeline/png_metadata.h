@@ -44,6 +44,9 @@ struct Provenance {
   // tags in its infotext, next to "Lora hashes"); "" = the request's prompt. The `sdxl-gen` JSON keeps the
   // request as run: tags resolved into `loras`.
   std::string written_prompt;
+  // Image i of a --batch-noise shared batch: the batch is one sample from one generator, so the image is
+  // reproduced only by the whole batch (num_images kept in the request) and this index; -1 otherwise.
+  int batch_image = -1;
 };
 
 // Provenance::embeddings as the `sdxl-gen` chunk records them: [{"name", "path", "sha256"}, ...].

@@ -48,6 +48,31 @@ void check_items(const std::vector<batch::PlanItem>& plan) {
     if (item.error.empty() && !item.done) check_item_outputs(item);
 }
 
+// Fields the user gave that do nothing in this request: said once (a value that is silently ignored looks
+// like a value that works). `r` is the request the fields went into.
+void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vector<RunNote>& notes) {
+  struct Rule {
+    std::vector<const char*> fields;
+    bool applies;
+    const char* needs;
+  };
+  const Rule rules[] = {
+      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "hires_scale (the hires fix)"},
+      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.init_image.has_value(),
+       "init_image"},
+      {{"save_trajectory"}, !r.save_latents.has_value(), "save_latents"},
+      {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
+       "a refiner"},
+      {{"preview_every"}, !r.preview.has_value(), "preview"},
+  };
+  for (const Rule& rule : rules)
+    if (rule.applies)
+      for (const char* f : rule.fields)
+        if (s.given.contains(f)) notes.push_back({RunNote::Warning, f, std::string("does nothing without ") + rule.needs});
+  if (s.output.resume && s.output.overwrite)
+    notes.push_back({RunNote::Warning, "resume", "skips finished items, so overwrite only replaces the unfinished ones' files"});
+}
+
 }  // namespace
 
 const RunPlan& Run::prepare(const RunSpec& spec) {
@@ -69,6 +94,9 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
   base.request = request_from_json(s.given, recorded.request);
   if (!s.loras.empty()) base.request.loras = s.loras;
   base.size_given = s.given.contains("size") || !s.from_png.empty();
+  // Image i of a shared-noise batch: the batch again, image i written (unless the flags change the batch).
+  if (recorded.provenance.batch_image >= 0 && !s.given.contains("num_images") && !s.given.contains("batch_noise"))
+    base.only_image = recorded.provenance.batch_image;
   if (s.prompt_file.empty() && !s.given.contains("prompt") && s.from_png.empty())
     throw usage_error("prompt", "a prompt is required (or a prompt file, or a PNG to re-run)");
   if (!s.prompt_file.empty() && s.given.contains("prompt") && !ends_with(ascii_lower(s.prompt_file), ".jsonl"))
@@ -98,6 +126,8 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
     if (!s.given.contains("karras")) base.request.karras = defaults.karras;
   }
 
+  // (Flags are only defaults for the lines of a prompt file, which may use them.)
+  if (s.from_png.empty() && s.prompt_file.empty()) warn_unused_fields(s, base.request, notes);
   plan.items = s.prompt_file.empty() ? batch::plan_single(base, s.output)
                                      : batch::plan_prompt_file(s.prompt_file, base, s.output);
   plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";

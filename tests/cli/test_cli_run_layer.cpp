@@ -8,14 +8,14 @@
 namespace sdxl::test {
 namespace {
 
-const std::string kSource = SDXL_SOURCE_DIR;
-const std::string kInit = std::string(SDXL_FIXTURES) + "/pipeline_golden/base_euler_4_cfg5.png";  // 64x96
-const std::string kMask = std::string(SDXL_FIXTURES) + "/inpaint_golden/mask.png";
+const std::string kRepo = SDXL_SOURCE_DIR;
+const std::string kInitPng = std::string(SDXL_FIXTURES) + "/pipeline_golden/base_euler_4_cfg5.png";  // 64x96
+const std::string kMaskPng = std::string(SDXL_FIXTURES) + "/inpaint_golden/mask.png";
 
 // Bug 1: full-resolution inpainting works at --size whatever the image's size (README's own example).
 TEST(CliRunLayer, InpaintFullResTakesASizeOtherThanTheImage) {
   const std::string dir = fresh_dir("rl_fullres");
-  CliResult r = run_cli(tiny_base() + " --prompt fox --seed 3 --init-image " + kInit + " --mask " + kMask +
+  CliResult r = run_cli(tiny_base() + " --prompt fox --seed 3 --init-image " + kInitPng + " --mask " + kMaskPng +
                         " --inpaint-full-res --size 64x64 --out " + dir + "/f.png");
   ASSERT_EQ(r.code, 0) << r.err;
   const io::Image img = io::read_png(dir + "/f.png");
@@ -48,7 +48,7 @@ TEST(CliRunLayer, ExistingFilesAreNeverReplacedUnasked) {
     EXPECT_EQ(r.code, 2) << extra << ": " << r.err;
     EXPECT_NE(r.err.find("exists"), std::string::npos) << r.err;
   }
-  CliResult diff = run_cli("compare " + kInit + " " + kInit + " --diff-image " + dir + "/d.png");
+  CliResult diff = run_cli("compare " + kInitPng + " " + kInitPng + " --diff-image " + dir + "/d.png");
   EXPECT_EQ(diff.code, 2) << diff.out << diff.err;
   CliResult encode = run_cli("encode --model tiny --prompt x --out " + dir + "/e.safetensors");
   EXPECT_EQ(encode.code, 2) << encode.err;
@@ -56,14 +56,14 @@ TEST(CliRunLayer, ExistingFilesAreNeverReplacedUnasked) {
     EXPECT_EQ(slurp(dir + "/" + name), "keep") << name;
   EXPECT_EQ(count_files(dir), 3) << "nothing else written";
   // --overwrite allows it.
-  EXPECT_EQ(run_cli("compare " + kInit + " " + kInit + " --overwrite --diff-image " + dir + "/d.png").code, 0);
+  EXPECT_EQ(run_cli("compare " + kInitPng + " " + kInitPng + " --overwrite --diff-image " + dir + "/d.png").code, 0);
   EXPECT_EQ(run_cli(base + "--overwrite --preview " + dir + "/p.png --out " + dir + "/a.png").code, 0);
 }
 
 // Bug 4: --from-png restores what changes pixels though it is not a request field: dtypes and --vae.
 TEST(CliRunLayer, FromPngRestoresDtypesAndVae) {
   const std::string dir = fresh_dir("rl_from_png");
-  const std::string vae = kSource + "/tests/vae/data/tiny-taesdxl";
+  const std::string vae = kRepo + "/tests/vae/data/tiny-taesdxl";
   for (const auto& [name, flags] : {std::pair{"fp32", std::string(" --dtype fp32 --vae-dtype fp32")},
                                     std::pair{"bf16", std::string(" --dtype bf16 --vae-dtype bf16")},
                                     std::pair{"vae", " --vae " + vae}}) {
@@ -74,6 +74,17 @@ TEST(CliRunLayer, FromPngRestoresDtypesAndVae) {
     ASSERT_EQ(again.code, 0) << again.err;
     EXPECT_EQ(io::read_png(a).rgb, io::read_png(b).rgb) << name << " is not reproduced bit for bit";
   }
+  // `info --json` shows them.
+  CliResult info = run_cli("info --json " + dir + "/vae.png");
+  EXPECT_NE(info.out.find("\"vae\": \"" + vae + "\""), std::string::npos) << info.out;
+  EXPECT_NE(run_cli("info --json " + dir + "/fp32.png").out.find("\"dtype\": \"fp32\""), std::string::npos);
+  // Image 1 of a shared-noise batch (one generator for the batch) needs its batch again.
+  CliResult batch = run_cli(tiny_flags() + " --prompt fox --seed 3 --num-images 2 --batch-noise shared --out " + dir + "/s.png");
+  ASSERT_EQ(batch.code, 0) << batch.err;
+  CliResult again = run_cli("--quiet --from-png " + dir + "/s_1.png --out " + dir + "/s1_again.png");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(io::read_png(dir + "/s_1.png").rgb, io::read_png(dir + "/s1_again.png").rgb);
+  EXPECT_FALSE(file_exists(dir + "/s1_again_0.png"));
 }
 
 // Bug 5: the default name gives a shared-noise batch's images distinct names.
@@ -87,8 +98,8 @@ TEST(CliRunLayer, DefaultNamesAreDistinctForSharedNoise) {
 // Bug 6: a LoRA beside the embeddings is not an embedding; a prompt using none still runs.
 TEST(CliRunLayer, EmbeddingsDirSkipsOtherSafetensors) {
   const std::string dir = fresh_dir("rl_emb");
-  std::system(("mkdir -p " + dir + "/emb && cp " + kSource + "/tests/adapters/data/embeddings/tinyemb.safetensors " +
-               kSource + "/tests/adapters/data/kohya_sgm.safetensors " + dir + "/emb/").c_str());
+  std::system(("mkdir -p " + dir + "/emb && cp " + kRepo + "/tests/adapters/data/embeddings/tinyemb.safetensors " +
+               kRepo + "/tests/adapters/data/kohya_sgm.safetensors " + dir + "/emb/").c_str());
   CliResult r = run_cli(tiny_flags() + " --prompt 'a cat' --seed 1 --embeddings-dir " + dir + "/emb --out " + dir + "/a.png");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(file_exists(dir + "/a.png"));
@@ -133,10 +144,10 @@ TEST(CliRunLayer, BadValuesExitTwo) {
     EXPECT_EQ(r.code, 2) << name << ": " << r.err;
     EXPECT_NE(r.err.find("--name"), std::string::npos) << r.err;
   }
-  CliResult lora = run_cli(base + "--lora " + kSource + "/tests/adapters/data/kohya_sgm.safetensors:abc");
+  CliResult lora = run_cli(base + "--lora " + kRepo + "/tests/adapters/data/kohya_sgm.safetensors:abc");
   EXPECT_EQ(lora.code, 2) << lora.err;
   EXPECT_NE(lora.err.find("multiplier 'abc'"), std::string::npos) << lora.err;
-  CliResult psnr = run_cli("compare " + kInit + " " + kInit + " --min-psnr nan");
+  CliResult psnr = run_cli("compare " + kInitPng + " " + kInitPng + " --min-psnr nan");
   EXPECT_EQ(psnr.code, 2) << psnr.out << psnr.err;
   EXPECT_EQ(count_files(dir, ""), 0);
 }
@@ -145,7 +156,7 @@ TEST(CliRunLayer, BadValuesExitTwo) {
 TEST(CliRunLayer, WebUiTextKeepsLoraTags) {
   const std::string dir = fresh_dir("rl_tags");
   CliResult r = run_cli(tiny_flags() + " --seed 1 --prompt " + shell_quote("a cat <lora:kohya_sgm:0.6>") + " --lora-dir " +
-                        kSource + "/tests/adapters/data --out " + dir + "/t.png");
+                        kRepo + "/tests/adapters/data --out " + dir + "/t.png");
   ASSERT_EQ(r.code, 0) << r.err;
   io::PngText chunks;
   io::read_png(dir + "/t.png", &chunks);
