@@ -178,5 +178,20 @@ TEST(CliRunLayer, HiddenOutputNameIsRefused) {
   EXPECT_EQ(count_files(dir, ""), 0);
 }
 
+// The request's field table (src/pipeline/request.cpp) and the CLI's flag list (src/cli/request_flags.cpp)
+// are kept by hand: every field a prompt file or PNG can carry has the flag of its name ("loras": --lora).
+TEST(CliRunLayer, EveryRequestFieldHasItsFlag) {
+  const std::string help = run_cli("--help").out;
+  for (const std::string& field : request_fields()) {
+    std::string flag = field == "loras" ? "--lora" : "--" + field;
+    for (char& c : flag)
+      if (c == '_') c = '-';
+    bool found = false;  // as a whole option name: followed by a space, ',' or '='
+    for (size_t at = help.find(flag); at != std::string::npos && !found; at = help.find(flag, at + 1))
+      found = at + flag.size() < help.size() && std::string(" ,=").find(help[at + flag.size()]) != std::string::npos;
+    EXPECT_TRUE(found) << field << ": no " << flag << " in --help";
+  }
+}
+
 }  // namespace
 }  // namespace sdxl::test
