@@ -1,16 +1,17 @@
 // A request in, a PNG out, with progress: the smallest front end on the sdxl library (sdxl/run.h).
-//   build/sdxl_example_generate "a red fox in snow" fox.png [model]   (model default: tiny)
+//   build/sdxl_example_generate '{"prompt": "a red fox in snow", "seed": 1}' fox.png [MODEL]
+// The request is JSON with the fields of sdxl/request.h (as in prompt files); MODEL defaults to tiny.
 #include <sdxl/run.h>
 
 #include <iostream>
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: " << argv[0] << " PROMPT OUT.png [MODEL]\n";
+    std::cerr << "usage: " << argv[0] << " REQUEST.json-text OUT.png [MODEL]\n";
     return 2;
   }
   sdxl::RunSpec spec;
-  spec.given = {{"prompt", argv[1]}, {"seed", 1}};  // request fields by their JSON names (request.h)
+  spec.given = nlohmann::json::parse(argv[1], nullptr, /*allow_exceptions=*/false);  // checked by prepare()
   spec.pipeline.model = argc > 3 ? argv[3] : "tiny";
   spec.output.out = argv[2];
   spec.output.overwrite = true;

@@ -50,7 +50,9 @@ void read(const json& v, const std::string& f, double& out) {
 template <typename T>
 std::enable_if_t<std::is_integral_v<T>> read(const json& v, const std::string& f, T& out) {
   if (!v.is_number_integer()) throw usage_error(f, "expected an integer, got " + v.dump());
-  if (std::is_unsigned_v<T> && !v.is_number_unsigned()) throw usage_error(f, "must not be negative, got " + v.dump());
+  // A value built in C++ (json{{"seed", 1}}) is a signed integer even when it is not negative.
+  if (std::is_unsigned_v<T> && !v.is_number_unsigned() && v.get<int64_t>() < 0)
+    throw usage_error(f, "must not be negative, got " + v.dump());
   if (!std::is_unsigned_v<T> && (v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX))
     throw usage_error(f, v.dump() + " is out of range");
   out = v.get<T>();

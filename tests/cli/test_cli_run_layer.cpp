@@ -230,5 +230,25 @@ TEST(CliRunLayer, EveryRequestFieldHasItsFlag) {
   }
 }
 
+#ifdef SDXL_EXAMPLE_GENERATE
+// examples/generate.cpp, the smallest front end on the run layer: a request in, a PNG out.
+TEST(CliRunLayer, GenerateExampleWritesAPng) {
+  const std::string dir = fresh_dir("rl_example");
+  CliResult r = run_cli(shell_quote(R"({"prompt": "a red fox", "seed": 1, "steps": 2, "size": "64x48"})") + " " + dir +
+                            "/fox.png",
+                        "", SDXL_EXAMPLE_GENERATE);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(io::read_png(dir + "/fox.png").width, 64);
+  // The same request through the CLI gives the same image.
+  ASSERT_EQ(run_cli("--model tiny --quiet --prompt 'a red fox' --seed 1 --steps 2 --size 64x48 --out " + dir + "/cli.png").code, 0);
+  EXPECT_EQ(io::read_png(dir + "/fox.png").rgb, io::read_png(dir + "/cli.png").rgb);
+  // A bad request names its field.
+  CliResult bad = run_cli(shell_quote(R"({"prompt": "x", "steps": 0})") + " " + dir + "/bad.png", "", SDXL_EXAMPLE_GENERATE);
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("steps: "), std::string::npos) << bad.err;
+  EXPECT_NE(r.err.find("wrote " + dir + "/fox.png"), std::string::npos) << r.err;
+}
+#endif
+
 }  // namespace
 }  // namespace sdxl::test
