@@ -283,10 +283,17 @@ def text_goldens(out, scratch):
                 got[f"{n}.{enc}.penultimate"] = o.hidden_states[-2]
                 if enc == "enc2":
                     got[f"{n}.{enc}.pooled"] = o.text_embeds
+        from diffusers import StableDiffusionXLImg2ImgPipeline
+        refiner = StableDiffusionXLImg2ImgPipeline.from_pretrained(
+            resolved_copy(FIX + "tiny-sdxl-refiner", scratch), text_encoder_2=pipe.text_encoder_2,
+            tokenizer_2=pipe.tokenizer_2, torch_dtype=torch.float32)
         for c, spec in j["cases"].items():
             kw = dict(spec["kwargs"])
-            ctx, neg, pooled, neg_pooled = pipe.encode_prompt(device="cpu", num_images_per_prompt=1,
-                                                              do_classifier_free_guidance=True, **kw)
+            target = refiner if kw.pop("refiner", False) else pipe
+            # a model_index setting, not an argument: the pipeline reads it from its config
+            target.register_to_config(force_zeros_for_empty_prompt=kw.pop("force_zeros_for_empty_prompt", True))
+            ctx, neg, pooled, neg_pooled = target.encode_prompt(device="cpu", num_images_per_prompt=1,
+                                                                do_classifier_free_guidance=True, **kw)
             got[f"case.{c}.context"], got[f"case.{c}.pooled"] = ctx, pooled
             got[f"case.{c}.negative_context"], got[f"case.{c}.negative_pooled"] = neg, neg_pooled
     worst = {}
