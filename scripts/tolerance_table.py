@@ -14,7 +14,7 @@ import statistics
 import sys
 
 GROUPS = [  # (quantity, pattern on "test\tname"), first match wins
-    ("zero-terminal-SNR latents (rel. to peak)", r"zsnr.*(step \d+|final_latents)"),
+    ("zero-terminal-SNR latents (rel. to peak)", r"(zsnr|vpred_folder).*(step \d+|final_latents)"),
     ("per-step latents", r"step \d+( latents)?\b"),
     ("final latents", r"final_latents"),
     ("decoded image", r"decoded image|\.image$|base_euler_8_cfg5\.image"),

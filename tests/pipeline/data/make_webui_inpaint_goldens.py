@@ -265,10 +265,12 @@ def main():
 
     # 3. Inpaint only masked, end to end (blur 4; padding 8 at 64x64, padding 4 at 48x64), keep unmasked.
     spec["full_res"] = []
-    src = Image.fromarray(l_mask, "L")
-    src.save(OUT + "full_res_mask.png")
+    # A 10x12 square (blurred to every level around it), so the box is a real part of the 64x96 image.
+    square = np.zeros((96, 64), np.uint8)
+    square[40:52, 20:30] = 255
+    Image.fromarray(square, "L").save(OUT + "full_res_mask.png")
     for pw, ph, pad in ((64, 64, 8), (48, 64, 4)):
-        mask_l = Image.fromarray(a1111_blur(l_mask, 4), "L")
+        mask_l = Image.fromarray(a1111_blur(square, 4), "L")
         box = expand_crop_region(get_crop_region(np.array(mask_l), pad), pw, ph, mask_l.width, mask_l.height)
         x1, y1, x2, y2 = box
         small_mask = resize_image(2, mask_l.crop(box), pw, ph)
@@ -281,10 +283,11 @@ def main():
                                  "inner": save(generated, name + "_inner.png"), "image": save(final, name + ".png")})
 
     # 4. Plain inpainting with keep unmasked (blur 4): the doubled overlay over diffusers' result.
+    Image.fromarray(l_mask, "L").save(OUT + "keep_unmasked_mask.png")
     mask_l = Image.fromarray(a1111_blur(l_mask, 4), "L")
     generated = inpaint(pipe, init, mask_l, 64, 96)
     final = apply_overlay(generated, None, overlay_image(init, mask_for_overlay(mask_l, False)))
-    spec["keep_unmasked"] = {"mask": "full_res_mask.png", "mask_blur": 4, "width": 64, "height": 96,
+    spec["keep_unmasked"] = {"mask": "keep_unmasked_mask.png", "mask_blur": 4, "width": 64, "height": 96,
                              "inner": save(generated, "keep_unmasked_inner.png"),
                              "image": save(final, "keep_unmasked.png")}
 
