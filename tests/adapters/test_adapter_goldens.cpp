@@ -1,5 +1,5 @@
 // Every adapter format against the reference (diffusers load_lora_weights + fuse_lora; LyCORIS merge_to):
-// prompt embeddings and one UNet forward on the tiny base model, at the component tolerance (abs 1e-4).
+// prompt embeddings and one UNet forward on the tiny base model, at the measured component tolerance (kAtol).
 #include <gtest/gtest.h>
 
 #include "adapter_fixtures.h"
@@ -8,7 +8,10 @@
 namespace sdxl::test {
 namespace {
 
-constexpr double kAtol = 1e-4;  // README-models.md sec. 7: component outputs
+// Component outputs on CPU fp32. Measured (2026-12-07, 33 + 21 comparisons of context, pooled and UNet output
+// over every case and variant): worst 1.71e-6 (kohya_diffusers.unet); bound 1e-5 (5.8x). Was README-models.md
+// sec. 7's general 1e-4.
+constexpr double kAtol = 1e-5;
 
 struct Outputs {
   at::Tensor context, pooled, unet;
