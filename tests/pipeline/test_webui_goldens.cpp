@@ -69,7 +69,12 @@ TEST_P(HiresRescaleGolden, MatchesReference) {
                          latent_tolerance(steps[s])));
   const at::Tensor& final_want = golden.at(name + ".final_latents");
   EXPECT_TRUE(AllClose(name + " final_latents", result.latents, final_want, latent_tolerance(final_want)));
-  EXPECT_TRUE(AllClose(name + " decoded image", result.decoded, golden.at(name + ".image"), kDecodedImageAtol));
+  // The Lanczos route rounds the first pass to 8 bits and encodes it again: a value on a rounding edge in one run
+  // and not the other moves the result. Measured: decoded image 3.4e-4 (latents 1.1e-4, within kLatentAtol);
+  // bound 2e-3 for that route (about 6x), kDecodedImageAtol for the latent upscalers (measured 5.1e-6 at worst).
+  const bool pixels = spec->value("hires_upscaler", "") == "lanczos";
+  EXPECT_TRUE(AllClose(name + " decoded image", result.decoded, golden.at(name + ".image"),
+                       pixels ? 2e-3 : kDecodedImageAtol));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, HiresRescaleGolden, ::testing::ValuesIn([] {
