@@ -46,8 +46,12 @@ void parse_as(std::string_view bytes, const std::string& extension, bool jsonl) 
   std::vector<sdxl::io::PromptLine> from_file;
   try {
     from_file = sdxl::io::parse_prompt_file(file.path(), kAllowed);
-  } catch (const sdxl::Error&) {
-    return;  // only an unreadable file may throw as a whole
+  } catch (const sdxl::Error& e) {
+    // Only an unreadable file may throw as a whole (an Input error naming it); this one was just written with
+    // a known extension, so any throw is a bad line escaping the per-line errors.
+    FUZZ_CHECK(e.category() == sdxl::ErrorCategory::Input, e.what());
+    FUZZ_CHECK(std::string(e.what()).find(file.path()) != std::string::npos, e.what());
+    FUZZ_CHECK(false, std::string("a readable prompt file threw as a whole: ") + e.what());
   }
   check_lines(from_file, jsonl);
   const auto in_memory = sdxl::io::parse_prompt_text(bytes, jsonl, file.path(), kAllowed);
@@ -61,7 +65,23 @@ void parse_as(std::string_view bytes, const std::string& extension, bool jsonl) 
 
 }  // namespace
 
+// The one whole-file failure: a file that cannot be read is an Input error naming it.
+void check_unreadable_file() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  const std::string missing = "/nonexistent-sdxl-fuzz-dir/prompts.txt";
+  try {
+    sdxl::io::parse_prompt_file(missing, kAllowed);
+    FUZZ_CHECK(false, "a missing prompt file parsed");
+  } catch (const sdxl::Error& e) {
+    FUZZ_CHECK(e.category() == sdxl::ErrorCategory::Input, e.what());
+    FUZZ_CHECK(std::string(e.what()).find(missing) != std::string::npos, e.what());
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  check_unreadable_file();
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   parse_as(bytes, ".txt", false);
   parse_as(bytes, ".jsonl", true);

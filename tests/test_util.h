@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -54,12 +56,28 @@ inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (x - y).abs().max().item<double>();
 }
 
+// With SDXL_TEST_ERROR_LOG=<file>, every golden comparison appends one tab-separated line: test, quantity,
+// max abs difference, golden peak |x|, bound. scripts/tolerance_table.py turns the log into the measured
+// error distribution per quantity that the bounds (tests/pipeline/golden_case.h and others) cite.
+inline void log_golden_error(const std::string& quantity, double diff, double peak, double bound) {
+  const char* path = std::getenv("SDXL_TEST_ERROR_LOG");
+  if (!path || !*path) return;
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "?";
+  if (FILE* f = std::fopen(path, "a")) {
+    std::fprintf(f, "%s\t%s\t%.9g\t%.9g\t%.9g\n", test.c_str(), quantity.c_str(), diff, peak, bound);
+    std::fclose(f);
+  }
+}
+
 // gtest assertion naming the tensor: shapes equal and max abs diff <= atol.
 inline ::testing::AssertionResult AllClose(const std::string& name, const at::Tensor& got, const at::Tensor& want,
                                            double atol) {
   if (got.sizes() != want.sizes())
     return ::testing::AssertionFailure() << name << ": shape " << got.sizes() << " vs golden " << want.sizes();
   double d = max_abs_diff(got, want);
+  if (std::getenv("SDXL_TEST_ERROR_LOG"))
+    log_golden_error(name, d, want.numel() ? want.detach().abs().max().item<double>() : 0.0, atol);
   if (!(d <= atol)) return ::testing::AssertionFailure() << name << ": max abs diff " << d << " > " << atol;
   return ::testing::AssertionSuccess();
 }

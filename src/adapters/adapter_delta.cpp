@@ -57,7 +57,9 @@ at::Tensor adapter_delta(const AdapterModule& m, at::IntArrayRef shape, const at
                       : f.count("t2") ? tucker(f.at("t2"), f.at("w2a"), f.at("w2b"))
                                       : at::matmul(f.at("w2a"), f.at("w2b"));
       if (w2.dim() == 4) w1 = w1.unsqueeze(2).unsqueeze(2);
-      delta = at::kron(w1, w2);
+      // at::kron views its operands: the Tucker einsum's result is not contiguous (LyCORIS' make_kron makes
+      // w2 contiguous first, too).
+      delta = at::kron(w1, w2.contiguous());
       break;
     }
   }

@@ -11,6 +11,7 @@ struct Suffix {
   const char* text;
   AdapterKind kind;
   const char* factor;  // "" for alpha
+  size_t kept = 0;     // leading characters of `text` that belong to the module key
 };
 
 // Longest suffixes first where one ends another (".lora_down.weight" before nothing shorter collides).
@@ -24,6 +25,10 @@ const std::vector<Suffix>& suffixes() {
       {".lora.up.weight", AdapterKind::LoRA, "up"},
       {".lora_linear_layer.down.weight", AdapterKind::LoRA, "down"},
       {".lora_linear_layer.up.weight", AdapterKind::LoRA, "up"},
+      // diffusers' attention processors: attn1.processor.to_q_lora.down.weight (the key keeps "_lora", which
+      // target_names.cpp maps with the processor's projection name).
+      {"_lora.down.weight", AdapterKind::LoRA, "down", 5},
+      {"_lora.up.weight", AdapterKind::LoRA, "up", 5},
       {".hada_w1_a", AdapterKind::LoHa, "w1a"},
       {".hada_w1_b", AdapterKind::LoHa, "w1b"},
       {".hada_w2_a", AdapterKind::LoHa, "w2a"},
@@ -117,7 +122,7 @@ AdapterFile read_adapter_file(const std::string& path) {
       out.unknown_keys.push_back(name);
       continue;
     }
-    const std::string key = name.substr(0, name.size() - std::string(match->text).size());
+    const std::string key = name.substr(0, name.size() - std::string(match->text).size() + match->kept);
     auto [it, fresh] = modules.try_emplace(key);
     AdapterModule& m = it->second;
     if (fresh) {

@@ -1,7 +1,6 @@
 #include "pipeline/preview.h"
 
 #include "common/error.h"
-#include "vae/postprocess.h"
 
 namespace sdxl {
 
@@ -17,8 +16,10 @@ at::Tensor latent_rgb_preview(const at::Tensor& latents) {
   const at::Tensor weight = at::from_blob(const_cast<float*>(&kFactors[0][0]), {4, 3}, at::kFloat).t().contiguous();
   const at::Tensor bias = at::from_blob(const_cast<float*>(kBias), {3}, at::kFloat).clone();
   const at::Tensor x = latents.to(at::kCPU, at::kFloat).permute({0, 2, 3, 1});  // [B,h,w,4]
-  const at::Tensor rgb = at::linear(x, weight, bias).permute({0, 3, 1, 2});      // [B,3,h,w] in ~[-1,1]
-  return image_to_uint8(rgb);
+  const at::Tensor rgb = at::linear(x, weight, bias);                           // [B,h,w,3] in ~[-1,1]
+  // ComfyUI's preview_to_image: ((v + 1) / 2).clamp(0, 1) * 255 converted to uint8, i.e. truncated (not rounded
+  // like a decoded image).
+  return ((rgb + 1.0) / 2.0).clamp(0, 1).mul(255).to(at::kByte).contiguous();
 }
 
 }  // namespace sdxl

@@ -10,7 +10,7 @@
 namespace sdxl {
 
 // Pipeline-space latents [B,4,h,w] (any dtype/device) -> uint8 [B,h,w,3] on the CPU, RGB in [-1,1] mapped
-// to [0,255] as the decoded images are.
+// to [0,255] as ComfyUI's previewer maps it (scaled and truncated).
 at::Tensor latent_rgb_preview(const at::Tensor& latents);
 
 }  // namespace sdxl

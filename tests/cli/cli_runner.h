@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -24,11 +25,24 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-inline std::string slurp(const std::string& path) {
+// The whole file, or nullopt when it cannot be opened (a process's /proc file after it exited).
+inline std::optional<std::string> try_slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The whole file; a file that cannot be read fails the test (and reads as a text naming it, so two missing
+// files never compare equal).
+inline std::string slurp(const std::string& path) {
+  std::optional<std::string> text = try_slurp(path);
+  if (!text) {
+    ADD_FAILURE() << "cannot read " << path;
+    return "<unreadable " + path + ">";
+  }
+  return *text;
 }
 
 // The test build of the CLI: the same command line plus failure injection (SDXL_GEN_FAIL_ITEM).

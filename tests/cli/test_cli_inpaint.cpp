@@ -1,5 +1,7 @@
 // End-to-end: inpainting, outpainting and hires-fix flags of the sdxl-gen executable on the tiny model
 // (exit codes from the README table, one-line messages, metadata that reproduces the image).
+#include <algorithm>
+
 #include "cli_runner.h"
 #include "io/png.h"
 
@@ -30,15 +32,18 @@ TEST(CliInpaint, KeepUnmaskedAndFromPngReproduce) {
 }
 
 TEST(CliInpaint, BadMasksExitWithOneLine) {
-  CliResult black = run_cli(inpaint_flags() + " --mask " + solid_png("black.png", 64, 96, 0) + " --out x.png");
-  EXPECT_EQ(black.code, 3) << black.err;
-  EXPECT_NE(black.err.find("nothing to do"), std::string::npos) << black.err;
-  CliResult size = run_cli(inpaint_flags() + " --mask " + solid_png("small.png", 64, 64, 255) + " --out x.png");
-  EXPECT_EQ(size.code, 3) << size.err;
-  EXPECT_NE(size.err.find("same size"), std::string::npos) << size.err;
-  CliResult outpaint = run_cli(inpaint_flags() + " --outpaint 12,0,0,0 --out x.png");
-  EXPECT_EQ(outpaint.code, 2) << outpaint.err;
-  EXPECT_NE(outpaint.err.find("multiple of 8"), std::string::npos) << outpaint.err;
+  // The output goes to a fresh folder (never the working directory), and nothing may be written there.
+  const std::string dir = fresh_dir("bad_masks");
+  const std::string out = " --out " + shell_quote(dir + "/x.png");
+  auto expect_one_line = [&](const CliResult& r, int code, const std::string& words) {
+    EXPECT_EQ(r.code, code) << r.err;
+    EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line on stderr: " << r.err;
+    EXPECT_EQ(count_files(dir, ""), 0) << "nothing written for " << r.err;
+  };
+  expect_one_line(run_cli(inpaint_flags() + " --mask " + solid_png("black.png", 64, 96, 0) + out), 3, "nothing to do");
+  expect_one_line(run_cli(inpaint_flags() + " --mask " + solid_png("small.png", 64, 64, 255) + out), 3, "same size");
+  expect_one_line(run_cli(inpaint_flags() + " --outpaint 12,0,0,0" + out), 2, "multiple of 8");
 }
 
 TEST(CliInpaint, OutpaintWritesTheExtendedCanvas) {

@@ -44,7 +44,7 @@ int spawn_cli(const std::string& args, uint64_t address_space, const std::functi
 
 // VmPeak of a process in bytes (0 once it has exited).
 uint64_t vm_peak_bytes(pid_t pid) {
-  std::istringstream status(slurp("/proc/" + std::to_string(pid) + "/status"));
+  std::istringstream status(try_slurp("/proc/" + std::to_string(pid) + "/status").value_or(""));
   for (std::string line; std::getline(status, line);)
     if (line.rfind("VmPeak:", 0) == 0) return std::stoull(line.substr(7)) * 1024;  // "VmPeak:  123 kB"
   return 0;

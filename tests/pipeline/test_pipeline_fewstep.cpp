@@ -60,7 +60,7 @@ TEST_P(FewStepGolden, MatchesReference) {
   const at::Tensor& final_want = golden.at(name + ".final_latents");
   EXPECT_TRUE(AllClose(name + " final_latents", result.latents, final_want, latent_tolerance(final_want)));
   if (golden.count(name + ".image"))
-    EXPECT_TRUE(AllClose(name + " decoded image", result.decoded, golden.at(name + ".image"), 1e-3));
+    EXPECT_TRUE(AllClose(name + " decoded image", result.decoded, golden.at(name + ".image"), kDecodedImageAtol));
 }
 
 std::vector<std::string> case_names() {

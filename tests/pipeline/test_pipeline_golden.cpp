@@ -34,7 +34,7 @@ TEST_P(PipelineGolden, MatchesReference) {
   if (ensemble)
     EXPECT_TRUE(AllClose("base.final_latents", result.base_latents, golden.at("base.final_latents"),
                          latent_tolerance(golden.at("base.final_latents"))));
-  EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at(last + "image"), 1e-3));
+  EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at(last + "image"), kDecodedImageAtol));
 
   const auto& pngs = c.spec["derived"]["png"];
   for (size_t i = 0; i < pngs.size(); ++i)
@@ -56,7 +56,7 @@ TEST(PipelineGoldenSingleFile, BaseAndRefinerMatchTheReference) {
     const std::string last = c.options.refiner.empty() ? "" : "refiner.";
     const at::Tensor& want = golden.at(last + "final_latents");
     EXPECT_TRUE(AllClose(std::string(name) + " final_latents", result.latents, want, latent_tolerance(want)));
-    EXPECT_TRUE(AllClose(std::string(name) + " decoded image", result.decoded, golden.at(last + "image"), 1e-3));
+    EXPECT_TRUE(AllClose(std::string(name) + " decoded image", result.decoded, golden.at(last + "image"), kDecodedImageAtol));
   }
 }
 

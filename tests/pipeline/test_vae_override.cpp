@@ -72,13 +72,17 @@ TEST(VaeOverride, SameAutoencoderKLGivesTheSameImage) {
 }
 
 TEST(Preview, LatentToRgbIsTheComfyUiLinearMap) {
-  // Latent channel k set to 1 (others 0) gives factor row k + bias, mapped from [-1,1] to 8 bits.
+  // Latent channel k set to 1 (others 0) gives factor row k + bias, mapped from [-1,1] to 8 bits as ComfyUI's
+  // Latent2RGBPreviewer does (tests/cited/make_cited_values.py).
   at::Tensor latents = at::zeros({1, 4, 1, 4});
   for (int k = 0; k < 4; ++k) latents[0][k][0][k] = 1.0;
   const at::Tensor rgb = latent_rgb_preview(latents).to(at::kInt);
   ASSERT_EQ(rgb.sizes(), (at::IntArrayRef{1, 1, 4, 3}));
-  EXPECT_EQ(rgb[0][0][0][0].item<int>(), static_cast<int>(std::lround((0.3651 + 0.1084 + 1) * 127.5)));
-  EXPECT_EQ(rgb[0][0][3][2].item<int>(), static_cast<int>(std::lround((-0.2188 - 0.0011 + 1) * 127.5)));
+  const nlohmann::json want =
+      read_json(std::string(SDXL_SOURCE_DIR) + "/tests/cited/cited_values.json").at("latent_preview").at("rgb");
+  for (int x = 0; x < 4; ++x)
+    for (int c = 0; c < 3; ++c)
+      EXPECT_EQ(rgb[0][0][x][c].item<int>(), want[0][x][c].get<int>()) << "channel " << x << " -> RGB " << c;
 }
 
 TEST(Preview, DueEveryNStepsAndAfterTheLast) {

@@ -30,7 +30,7 @@ Variant variant_of(const nlohmann::json& e) {
   for (const auto& [key, value] : e.at("overrides").items()) {
     if (key == "timestep_spacing") v.config.timestep_spacing = parse_timestep_spacing(value.get<std::string>());
     else if (key == "use_karras_sigmas") v.karras = value.get<bool>();
-    else if (key == "prediction_type") v.config.prediction_type = PredictionType::VPrediction;
+    else if (key == "prediction_type") v.config.prediction_type = parse_prediction_type(value.get<std::string>());
     else if (key == "clip_sample") v.config.clip_sample = value.get<bool>();
     else ADD_FAILURE() << "unknown override " << key;
   }
@@ -61,12 +61,15 @@ TEST(DiffusersVariants, Schedules) {
 }
 
 TEST(DiffusersVariants, SamplerRuns) {
+  int checked = 0;
   for (const auto& e : variants().at("runs")) {
     const Variant v = variant_of(e);
     test::expect_run_matches(e, make_schedule(parse_sampler(e.at("sampler").get<std::string>()),
                                               e.at("steps").get<int>(), v.config, v.karras),
                              v.name, /*relative=*/false);
+    ++checked;
   }
+  EXPECT_EQ(checked, 16);  // make_diffusers_variants.py: 4 v-prediction, 4 trailing, 4 img2img, 4 single options
 }
 
 }  // namespace

@@ -1,0 +1,309 @@
+"""Goldens for "inpaint only masked", the keep-unmasked overlay and outpainting (issue 29): the web UI's small
+functions ported to Python below, with diffusers v0.27.2's StableDiffusionXLInpaintPipeline for the denoising
+in between, on the tiny fixture model (float32, CPU). Writes tests/pipeline/data/webui_inpaint/.
+
+Ported (same statements in the same order, only renamed), from AUTOMATIC1111/stable-diffusion-webui:
+  - modules/masking.py @ 0cb7262c579648c3bb96037ac090c9854fcfe021: get_crop_region, expand_crop_region;
+  - modules/images.py @ 00952fb4a8b86b75402cc8276e00f3daadf1f459: resize_image modes 1 and 2 (no img2img upscaler
+    configured, so every resize is Pillow's LANCZOS);
+  - modules/processing.py @ 0027ce1f6e58c5f4279173e468a60aef420babfe, StableDiffusionProcessingImg2Img.init: the mask
+    for the overlay (the blurred mask itself for "only masked", twice it clipped to 255 otherwise), the overlay image
+    (the original pasted into an "RGBa" image through the inverted mask, converted to "RGBA"), the crop and resize of
+    mask and image to the processing size; and its apply_overlay/uncrop (v1.7+): the result resized back (mode 1),
+    pasted into a transparent RGBA canvas at the box, then Image.alpha_composite with the overlay.
+The outpaint canvas follows no web UI function (their outpainting scripts fill the border with noise or latent
+tricks); it is sdxl-gen's own design (src/pipeline/outpaint.h), built here independently: numpy.pad(mode="edge")
+for the border, the mask white over the border and 255 - 255*(d-1)//16 over the d-th original pixel from an
+extended side (0 past 16, maximum over the sides); then inpainted and overlaid as a plain keep-unmasked inpaint.
+
+Run from the repository root with the pinned reference environment (scripts/reference_env.sh):
+    .venv-ref/bin/python tests/pipeline/data/make_webui_inpaint_goldens.py
+"""
+import json
+import logging
+import os
+import shutil
+import tempfile
+
+import cv2
+import numpy as np
+import torch
+from diffusers import EulerDiscreteScheduler, StableDiffusionXLInpaintPipeline
+from PIL import Image, ImageOps
+
+logging.disable(logging.WARNING)
+OUT = "tests/pipeline/data/webui_inpaint/"
+FIX = "tests/fixtures/"
+PROMPT = "a photograph of an astronaut riding a horse on the moon"
+NEGATIVE = "blurry, low quality, watermark"
+SEED, STEPS, CFG, STRENGTH = 42, 3, 5.0, 0.9999
+LANCZOS = Image.LANCZOS
+SCRATCH = tempfile.mkdtemp()
+
+
+# ---- modules/masking.py ----
+def get_crop_region(mask, pad=0):
+    h, w = mask.shape
+    crop_left = 0
+    for i in range(w):
+        if not (mask[:, i] == 0).all():
+            break
+        crop_left += 1
+    crop_right = 0
+    for i in reversed(range(w)):
+        if not (mask[:, i] == 0).all():
+            break
+        crop_right += 1
+    crop_top = 0
+    for i in range(h):
+        if not (mask[i] == 0).all():
+            break
+        crop_top += 1
+    crop_bottom = 0
+    for i in reversed(range(h)):
+        if not (mask[i] == 0).all():
+            break
+        crop_bottom += 1
+    return (int(max(crop_left - pad, 0)), int(max(crop_top - pad, 0)),
+            int(min(w - crop_right + pad, w)), int(min(h - crop_bottom + pad, h)))
+
+
+def expand_crop_region(crop_region, processing_width, processing_height, image_width, image_height):
+    x1, y1, x2, y2 = crop_region
+    ratio_crop_region = (x2 - x1) / (y2 - y1)
+    ratio_processing = processing_width / processing_height
+    if ratio_crop_region > ratio_processing:
+        desired_height = (x2 - x1) / ratio_processing
+        desired_height_diff = int(desired_height - (y2 - y1))
+        y1 -= desired_height_diff // 2
+        y2 += desired_height_diff - desired_height_diff // 2
+        if y2 >= image_height:
+            diff = y2 - image_height
+            y2 -= diff
+            y1 -= diff
+        if y1 < 0:
+            y2 -= y1
+            y1 -= y1
+        if y2 >= image_height:
+            y2 = image_height
+    else:
+        desired_width = (y2 - y1) * ratio_processing
+        desired_width_diff = int(desired_width - (x2 - x1))
+        x1 -= desired_width_diff // 2
+        x2 += desired_width_diff - desired_width_diff // 2
+        if x2 >= image_width:
+            diff = x2 - image_width
+            x2 -= diff
+            x1 -= diff
+        if x1 < 0:
+            x2 -= x1
+            x1 -= x1
+        if x2 >= image_width:
+            x2 = image_width
+    return x1, y1, x2, y2
+
+
+# ---- modules/images.py resize_image, modes 1 ("crop and resize") and 2 ("resize and fill") ----
+def resize_image(resize_mode, im, width, height):
+    resize = lambda im, w, h: im.resize((w, h), resample=LANCZOS)
+    ratio = width / height
+    src_ratio = im.width / im.height
+    if resize_mode == 1:
+        src_w = width if ratio > src_ratio else im.width * height // im.height
+        src_h = height if ratio <= src_ratio else im.height * width // im.width
+        resized = resize(im, src_w, src_h)
+        res = Image.new("RGB", (width, height))
+        res.paste(resized, box=(width // 2 - src_w // 2, height // 2 - src_h // 2))
+        return res
+    src_w = width if ratio < src_ratio else im.width * height // im.height
+    src_h = height if ratio >= src_ratio else im.height * width // im.width
+    resized = resize(im, src_w, src_h)
+    res = Image.new("RGB", (width, height))
+    res.paste(resized, box=(width // 2 - src_w // 2, height // 2 - src_h // 2))
+    if ratio < src_ratio:
+        fill_height = height // 2 - src_h // 2
+        res.paste(resized.resize((width, fill_height), box=(0, 0, width, 0)), box=(0, 0))
+        res.paste(resized.resize((width, fill_height), box=(0, resized.height, width, resized.height)),
+                  box=(0, fill_height + src_h))
+    elif ratio > src_ratio:
+        fill_width = width // 2 - src_w // 2
+        res.paste(resized.resize((fill_width, height), box=(0, 0, 0, height)), box=(0, 0))
+        res.paste(resized.resize((fill_width, height), box=(resized.width, 0, resized.width, height)),
+                  box=(fill_width + src_w, 0))
+    return res
+
+
+# ---- modules/processing.py ----
+def mask_for_overlay(blurred_l, full_res):
+    if full_res:
+        return blurred_l
+    np_mask = np.clip(np.array(blurred_l).astype(np.float32) * 2, 0, 255).astype(np.uint8)
+    return Image.fromarray(np_mask)
+
+
+def overlay_image(image, overlay_mask):
+    image_masked = Image.new("RGBa", (image.width, image.height))
+    image_masked.paste(image.convert("RGBA").convert("RGBa"), mask=ImageOps.invert(overlay_mask.convert("L")))
+    return image_masked.convert("RGBA")
+
+
+def uncrop(image, dest_size, paste_loc):
+    x, y, w, h = paste_loc
+    base_image = Image.new("RGBA", dest_size)
+    image = resize_image(1, image, w, h)
+    base_image.paste(image, (x, y))
+    return base_image
+
+
+def apply_overlay(image, paste_loc, overlay):
+    if paste_loc is not None:
+        image = uncrop(image, (overlay.width, overlay.height), paste_loc)
+    image = image.convert("RGBA")
+    image.alpha_composite(overlay)
+    return image.convert("RGB")
+
+
+def a1111_blur(l_mask, n):
+    # processing.py: a horizontal then a vertical 1-D Gaussian of sigma n, kernel 2*int(2.5*n+0.5)+1 (as
+    # make_inpaint_goldens.py).
+    k = 2 * int(2.5 * n + 0.5) + 1
+    return cv2.GaussianBlur(cv2.GaussianBlur(l_mask, (k, 1), n), (1, k), n)
+
+
+# ---- the outpaint canvas (sdxl-gen's design, see the docstring) ----
+OVERLAP = 16
+
+
+def outpaint_canvas(image, left, top, right, bottom):
+    rgb = np.array(image)
+    canvas = np.pad(rgb, ((top, bottom), (left, right), (0, 0)), mode="edge")
+    H, W = canvas.shape[:2]
+    h, w = rgb.shape[:2]
+    mask = np.zeros((H, W), np.int64)
+    iy, ix = np.mgrid[0:H, 0:W]
+    iy, ix = iy - top, ix - left
+    inside = (ix >= 0) & (iy >= 0) & (ix < w) & (iy < h)
+    ramp = lambda d: np.where(d > OVERLAP, 0, 255 - (255 * (d - 1)) // OVERLAP)
+    for extended, d in ((left, ix + 1), (top, iy + 1), (right, w - ix), (bottom, h - iy)):
+        if extended:
+            mask = np.maximum(mask, np.where(inside, ramp(d), 0))
+    mask[~inside] = 255
+    return Image.fromarray(canvas), Image.fromarray(mask.astype(np.uint8), "L")
+
+
+def resolved_copy(folder):
+    """The folder with the fixtures' link placeholders replaced by their targets (as make_fewstep_goldens.py)."""
+    out = tempfile.mkdtemp(dir=SCRATCH) + "/model"
+    shutil.copytree(folder, out)
+    for root, _, files in os.walk(out):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.getsize(path) > 1024:
+                continue
+            text = open(path, "rb").read().decode("utf-8", "replace").strip()
+            target = os.path.normpath(os.path.join(os.path.realpath(os.path.join(folder, os.path.relpath(root, out))), text))
+            if "\n" not in text and text and os.path.isfile(target):
+                shutil.copyfile(target, path)
+    return out
+
+
+def inpaint(pipe, image, mask, width, height):
+    """diffusers' inpainting of an RGB image with an L mask (binarised at 0.5 by its mask processor), to 8 bits."""
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+    with torch.no_grad():
+        return pipe(prompt=PROMPT, negative_prompt=NEGATIVE, image=image, mask_image=mask, height=height, width=width,
+                    num_inference_steps=STEPS, strength=STRENGTH, guidance_scale=CFG,
+                    generator=torch.Generator("cpu").manual_seed(SEED)).images[0]
+
+
+def save(image, name):
+    image.save(OUT + name)
+    return name
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    init = Image.open(FIX + "pipeline_golden/base_euler_4_cfg5.png").convert("RGB")  # 64x96
+    other = Image.open(FIX + "pipeline_golden/base_euler_8_cfg5.png").convert("RGB")  # 64x96, a "generated" image
+    l_mask = np.array(Image.open(FIX + "inpaint_golden/mask.png").convert("L"))
+    spec = {"_doc": "AUTOMATIC1111 masking.py/images.py/processing.py ported, diffusers v0.27.2 "
+                    "StableDiffusionXLInpaintPipeline; regenerate with make_webui_inpaint_goldens.py",
+            "prompt": PROMPT, "negative_prompt": NEGATIVE, "seed": SEED, "steps": STEPS, "guidance_scale": CFG,
+            "strength": STRENGTH, "sampler": "euler", "init_image": "pipeline_golden/base_euler_4_cfg5.png"}
+
+    # 1. Crop regions: masks with blocks near every side, the fixture mask blurred, paddings, processing sizes.
+    masks = {}
+    for name, (y0, y1, x0, x1) in {"block_top_left": (0, 6, 0, 9), "block_bottom_right": (88, 96, 52, 64),
+                                   "block_middle": (40, 52, 20, 30), "thin_row": (47, 48, 3, 61),
+                                   "thin_column": (5, 90, 33, 34)}.items():
+        m = np.zeros((96, 64), np.uint8)
+        m[y0:y1, x0:x1] = 200
+        masks[name] = m
+    masks["fixture_blur4"] = a1111_blur(l_mask, 4)
+    for name, m in masks.items():
+        Image.fromarray(m, "L").save(OUT + f"crop_mask_{name}.png")
+    regions = []
+    for name, m in masks.items():
+        for pad in (0, 5, 8, 32):
+            for pw, ph in ((64, 64), (64, 32), (32, 64), (64, 96), (96, 64), (40, 56)):
+                box = get_crop_region(m, pad)
+                regions.append({"mask": f"crop_mask_{name}.png", "padding": pad, "width": pw, "height": ph,
+                                "crop_region": list(box),
+                                "expanded": list(expand_crop_region(box, pw, ph, m.shape[1], m.shape[0]))})
+    spec["crop_regions"] = regions
+
+    # 2. The overlay alone, at every mask level the blur makes: `other` over `init` through the blurred mask.
+    blurred = Image.fromarray(masks["fixture_blur4"], "L")
+    spec["overlay"] = {"generated": "pipeline_golden/base_euler_8_cfg5.png", "mask": "crop_mask_fixture_blur4.png",
+                       "doubled": save(apply_overlay(other, None, overlay_image(init, mask_for_overlay(blurred, False))),
+                                       "overlay_doubled.png"),
+                       "as_is": save(apply_overlay(other, None, overlay_image(init, mask_for_overlay(blurred, True))),
+                                     "overlay_as_is.png")}
+
+    pipe = StableDiffusionXLInpaintPipeline.from_pretrained(resolved_copy(FIX + "tiny-sdxl"), torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+
+    # 3. Inpaint only masked, end to end (blur 4; padding 8 at 64x64, padding 4 at 48x64), keep unmasked.
+    spec["full_res"] = []
+    # A 10x12 square (blurred to every level around it), so the box is a real part of the 64x96 image.
+    square = np.zeros((96, 64), np.uint8)
+    square[40:52, 20:30] = 255
+    Image.fromarray(square, "L").save(OUT + "full_res_mask.png")
+    for pw, ph, pad in ((64, 64, 8), (48, 64, 4)):
+        mask_l = Image.fromarray(a1111_blur(square, 4), "L")
+        box = expand_crop_region(get_crop_region(np.array(mask_l), pad), pw, ph, mask_l.width, mask_l.height)
+        x1, y1, x2, y2 = box
+        small_mask = resize_image(2, mask_l.crop(box), pw, ph)
+        small_image = resize_image(2, init.crop(box), pw, ph)
+        generated = inpaint(pipe, small_image, small_mask, pw, ph)
+        final = apply_overlay(generated, (x1, y1, x2 - x1, y2 - y1), overlay_image(init, mask_for_overlay(mask_l, True)))
+        name = f"full_res_{pw}x{ph}_pad{pad}"
+        spec["full_res"].append({"name": name, "mask": "full_res_mask.png", "mask_blur": 4, "padding": pad,
+                                 "width": pw, "height": ph, "crop_region": list(box),
+                                 "inner": save(generated, name + "_inner.png"), "image": save(final, name + ".png")})
+
+    # 4. Plain inpainting with keep unmasked (blur 4): the doubled overlay over diffusers' result.
+    Image.fromarray(l_mask, "L").save(OUT + "keep_unmasked_mask.png")
+    mask_l = Image.fromarray(a1111_blur(l_mask, 4), "L")
+    generated = inpaint(pipe, init, mask_l, 64, 96)
+    final = apply_overlay(generated, None, overlay_image(init, mask_for_overlay(mask_l, False)))
+    spec["keep_unmasked"] = {"mask": "keep_unmasked_mask.png", "mask_blur": 4, "width": 64, "height": 96,
+                             "inner": save(generated, "keep_unmasked_inner.png"),
+                             "image": save(final, "keep_unmasked.png")}
+
+    # 5. Outpainting 16,8,0,24 (left, top, right, bottom): canvas, its mask, diffusers' inpaint, overlay.
+    canvas, canvas_mask = outpaint_canvas(init, 16, 8, 0, 24)
+    generated = inpaint(pipe, canvas, canvas_mask, canvas.width, canvas.height)
+    final = apply_overlay(generated, None, overlay_image(canvas, mask_for_overlay(canvas_mask, False)))
+    spec["outpaint"] = {"edges": "16,8,0,24", "width": canvas.width, "height": canvas.height,
+                        "canvas": save(canvas, "outpaint_canvas.png"), "mask": save(canvas_mask, "outpaint_mask.png"),
+                        "inner": save(generated, "outpaint_inner.png"), "image": save(final, "outpaint.png")}
+
+    with open(OUT + "cases.json", "w") as f:
+        json.dump(spec, f, indent=1)
+        f.write("\n")
+    shutil.rmtree(SCRATCH)
+
+
+if __name__ == "__main__":
+    main()
