@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <iostream>
+#include <optional>
 #include <set>
 
+#include "batch/manifest.h"
 #include "batch/recorded.h"
 #include "batch/runner.h"
 #include "cli/app.h"
@@ -115,6 +117,14 @@ int run_generate(GenerateFlags& f) {
   batch::Recorded recorded;
   if (!f.from_png.empty()) recorded = batch::read_recorded(f.from_png);
   Provenance& provenance = recorded.provenance;
+  // An image made with --reproducible is re-run that way, with the dtypes it recorded (fp32 unless chosen).
+  if (recorded.runtime.is_object() && recorded.runtime.contains("reproducible")) {
+    f.pipeline.reproducible = true;
+    for (auto [key, value] : {std::pair{"dtype", &f.pipeline.dtype}, std::pair{"vae_dtype", &f.pipeline.vae_dtype}})
+      if (*value == "auto" && recorded.runtime.contains(key) && recorded.runtime[key].is_string())
+        *value = recorded.runtime[key].get<std::string>();
+  }
+  if (f.pipeline.reproducible) ensure_reproducible_environment();
   const nlohmann::json given = f.request.given();
   batch::PlanBase base;
   base.request = request_from_json(given, recorded.request);
@@ -173,6 +183,14 @@ int run_generate(GenerateFlags& f) {
   for (const auto& n : notes)
     if (said.insert(n).second) progress.note(n);
 
+  // A prompt-file run records each finished image in its shard's manifest (batch-status reads them); with
+  // --resume, images found on disk without a line (killed between the PNG and its line) are recorded first.
+  std::optional<batch::ManifestWriter> manifest;
+  if (!f.prompt_file.empty()) {
+    manifest.emplace(f.out.out_dir, f.out.shard_index, f.out.shard_count, resume_command());
+    if (const int n = manifest->record_done(plan))
+      progress.note("note: recorded " + std::to_string(n) + " finished image(s) missing from " + manifest->path());
+  }
   const int pending = batch::pending_items(plan);
   std::unique_ptr<Pipeline> pipeline;
   PipelineOptions options = f.pipeline;
@@ -231,6 +249,7 @@ int run_generate(GenerateFlags& f) {
     if (said.insert("warning: " + w).second) progress.note("warning: " + w);
   };
   events.image_written = [&](const batch::WrittenImage& w) {
+    if (manifest) manifest->record(w);
     if (f.json) std::cout << image_json(w) << std::endl;
     progress.finish_item("wrote " + w.path);
   };
@@ -312,7 +331,9 @@ Command add_generate(CLI::App& app) {
   app.add_flag("--resume", f->out.resume, "Skip items whose outputs exist")->group("Output");
   app.add_option("--prompt-file", f->prompt_file,
                  ".txt (one prompt per line) or .jsonl (one request per line; the flags are its defaults)")->group("Output");
-  app.add_option("--shard", f->shard, "K/N: run every N-th item starting at K")->group("Output");
+  app.add_option("--shard", f->shard,
+                 "K/N: run every N-th item starting at K; auto (or auto/N): K and N from Slurm array, Kubernetes "
+                 "Indexed Job (JOB_COMPLETION_INDEX, N given) or SHARD_INDEX/SHARD_COUNT variables")->group("Output");
   app.add_option("--from-png", f->from_png, "Re-run the request recorded in a PNG, with its model and refiner (flags override them)")->group("Output");
   app.add_option("--metadata", f->metadata, "full | none: PNG text chunks")->capture_default_str()->group("Output");
   app.add_flag("--json", f->json, "One JSON line per written image on stdout")->group("Output");

@@ -5,9 +5,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SCRIPT="$ROOT/scripts/get-weights.sh"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-failures=0 passed=0
-check() { if eval "$2"; then passed=$((passed+1)); else echo "FAIL: $1" >&2; failures=$((failures+1)); fi; }
+source "$ROOT/tests/scripts/check_lib.sh"
 
 make_file() { python3 -c "import sys,os; open(sys.argv[1],'wb').write(bytes(range(256))*4096)" "$1"; }
 make_file "$T/good.bin"
@@ -80,5 +78,4 @@ unset SDXL_WEIGHTS_TABLE
 bad=$(grep -v '^#' "$ROOT/data/official-weights.tsv" | awk -F'\t' 'NF != 6 || ($6 != "-" && (length($6) != 64 || $6 !~ /^[0-9a-f]+$/)) || ($5 != "-" && $5 !~ /^[0-9]+$/)')
 check "official table well formed ($bad)" '[ -z "$bad" ]'
 
-echo "$passed passed, $failures failed"
-[ $failures -eq 0 ]
+finish
