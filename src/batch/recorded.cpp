@@ -16,11 +16,6 @@ Recorded read_recorded(const std::string& png) {
     throw input_error("from_png", e.what());
   }
   r.provenance = provenance_from_png_chunks(chunks);
-  for (const auto& [key, value] : chunks)
-    if (key == "sdxl-gen") {
-      const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
-      if (j.is_object() && j.contains("runtime") && j["runtime"].is_object()) r.runtime = j["runtime"];
-    }
   return r;
 }
 

@@ -11,7 +11,6 @@ namespace sdxl::batch {
 struct Recorded {
   GenerationRequest request;  // with the recorded seed: the same request gives the same image
   Provenance provenance;
-  nlohmann::json runtime;  // how it ran ("runtime" of the sdxl-gen chunk: dtypes, device, reproducible), or null
 };
 
 // Reads `png`; an unreadable file or metadata is an input error for the field "from_png".

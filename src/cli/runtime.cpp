@@ -42,7 +42,7 @@ void ensure_reproducible_environment() {
   for (const auto& a : invocation_args()) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   execv("/proc/self/exe", argv.data());
-  throw Error(ErrorCategory::Generation, std::string("--reproducible: cannot re-execute /proc/self/exe: ") + std::strerror(errno));
+  throw Error(ErrorCategory::Generation, "reproducible", std::string("cannot re-execute /proc/self/exe: ") + std::strerror(errno));
 }
 
 void apply_runtime(const RuntimeFlags& flags) {

@@ -22,7 +22,7 @@
 #include "batch/recorded.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/model_path.h"
+#include "run/model_path.h"
 #include "cli/verify_report.h"
 #include "common/stopwatch.h"
 #include "io/atomic_file.h"
@@ -90,7 +90,7 @@ struct ChildResult {
 ChildResult run_self(const std::vector<std::string>& args, const std::string& log) {
   ChildResult r;
   const pid_t pid = fork();
-  if (pid < 0) throw Error(ErrorCategory::Generation, std::string("verify: cannot start a re-run: ") + std::strerror(errno));
+  if (pid < 0) throw Error(ErrorCategory::Generation, "", std::string("verify: cannot start a re-run: ") + std::strerror(errno));
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
