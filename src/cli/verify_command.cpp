@@ -192,8 +192,7 @@ int run_verify(VerifyFlags& f) {
           c.state = ok && changed.empty() ? "pass" : "fail";
           if (!ok)
             c.message = "differs: max diff " + std::to_string(r.max_abs_diff) + " (allowed " +
-                        std::to_string(f.max_diff) + "), PSNR " +
-                        (std::isinf(r.psnr_db) ? std::string("inf") : std::to_string(r.psnr_db)) + " dB, " +
+                        std::to_string(f.max_diff) + "), PSNR " + psnr_text(r.psnr_db) + " dB, " +
                         std::to_string(r.differing_pixels) + " differing pixels";
           if (!changed.empty()) c.message += (c.message.empty() ? "" : "; ") + changed;
         }

@@ -25,5 +25,6 @@ struct VerifyCase {
 std::string junit_xml(const std::vector<VerifyCase>& cases, double total_seconds);
 std::string html_report(const std::vector<VerifyCase>& cases, const std::string& limits);
 nlohmann::json case_json(const VerifyCase& c);
+std::string psnr_text(double db);  // "inf" or two decimals
 
 }  // namespace sdxl::cli
