@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/torch_version.sh
 
+# python3-yaml and chromium: the tests of the cluster examples (YAML syntax) and of verify's HTML report.
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config python3-venv
-              libcli11-dev nlohmann-json3-dev libstb-dev libsentencepiece-dev libgtest-dev)
+              libcli11-dev nlohmann-json3-dev libstb-dev libsentencepiece-dev libgtest-dev
+              python3-yaml chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,4 +33,6 @@ TORCH_CMAKE=$(scripts/torch_cmake_prefix.sh)
 # libtorch_cuda.so is always loaded, but only touches a GPU when one is asked for.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_CMAKE" >/dev/null
 cmake --build build -j"$(nproc)"
+# The Hugging Face client for scripts/get-weights.sh (a small pinned venv; its tests use it offline).
+scripts/get-weights.sh --setup
 echo "bootstrap: built build/sdxl-gen"

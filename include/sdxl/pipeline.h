@@ -24,6 +24,7 @@ struct PipelineOptions {
   std::string preview_vae;           // AutoencoderTiny decoding request.preview images (default: latent-to-RGB)
   std::string lora_dir;              // where <lora:NAME:MULT> prompt tags find NAME.safetensors (recursively)
   std::string embeddings_dir;        // textual-inversion embeddings (clip_l/clip_g): prompt word NAME = DIR/**/NAME.safetensors
+  bool reproducible = false;         // the same bytes at any thread count and CPU (pipeline/reproducible.h); dtype auto -> fp32
 };
 
 // Progress of one request: stage is "encode", "base", "hires" (second pass of the hires fix), "refiner" or

@@ -54,6 +54,9 @@ struct RunSpec {
   bool grid = false;           // also write grid.png, a contact sheet, beside the outputs
   bool list_unmatched_lora_tensors = false;  // a note per LoRA tensor that matched no weight
   std::string version;         // the front end's version line, recorded in the PNG metadata
+  // The front end's command that continues this run (its --resume form), recorded in the batch manifest of a
+  // prompt-file run (manifest-K-of-N.jsonl in out_dir, one line per image) for `batch-status` to print.
+  std::string continue_command;
 };
 
 // One unit of a run: the single request, or one prompt-file line, with its output files.

@@ -1,4 +1,5 @@
 #include "batch/plan.h"
+#include "batch/shard_env.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,6 +215,7 @@ void mark_done_and_existing(std::vector<PlanItem>& items, const OutputOptions& o
 }  // namespace
 
 std::pair<int, int> parse_shard(const std::string& text) {
+  if (text.rfind("auto", 0) == 0) return shard_from_environment(text, [](const char* name) { return std::getenv(name); });
   auto slash = text.find('/');
   try {
     if (slash == std::string::npos) throw std::invalid_argument("no slash");

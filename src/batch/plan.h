@@ -24,7 +24,7 @@ struct PlanBase {
   int only_image = -1;     // RunItem::only_image of the single request
 };
 
-// Parses "K/N" (0 <= K < N).
+// Parses "K/N" (0 <= K < N), or "auto" / "auto/N" from the scheduler's environment (batch/shard_env.h).
 std::pair<int, int> parse_shard(const std::string& text);
 
 // One item from the request alone (no prompt file). Throws sdxl::Error for an invalid request.

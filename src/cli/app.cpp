@@ -14,6 +14,7 @@ namespace sdxl::cli {
 namespace {
 
 std::string g_invocation;
+std::vector<std::string> g_args;
 
 // Shell-safe words stay bare; others get single quotes (the --resume hint must paste back as typed).
 std::string shell_word(const std::string& w) {
@@ -29,10 +30,13 @@ std::string shell_word(const std::string& w) {
 
 void set_invocation(int argc, char** argv) {
   g_invocation = "sdxl-gen";
+  g_args.assign(argv, argv + argc);
   for (int i = 1; i < argc; ++i) g_invocation += " " + shell_word(argv[i]);
 }
 
 std::string invocation() { return g_invocation; }
+
+const std::vector<std::string>& invocation_args() { return g_args; }
 
 int run_app(int argc, char** argv) {
   set_invocation(argc, argv);
@@ -44,7 +48,8 @@ int run_app(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::vector<Command> commands = {add_generate(app),  add_check_weights(app), add_tokenize(app),
                                    add_encode(app),    add_compare(app),       add_info(app),
-                                   add_bench(app)};
+                                   add_bench(app),     add_batch_status(app),
+                                   add_verify(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

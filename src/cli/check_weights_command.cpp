@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "weights/check_weights.h"
+#include "weights/official_files.h"
 #include "weights/presets.h"
 
 namespace sdxl::cli {
@@ -14,6 +15,7 @@ namespace {
 struct CheckFlags {
   std::vector<std::string> paths;
   std::string config_dir, preset;
+  bool no_sha256 = false;
 };
 
 int run_check(const CheckFlags& f) {
@@ -30,6 +32,12 @@ int run_check(const CheckFlags& f) {
   bool ok = true;
   for (const auto& path : f.paths) {
     CheckReport report = check_weights(path, f.config_dir);
+    // A file under an official name is also compared with the published size and sha256 (weights/README.md).
+    if (const auto official = official_file(path); official && !f.no_sha256) {
+      const OfficialCheck c = check_official_file(path, *official);
+      (c.ok ? report.notes : report.problems).push_back(c.message);
+      report.ok = report.ok && c.ok;
+    }
     std::cout << format_check_report(report);
     ok = ok && report.ok;
   }
@@ -43,6 +51,8 @@ Command add_check_weights(CLI::App& app) {
   auto* sub = app.add_subcommand("check-weights", "Validate checkpoints from their headers (instant, reads no tensor data)");
   sub->add_option("paths", f->paths, "Single .safetensors files, diffusers folders or component folders");
   sub->add_option("--config", f->config_dir, "Diffusers-style config folder for single files");
+  sub->add_flag("--no-sha256", f->no_sha256,
+                "Skip the sha256 of files with an official name (sd_xl_base_1.0.safetensors...; ~30 s for 7 GB)");
   sub->add_option("--preset", f->preset, "sdxl-base | sdxl-refiner: print the parameter counts of the built-in configs");
   return Command{sub, [f] {
                    try {

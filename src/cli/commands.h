@@ -20,5 +20,7 @@ Command add_encode(CLI::App& app);
 Command add_compare(CLI::App& app);
 Command add_info(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_batch_status(CLI::App& app);
+Command add_verify(CLI::App& app);
 
 }  // namespace sdxl::cli

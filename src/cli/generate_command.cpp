@@ -55,6 +55,7 @@ int run_generate(GenerateFlags& f) {
   if (f.metadata != "full" && f.metadata != "none") throw usage_error("metadata", "expected full or none, got '" + f.metadata + "'");
   spec.metadata = f.metadata == "full";
   spec.version = version_line();
+  spec.continue_command = invocation() + (invocation().find(" --resume") == std::string::npos ? " --resume" : "");
   // The run layer refuses this too; here it is said in flags, the two at fault.
   const std::string file = CLI::detail::to_lower(spec.prompt_file);
   const bool jsonl = file.size() >= 6 && file.compare(file.size() - 6, 6, ".jsonl") == 0;
@@ -63,6 +64,8 @@ int run_generate(GenerateFlags& f) {
                      ": a .txt prompt file gives every prompt (with .jsonl, --prompt is the default for lines without one)");
   Run run;
   const RunPlan& plan = run.prepare(spec);
+  // --reproducible (given, or recorded in a --from-png image) needs its environment before any tensor code.
+  if (plan.pipeline.reproducible) ensure_reproducible_environment();
 
   ProgressPrinter progress(f.quiet, static_cast<int>(plan.items.size()));
   for (const auto& item : plan.items)

@@ -37,7 +37,9 @@ void add_generate_flags(CLI::App& app, GenerateFlags& f) {
   app.add_flag("--resume", f.spec.output.resume, "Skip items whose outputs exist")->group("Output");
   app.add_option("--prompt-file", f.spec.prompt_file,
                  ".txt (one prompt per line) or .jsonl (one request per line; the flags are its defaults)")->group("Output");
-  app.add_option("--shard", f.spec.shard, "K/N: run every N-th item starting at K")->group("Output");
+  app.add_option("--shard", f.spec.shard,
+                 "K/N: run every N-th item starting at K; auto (or auto/N): K and N from Slurm array, Kubernetes "
+                 "Indexed Job (JOB_COMPLETION_INDEX, N given) or SHARD_INDEX/SHARD_COUNT variables")->group("Output");
   app.add_option("--from-png", f.spec.from_png, "Re-run the request recorded in a PNG, with its model and refiner (flags override them)")->group("Output");
   app.add_option("--metadata", f.metadata, "full | none: PNG text chunks")->capture_default_str()->group("Output");
   app.add_flag("--json", f.json, "One JSON line per written image on stdout")->group("Output");

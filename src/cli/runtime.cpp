@@ -1,10 +1,17 @@
 #include "cli/runtime.h"
 
 #include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include <thread>
 
+#include "cli/app.h"
 #include "cli/exit_codes.h"
+#include "pipeline/reproducible.h"
 
 namespace sdxl::cli {
 
@@ -22,6 +29,20 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, PipelineOptions* pipe
       ->group("Runtime");
   app.add_option("--vae-dtype", pipeline->vae_dtype, "auto | fp32 | fp16 | bf16 (default auto: CPU as --dtype; bf16 on CUDA)")
       ->group("Runtime");
+  app.add_flag("--reproducible", pipeline->reproducible,
+               "The same PNG bytes at any --threads and on any AVX2/AVX-512 CPU: pins MKL, ATen and oneDNN code paths "
+               "(slower; dtype auto means fp32; recorded in the PNG, so --from-png and verify keep it)")
+      ->group("Runtime");
+}
+
+void ensure_reproducible_environment() {
+  if (reproducible_environment_missing().empty()) return;
+  for (const auto& [name, value] : reproducible_environment()) setenv(name.c_str(), value.c_str(), 1);
+  std::vector<char*> argv;
+  for (const auto& a : invocation_args()) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv("/proc/self/exe", argv.data());
+  throw Error(ErrorCategory::Generation, "reproducible", std::string("cannot re-execute /proc/self/exe: ") + std::strerror(errno));
 }
 
 void apply_runtime(const RuntimeFlags& flags) {

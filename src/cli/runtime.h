@@ -14,5 +14,8 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, PipelineOptions* pipe
 // Sets libtorch's intra-op thread count (its default here is 1) and validates device/dtype names.
 void apply_runtime(const RuntimeFlags& flags);
 int default_threads();
+// --reproducible needs MKL_CBWR, ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA set before libtorch starts its
+// libraries: when they are not, sets them and re-executes this process with the same arguments.
+void ensure_reproducible_environment();
 
 }  // namespace sdxl::cli

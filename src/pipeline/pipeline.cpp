@@ -20,6 +20,7 @@
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/model_set.h"
 #include "pipeline/preview.h"
+#include "pipeline/reproducible.h"
 #include "pipeline/vae_override.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
@@ -201,7 +202,12 @@ struct Pipeline::Impl {
 Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.options = options;
-  m.placement = resolve_placement(options.device, options.dtype, options.vae_dtype);
+  // Reproducible: dtype auto means fp32, since auto's bf16 depends on the CPU having native BF16.
+  const auto repro_dtype = [&](const std::string& d) { return options.reproducible && d == "auto" ? "fp32" : d; };
+  check_options(options);
+  const std::string device = options.reproducible && options.device == "auto" ? "cpu" : options.device;
+  m.placement = resolve_placement(device, repro_dtype(options.dtype), repro_dtype(options.vae_dtype));
+  if (options.reproducible) enter_reproducible_mode(m.placement.device.type() == at::kCPU ? "cpu" : m.placement.device.str());
   if (!options.vae.empty()) {
     try {
       m.vae_override = open_vae_override(options.vae);
@@ -249,6 +255,8 @@ std::vector<LoraSpec> Pipeline::request_loras(const GenerationRequest& request) 
 }
 
 void Pipeline::check_options(const PipelineOptions& options) {
+  if (options.reproducible && options.device != "auto" && options.device != "cpu")
+    throw usage_error("reproducible", "pins CPU code paths; it cannot run on --device " + options.device);
   (void)resolve_placement(options.device, options.dtype, options.vae_dtype);
 }
 
@@ -458,6 +466,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   result.decode_s = timer.seconds();
   record_schedule(r, full_schedule(r, r.steps, base.scheduler), base.scheduler);
   result.runtime = runtime_info(m.placement);
+  if (m.options.reproducible) result.runtime["reproducible"] = reproducible_record();
   if (m.vae_override) {
     result.runtime["vae"] = m.vae_override->path;
     result.runtime["vae_kind"] = to_string(m.vae_override->kind);

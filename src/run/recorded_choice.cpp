@@ -44,6 +44,11 @@ void apply_recorded_runtime(PipelineOptions& options, const Provenance& recorded
       notes.push_back({RunNote::Note, field, *value + " overrides the recorded " + was});
     }
   }
+  // An image made in the reproducible mode is re-run in it (its dtypes restored above keep fp32 and the rest).
+  if (rt.contains("reproducible") && !options.reproducible) {
+    options.reproducible = true;
+    notes.push_back({RunNote::Note, "reproducible", "as recorded in the PNG"});
+  }
   if (rt.contains("vae") && rt["vae"].is_string()) {
     const std::string was = rt["vae"].get<std::string>();
     if (options.vae.empty()) {

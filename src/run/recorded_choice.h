@@ -19,7 +19,7 @@ std::string choose_recorded_model(const std::string& given, const std::string& r
 // The embeddings folder when given, else the recorded one, where every embedding the image used must be.
 std::string choose_recorded_embeddings_dir(const std::string& given, const Provenance& recorded,
                                            std::vector<RunNote>& notes);
-// dtype, vae_dtype ("auto" = not chosen) and vae ("" = not chosen) from the recorded runtime.
+// dtype, vae_dtype ("auto" = not chosen), vae ("" = not chosen) and the reproducible mode from the recorded runtime.
 void apply_recorded_runtime(PipelineOptions& options, const Provenance& recorded, std::vector<RunNote>& notes);
 
 }  // namespace sdxl

@@ -3,9 +3,11 @@
 // hands the plan to the batch runner (src/batch/runner.h).
 #include "sdxl/run.h"
 
+#include <optional>
 #include <set>
 #include <tuple>
 
+#include "batch/manifest.h"
 #include "batch/plan.h"
 #include "batch/recorded.h"
 #include "batch/runner.h"
@@ -205,6 +207,15 @@ RunSummary Run::execute(const RunEvents& events) {
   }
   provenance.version = d.spec.version;
 
+  // A prompt-file run records each finished image in its shard's manifest; images found on disk without a
+  // line (the process died between the PNG and its line) are recorded first, so resuming completes it.
+  std::optional<batch::ManifestWriter> manifest;
+  if (!d.spec.prompt_file.empty()) {
+    manifest.emplace(d.spec.output.out_dir, d.spec.output.shard_index, d.spec.output.shard_count, d.spec.continue_command);
+    if (const int n = manifest->record_done(plan.items))
+      note({RunNote::Note, "", "recorded " + std::to_string(n) + " finished image(s) missing from " + manifest->path()});
+  }
+
   batch::RunOptions run;
   run.metadata = d.spec.metadata;
   run.provenance = provenance;
@@ -218,6 +229,7 @@ RunSummary Run::execute(const RunEvents& events) {
   };
   e.warning = [&](const batch::PlanItem&, const std::string& w) { note({RunNote::Warning, "", w}); };
   e.image_written = [&](const batch::WrittenImage& w) {
+    if (manifest) manifest->record(w);
     if (events.image_written)
       events.image_written(ImageWritten{w.item, w.image, w.path, w.result.seeds[static_cast<size_t>(w.image)], w.result});
   };

@@ -73,6 +73,7 @@ std::string format_check_report(const CheckReport& r) {
   constexpr size_t kShown = 50;
   for (size_t i = 0; i < r.problems.size() && i < kShown; ++i) o << "  problem: " << r.problems[i] << "\n";
   if (r.problems.size() > kShown) o << "  ... " << r.problems.size() - kShown << " more problems\n";
+  for (const auto& n : r.notes) o << "  " << n << "\n";
   if (r.ok)
     o << "OK\n";
   else

@@ -28,6 +28,7 @@ struct CheckReport {
   std::vector<ComponentCheck> components;
   std::vector<std::string> ignored;   // known-unused tensors that were skipped
   std::vector<std::string> problems;  // one line each; empty iff ok
+  std::vector<std::string> notes;     // checks that passed beyond the header (an official file's sha256)
   bool ok = false;
 };
 

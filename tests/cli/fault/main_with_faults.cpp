@@ -1,8 +1,10 @@
 // sdxl-gen-test: the sdxl-gen command line plus failure injection for the CLI robustness tests.
 // SDXL_GEN_FAIL_ITEM=N makes batch item N fail after its first sampling step; SDXL_GEN_FAIL_ITEM=N:oom makes
-// it fail as libtorch's CUDA caching allocator does (c10::OutOfMemoryError).
+// it fail as libtorch's CUDA caching allocator does (c10::OutOfMemoryError); SDXL_GEN_FAIL_ITEM=N:kill kills the
+// process (SIGKILL) there, as a preempted cluster task dies mid-item.
 #include <c10/util/Exception.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
@@ -18,8 +20,10 @@ FaultHook fault_hook() {
   const int item = std::atoi(spec);
   const std::string text = spec;
   const bool oom = text.size() > 4 && text.compare(text.size() - 4, 4, ":oom") == 0;
-  return [item, oom](int index, int step) {
+  const bool kill = text.size() > 5 && text.compare(text.size() - 5, 5, ":kill") == 0;
+  return [item, oom, kill](int index, int step) {
     if (index != item || step != 1) return;
+    if (kill) std::raise(SIGKILL);
     if (oom)
       C10_THROW_ERROR(OutOfMemoryError,
                       "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
