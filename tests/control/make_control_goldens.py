@@ -2,7 +2,7 @@
 inpainting variants; OpenCV for the Canny preprocessor) on the tiny SDXL fixtures.
 
 Usage (from the repository root, after scripts/reference_env.sh):
-    .venv-ref/bin/python tests/control/make_control_goldens.py
+    .venv-ref/bin/python tests/control/make_control_goldens.py [--canny-only]
 
 Writes, all under tests/fixtures/control_golden/:
   tiny-controlnet/              ControlNetModel.from_unet(tiny base UNet) with its zero-initialised convolutions
@@ -177,7 +177,9 @@ def canny_goldens():
     d.ellipse((50, 40, 90, 70), outline=(200, 60, 60), width=3)
     noise = (rng.random((72, 96, 3)) * 255).astype(np.uint8)
     noise[20:50, 30:70] = 128
-    inputs = {"gradient": grad, "text": np.array(text), "noise": noise}
+    # Soft edges and mild noise, so that the thresholds decide which edges survive.
+    soft = cv2.GaussianBlur(np.array(text), (7, 7), 2.0).astype(np.int16) + rng.integers(-6, 7, (72, 96, 3))
+    inputs = {"gradient": grad, "text": np.array(text), "noise": noise, "soft": np.clip(soft, 0, 255).astype(np.uint8)}
     cases = []
     for name, rgb in inputs.items():
         Image.fromarray(rgb, "RGB").save(os.path.join(OUT, f"canny_{name}.png"))
@@ -196,6 +198,8 @@ def main():
     control_image_a().save(os.path.join(OUT, "control_a.png"))
     control_image_b().save(os.path.join(OUT, "control_b.png"))
     canny_goldens()
+    if "--canny-only" in sys.argv:
+        return
     cn = make_controlnet()
     write_sgm_file(cn.state_dict())
     cn_b = ControlNetModel.from_pretrained(CN_DIR, torch_dtype=torch.float32)
