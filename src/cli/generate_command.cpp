@@ -9,6 +9,7 @@
 #include "batch/runner.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/control_flags.h"
 #include "cli/error_report.h"
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
@@ -33,6 +34,7 @@ struct GenerateFlags {
   RuntimeFlags runtime;
   std::string prompt_file, shard, from_png, metadata = "full";
   std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
+  ControlFlags control;            // --control ... (README "ControlNet")
   bool json = false, quiet = false, grid = false, verbose = false;
 };
 
@@ -119,6 +121,8 @@ int run_generate(GenerateFlags& f) {
   batch::PlanBase base;
   base.request = request_from_json(given, recorded.request);
   if (!f.loras.empty()) base.request.loras = parse_lora_flags(f.loras);
+  if (auto controls = f.control.controls()) base.request.controls = *controls;
+  if (f.control.guess_mode()) base.request.control_guess_mode = true;
   base.size_given = given.contains("size") || !f.from_png.empty();
   if (f.prompt_file.empty() && !given.contains("prompt") && f.from_png.empty())
     throw UsageError("--prompt (or --prompt-file, --from-png) is required; see --help");
@@ -279,6 +283,7 @@ int run_generate(GenerateFlags& f) {
 Command add_generate(CLI::App& app) {
   auto f = std::make_shared<GenerateFlags>();
   f->request.add_to(app);
+  f->control.add_to(app);
   app.add_option("--model,-m", f->pipeline.model,
                  "Checkpoint: .safetensors single file, diffusers folder, or 'tiny' (bundled smoke-test model). "
                  "Default: the one recorded by --from-png, else the one base model in weights/")->group("Model");

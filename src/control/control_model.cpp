@@ -1,0 +1,247 @@
+#include "control/control_model.h"
+
+#include "common/error.h"
+#include "common/strings.h"
+#include "weights/checkpoint_files.h"
+#include "weights/original_names.h"
+#include "weights/state_dict.h"
+
+#include <functional>
+#include <set>
+
+namespace sdxl {
+namespace {
+
+namespace files = checkpoint_files;
+using ShapeMap = std::map<std::string, std::vector<int64_t>>;
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::vector<std::string> split_dots(const std::string& s) {
+  std::vector<std::string> out(1);
+  for (char ch : s) {
+    if (ch == '.') out.emplace_back();
+    else out.back() += ch;
+  }
+  return out;
+}
+
+// Kind from tensor names (the web UI's ControlNet extension and ComfyUI tell them apart the same way).
+ControlKind kind_of(const std::vector<std::string>& names, const std::string& prefix, bool* sgm) {
+  std::set<std::string> set(names.begin(), names.end());
+  auto has = [&](const std::string& n) { return set.count(prefix + n) != 0; };
+  for (const auto& n : names) {
+    if (n == "lora_controlnet" || contains(n, "lora_controlnet")) return ControlKind::ControlLora;
+    if (starts_with(n, "lllite_") || contains(n, ".lllite_")) return ControlKind::LLLite;
+    if (contains(n, "task_embedding") || contains(n, "spatial_ch_projs") || contains(n, "control_add_embedding"))
+      return ControlKind::Union;
+    if (starts_with(n, "adapter.") || starts_with(n, "body.0.")) return ControlKind::T2IAdapter;
+  }
+  if (has("controlnet_cond_embedding.conv_in.weight")) {
+    *sgm = false;
+    return has("add_embedding.linear_1.weight") ? ControlKind::ControlNet : ControlKind::SD1ControlNet;
+  }
+  if (has("input_hint_block.0.weight")) {
+    *sgm = true;
+    return has("label_emb.0.0.weight") ? ControlKind::ControlNet : ControlKind::SD1ControlNet;
+  }
+  throw Error("not a control model: no ControlNet (controlnet_cond_embedding / input_hint_block), control-LoRA, "
+              "T2I-Adapter, union or LLLite tensors");
+}
+
+// Where the tensors that decide the architecture live, in either naming.
+struct Naming {
+  std::function<std::string(size_t level, int64_t layer)> down_attention, down_resnet_conv1;
+  std::string mid_attention, conv_in, add_linear_1;
+  std::function<std::string(size_t k)> hint;  // conditioning embedding conv k (0 = conv_in, then blocks in order)
+};
+
+Naming diffusers_naming() {
+  Naming n;
+  n.down_attention = [](size_t i, int64_t j) { return "down_blocks." + std::to_string(i) + ".attentions." + std::to_string(j) + "."; };
+  n.down_resnet_conv1 = [](size_t i, int64_t j) {
+    return "down_blocks." + std::to_string(i) + ".resnets." + std::to_string(j) + ".conv1.weight";
+  };
+  n.mid_attention = "mid_block.attentions.0.";
+  n.conv_in = "conv_in.weight";
+  n.add_linear_1 = "add_embedding.linear_1.weight";
+  n.hint = [](size_t k) {
+    return k == 0 ? std::string("controlnet_cond_embedding.conv_in.weight")
+                  : "controlnet_cond_embedding.blocks." + std::to_string(k - 1) + ".weight";
+  };
+  return n;
+}
+
+// cldm numbers input_blocks as SGM's UNet: 0 = conv_in, then per level `layers` resnet(+attention) slots and
+// a downsampler slot; input_hint_block interleaves SiLUs (convs at even indices).
+Naming sgm_naming(int64_t layers) {
+  Naming n;
+  auto block = [layers](size_t i, int64_t j) { return std::to_string(1 + static_cast<int64_t>(i) * (layers + 1) + j); };
+  n.down_attention = [block](size_t i, int64_t j) { return "input_blocks." + block(i, j) + ".1."; };
+  n.down_resnet_conv1 = [block](size_t i, int64_t j) { return "input_blocks." + block(i, j) + ".0.in_layers.2.weight"; };
+  n.mid_attention = "middle_block.1.";
+  n.conv_in = "input_blocks.0.0.weight";
+  n.add_linear_1 = "label_emb.0.0.weight";
+  n.hint = [](size_t k) { return "input_hint_block." + std::to_string(2 * k) + ".weight"; };
+  return n;
+}
+
+// Distinct N in "<prefix>transformer_blocks.N." names.
+int64_t transformer_depth(const ShapeMap& shapes, const std::string& prefix) {
+  std::set<std::string> seen;
+  const std::string p = prefix + "transformer_blocks.";
+  for (auto it = shapes.lower_bound(p); it != shapes.end() && starts_with(it->first, p); ++it)
+    seen.insert(it->first.substr(p.size(), it->first.find('.', p.size()) - p.size()));
+  return static_cast<int64_t>(seen.size());
+}
+
+const std::vector<int64_t>& shape_of(const ShapeMap& shapes, const std::string& name, const std::string& what) {
+  auto it = shapes.find(name);
+  if (it == shapes.end()) throw Error(what + ": cannot detect the ControlNet's architecture: no tensor '" + name + "'");
+  return it->second;
+}
+
+// The base UNet's architecture with what the tensors decide: widths, transformer depth per level (the
+// "mid"/"small" community variants have fewer layers), conditioning-embedding widths, input channels.
+nlohmann::json infer_config(const ShapeMap& shapes, const Naming& n, const nlohmann::json& base, const std::string& what) {
+  nlohmann::json c = base;
+  c["_class_name"] = "ControlNetModel";
+  const UNetConfig b = UNetConfig::from_json(base, what + ": base unet config");
+  const size_t levels = b.levels();
+  nlohmann::json types = nlohmann::json::array(), depth = nlohmann::json::array(), widths = nlohmann::json::array(),
+                 heads = nlohmann::json::array();
+  for (size_t i = 0; i < levels; ++i) {
+    const int64_t d = transformer_depth(shapes, n.down_attention(i, 0));
+    types.push_back(d > 0 ? "CrossAttnDownBlock2D" : "DownBlock2D");
+    const int64_t width = shape_of(shapes, n.down_resnet_conv1(i, 0), what)[0];
+    widths.push_back(width);
+    // Heads are not in the shapes: the base's where the width is the base's, else SDXL's head width 64.
+    heads.push_back(width == b.block_out_channels[i] ? b.num_attention_heads[i] : std::max<int64_t>(1, width / 64));
+    depth.push_back(i + 1 == levels ? std::max<int64_t>(1, transformer_depth(shapes, n.mid_attention)) : std::max<int64_t>(1, d));
+  }
+  c["down_block_types"] = types;
+  c["transformer_layers_per_block"] = depth;
+  c["block_out_channels"] = widths;
+  c["attention_head_dim"] = heads;
+  c["in_channels"] = shape_of(shapes, n.conv_in, what)[1];
+  c["projection_class_embeddings_input_dim"] = shape_of(shapes, n.add_linear_1, what)[1];
+  nlohmann::json hint = nlohmann::json::array();
+  for (size_t k = 0; shapes.count(n.hint(k)); k += 2) hint.push_back(shapes.at(n.hint(k))[0]);
+  c["conditioning_channels"] = shape_of(shapes, n.hint(0), what)[1];
+  c["conditioning_embedding_out_channels"] = hint;
+  for (const char* key : {"up_block_types", "out_channels", "conv_out_kernel", "sample_size", "center_input_sample"})
+    c.erase(key);
+  return c;
+}
+
+// The cldm name of a ControlNet parameter: the UNet's SGM tables for the encoder, cldm's own for the rest.
+std::string sgm_name(const std::string& canonical, const OriginalNames& unet_names, size_t hint_convs) {
+  const auto parts = split_dots(canonical);
+  if (starts_with(canonical, "controlnet_cond_embedding.")) {
+    const std::string leaf = parts.back();
+    if (parts[1] == "conv_in") return "input_hint_block.0." + leaf;
+    if (parts[1] == "conv_out") return "input_hint_block." + std::to_string(2 * (hint_convs + 1)) + "." + leaf;
+    return "input_hint_block." + std::to_string(2 + 2 * std::stoll(parts[2])) + "." + leaf;
+  }
+  if (starts_with(canonical, "controlnet_down_blocks.")) return "zero_convs." + parts[1] + ".0." + parts.back();
+  if (starts_with(canonical, "controlnet_mid_block.")) return "middle_block_out.0." + parts.back();
+  return unet_names.of(canonical).name;
+}
+
+}  // namespace
+
+const char* to_string(ControlKind kind) { return enum_name(kControlKindNames, kind); }
+static_assert(table_complete(kControlKindNames, ControlKind::SD1ControlNet));
+
+ControlModelFile inspect_control_model(const std::string& path) {
+  ControlModelFile f;
+  f.path = path;
+  try {
+    if (files::is_dir(path)) {
+      if (!files::is_file(files::join(path, "config.json")))
+        throw Error("a control model folder needs a config.json (diffusers ControlNetModel / T2IAdapter)");
+      f.config = files::read_json(files::join(path, "config.json"));
+      const std::string cls = f.config.value("_class_name", "");
+      if (cls == "T2IAdapter") {
+        f.kind = ControlKind::T2IAdapter;
+        return f;
+      }
+      if (cls != "ControlNetModel")
+        throw Error("config.json's _class_name is \"" + cls + "\", not ControlNetModel or T2IAdapter");
+      f.weights = files::find_weights_file(path);
+    } else {
+      f.weights = path;
+    }
+    auto st = files::open_weights(f.weights);
+    std::vector<std::string> names;
+    for (const auto& t : st->tensors()) names.push_back(t.name);
+    f.prefix = st->contains("control_model.input_hint_block.0.weight") ? "control_model." : "";
+    bool sgm = false;
+    f.kind = kind_of(names, f.prefix, &sgm);
+    f.layout = sgm ? "sgm" : "diffusers";
+  } catch (const Error& e) {
+    if (e.category() != ErrorCategory::Input) throw;
+    throw Error(path + ": " + e.detail());
+  }
+  return f;
+}
+
+ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& config_dir,
+                                const nlohmann::json& base_unet_config, const at::TensorOptions& options) {
+  if (f.kind != ControlKind::ControlNet)
+    throw Error(f.path + ": a " + std::string(to_string(f.kind)) + ", which sdxl-gen does not run (supported: SDXL "
+                "ControlNets in diffusers or original layout)");
+  auto st = files::open_weights(f.weights);
+  ShapeMap stored;
+  for (const auto& t : st->tensors())
+    if (starts_with(t.name, f.prefix)) stored[t.name.substr(f.prefix.size())] = t.shape;
+  const bool sgm = f.layout == "sgm";
+  const UNetConfig base = UNetConfig::from_json(base_unet_config, "base unet config");
+  nlohmann::json config = f.config;
+  std::string config_from = f.path + "/config.json";
+  if (config.is_null() && !config_dir.empty()) {
+    config_from = files::join(config_dir, "config.json");
+    config = files::read_json(config_from);
+  }
+  if (config.is_null()) {
+    config_from = f.path + " (inferred from tensor shapes)";
+    config = infer_config(stored, sgm ? sgm_naming(base.layers_per_block[0]) : diffusers_naming(), base_unet_config, f.path);
+  }
+  ControlNetConfig cfg = ControlNetConfig::from_json(config, config_from);
+  const UNetConfig& c = cfg.unet;
+  if (c.cross_attention_dim != base.cross_attention_dim || c.block_out_channels != base.block_out_channels ||
+      c.layers_per_block != base.layers_per_block)
+    throw Error(f.path + ": the ControlNet does not fit the base model (cross-attention width " +
+                std::to_string(c.cross_attention_dim) + " vs " + std::to_string(base.cross_attention_dim) + ", " +
+                std::to_string(c.levels()) + " levels of widths " + shape_str(c.block_out_channels) + " vs " +
+                shape_str(base.block_out_channels) + ")");
+
+  ControlNetModel model(cfg, options);
+  StateDict tensors;
+  std::set<std::string> used;
+  if (sgm) {
+    nlohmann::json names_config = config;  // the UNet tables read a UNet config
+    names_config["_class_name"] = "UNet2DConditionModel";
+    names_config["up_block_types"] = base_unet_config.at("up_block_types");
+    const OriginalNames unet_names("unet", names_config);
+    const size_t hint_convs = cfg.conditioning_embedding_out_channels.size() * 2 - 2;
+    for (const auto& [name, shape] : module_shapes(*model)) {
+      const std::string stored_name = sgm_name(name, unet_names, hint_convs);
+      if (!st->contains(f.prefix + stored_name)) continue;  // reported as missing by the strict loader
+      tensors[name] = st->tensor(f.prefix + stored_name);
+      used.insert(stored_name);
+    }
+    std::vector<std::string> unexpected;
+    for (const auto& [name, shape] : stored)
+      if (!used.count(name)) unexpected.push_back(name);
+    if (!unexpected.empty())
+      throw Error(f.path + ": " + std::to_string(unexpected.size()) + " tensors of the original layout match no "
+                  "ControlNet parameter, e.g. '" + unexpected.front() + "'");
+  } else {
+    for (const auto& [name, shape] : stored) tensors[name] = st->tensor(f.prefix + name);
+  }
+  load_state_dict(*model, tensors, "controlnet from " + f.path);
+  return model;
+}
+
+}  // namespace sdxl
