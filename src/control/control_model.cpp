@@ -148,6 +148,14 @@ std::string sgm_name(const std::string& canonical, const OriginalNames& unet_nam
   return unet_names.of(canonical).name;
 }
 
+// The folder's config.json, else `config_dir`/config.json, else null (then inferred); `from` says which.
+nlohmann::json given_config(const ControlModelFile& f, const std::string& config_dir, std::string* from) {
+  *from = f.path + "/config.json";
+  if (!f.config.is_null() || config_dir.empty()) return f.config;
+  *from = files::join(config_dir, "config.json");
+  return files::read_json(*from);
+}
+
 }  // namespace
 
 const char* to_string(ControlKind kind) { return enum_name(kControlKindNames, kind); }
@@ -164,6 +172,8 @@ ControlModelFile inspect_control_model(const std::string& path) {
       const std::string cls = f.config.value("_class_name", "");
       if (cls == "T2IAdapter") {
         f.kind = ControlKind::T2IAdapter;
+        f.weights = files::find_weights_file(path);
+        f.layout = "diffusers";
         return f;
       }
       if (cls != "ControlNetModel")
@@ -190,19 +200,15 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
                                 const nlohmann::json& base_unet_config, const at::TensorOptions& options) {
   if (f.kind != ControlKind::ControlNet)
     throw Error(f.path + ": a " + std::string(to_string(f.kind)) + ", which sdxl-gen does not run (supported: SDXL "
-                "ControlNets in diffusers or original layout)");
+                "ControlNets in diffusers or original layout, control-LoRAs, T2I-Adapters in diffusers layout)");
   auto st = files::open_weights(f.weights);
   ShapeMap stored;
   for (const auto& t : st->tensors())
     if (starts_with(t.name, f.prefix)) stored[t.name.substr(f.prefix.size())] = t.shape;
   const bool sgm = f.layout == "sgm";
   const UNetConfig base = UNetConfig::from_json(base_unet_config, "base unet config");
-  nlohmann::json config = f.config;
-  std::string config_from = f.path + "/config.json";
-  if (config.is_null() && !config_dir.empty()) {
-    config_from = files::join(config_dir, "config.json");
-    config = files::read_json(config_from);
-  }
+  std::string config_from;
+  nlohmann::json config = given_config(f, config_dir, &config_from);
   if (config.is_null()) {
     config_from = f.path + " (inferred from tensor shapes)";
     config = infer_config(stored, sgm ? sgm_naming(base.layers_per_block[0]) : diffusers_naming(), base_unet_config, f.path);
@@ -241,6 +247,97 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
     for (const auto& [name, shape] : stored) tensors[name] = st->tensor(f.prefix + name);
   }
   load_state_dict(*model, tensors, "controlnet from " + f.path);
+  return model;
+}
+
+ControlNetModel load_control_lora(const ControlModelFile& f, const nlohmann::json& base_unet_config,
+                                  const StateDict& base_unet, const at::TensorOptions& options) {
+  if (f.kind != ControlKind::ControlLora) throw Error(f.path + ": not a control-LoRA");
+  auto st = files::open_weights(f.weights);
+  ShapeMap stored;
+  for (const auto& t : st->tensors()) stored[t.name] = t.shape;
+  // The base's architecture; the conditioning embedding's widths from the hint block the file carries whole.
+  nlohmann::json config = base_unet_config;
+  config["_class_name"] = "ControlNetModel";
+  const Naming sgm = sgm_naming(0);
+  nlohmann::json hint = nlohmann::json::array();
+  for (size_t k = 0; stored.count(sgm.hint(k)); k += 2) hint.push_back(stored.at(sgm.hint(k))[0]);
+  config["conditioning_channels"] = shape_of(stored, sgm.hint(0), f.path)[1];
+  config["conditioning_embedding_out_channels"] = hint;
+  for (const char* key : {"up_block_types", "out_channels", "conv_out_kernel", "sample_size", "center_input_sample"})
+    config.erase(key);
+  const ControlNetConfig cfg = ControlNetConfig::from_json(config, f.path + " (base model's architecture)");
+  ControlNetModel model(cfg, options);
+  nlohmann::json names_config = config;
+  names_config["_class_name"] = "UNet2DConditionModel";
+  names_config["up_block_types"] = base_unet_config.at("up_block_types");
+  const OriginalNames unet_names("unet", names_config);
+  const size_t hint_convs = cfg.conditioning_embedding_out_channels.size() * 2 - 2;
+
+  StateDict tensors;
+  std::set<std::string> used{"lora_controlnet"};
+  for (const auto& [name, shape] : module_shapes(*model)) {
+    const std::string stored_name = sgm_name(name, unet_names, hint_convs);
+    const std::string stem = stored_name.substr(0, stored_name.size() - std::string(".weight").size());
+    if (st->contains(stored_name)) {  // whole
+      tensors[name] = st->tensor(stored_name);
+      used.insert(stored_name);
+      continue;
+    }
+    auto base = base_unet.find(name);
+    if (base == base_unet.end()) continue;  // reported as missing by the strict loader
+    if (!ends_with(stored_name, ".weight") || !st->contains(stem + ".up") || !st->contains(stem + ".down")) {
+      tensors[name] = base->second;
+      continue;
+    }
+    // base + up @ down in float32 (ComfyUI's ControlLoraOps: up and down flattened to matrices).
+    const at::Tensor up = st->tensor(stem + ".up").to(at::kFloat).flatten(1);
+    const at::Tensor down = st->tensor(stem + ".down").to(at::kFloat).flatten(1);
+    const at::Tensor w = base->second.to(at::kFloat);
+    if (up.size(0) != w.size(0) || up.size(1) != down.size(0) || down.size(1) * w.size(0) != w.numel())
+      throw Error(f.path + ": the factors " + stem + ".up " + shape_str(stored.at(stem + ".up")) + " and .down " +
+                  shape_str(stored.at(stem + ".down")) + " do not fit the base model's " + shape_str(w.sizes().vec()));
+    tensors[name] = w + at::mm(up, down).reshape(w.sizes());
+    used.insert(stem + ".up");
+    used.insert(stem + ".down");
+  }
+  for (const auto& [name, shape] : stored)
+    if (!used.count(name))
+      throw Error(f.path + ": the control-LoRA tensor '" + name + "' matches no parameter of a ControlNet for the base "
+                  "model");
+  load_state_dict(*model, tensors, "control-LoRA from " + f.path);
+  return model;
+}
+
+T2IAdapterModel load_t2i_adapter(const ControlModelFile& f, const std::string& config_dir,
+                                 const at::TensorOptions& options) {
+  if (f.kind != ControlKind::T2IAdapter) throw Error(f.path + ": not a T2I-Adapter");
+  auto st = files::open_weights(f.weights);
+  std::string config_from;
+  nlohmann::json config = given_config(f, config_dir, &config_from);
+  if (config.is_null()) {
+    // A lone diffusers-named file: widths, depth and the unshuffle factor from the shapes (3 input channels).
+    ShapeMap shapes;
+    for (const auto& t : st->tensors()) shapes[t.name] = t.shape;
+    config_from = f.path + " (inferred from tensor shapes)";
+    const auto& conv_in = shape_of(shapes, "adapter.conv_in.weight", f.path);
+    nlohmann::json channels = nlohmann::json::array();
+    for (int i = 0; i < 4; ++i)
+      channels.push_back(shape_of(shapes, "adapter.body." + std::to_string(i) + ".resnets.0.block1.weight", f.path)[0]);
+    int64_t blocks = 0;
+    while (shapes.count("adapter.body.0.resnets." + std::to_string(blocks) + ".block1.weight")) ++blocks;
+    int64_t factor = 1;
+    while (3 * factor * factor < conv_in[1]) ++factor;
+    if (3 * factor * factor != conv_in[1])
+      throw Error(f.path + ": adapter.conv_in takes " + std::to_string(conv_in[1]) +
+                  " channels, not 3 x a square unshuffle factor; give --control-config DIR");
+    config = {{"_class_name", "T2IAdapter"}, {"adapter_type", "full_adapter_xl"}, {"in_channels", 3},
+              {"channels", channels}, {"num_res_blocks", blocks}, {"downscale_factor", factor}};
+  }
+  T2IAdapterModel model(T2IAdapterConfig::from_json(config, config_from), options);
+  StateDict tensors;
+  for (const auto& t : st->tensors()) tensors[t.name] = st->tensor(t.name);
+  load_state_dict(*model, tensors, "t2i adapter from " + f.path);
   return model;
 }
 

@@ -16,6 +16,8 @@
 
 #include "common/enum_table.h"
 #include "control/controlnet.h"
+#include "control/t2i_adapter.h"
+#include "weights/state_dict.h"
 
 namespace sdxl {
 
@@ -47,5 +49,16 @@ ControlModelFile inspect_control_model(const std::string& path);
 // other kind is an input error naming the kind. The model is built on `options`' device and dtype.
 ControlNetModel load_controlnet(const ControlModelFile& file, const std::string& config_dir,
                                 const nlohmann::json& base_unet_config, const at::TensorOptions& options);
+// Loads a Stability control-LoRA (marker tensor lora_controlnet; SGM names): a ControlNet of the base UNet's
+// architecture whose encoder is the base's (`base_unet`: its canonical tensors), every weight the file gives
+// NAME.up / NAME.down factors for computed as base + up @ down, and the tensors the file holds whole (hint block,
+// zero convs, middle_block_out, norms and biases) replacing the base's: what ComfyUI's ControlLora and the web
+// UI's ControlNet extension do. Factors that do not fit the base are an input error naming the tensor.
+ControlNetModel load_control_lora(const ControlModelFile& file, const nlohmann::json& base_unet_config,
+                                  const StateDict& base_unet, const at::TensorOptions& options);
+// Loads a T2I-Adapter (full_adapter_xl; diffusers folder, or a lone file with diffusers names whose shape is
+// inferred unless `config_dir` is given).
+T2IAdapterModel load_t2i_adapter(const ControlModelFile& file, const std::string& config_dir,
+                                 const at::TensorOptions& options);
 
 }  // namespace sdxl

@@ -28,6 +28,15 @@ double control_keep(int step, int total, double start, double end) {
   return (i / n < start || (i + 1) / n > end) ? 0.0 : 1.0;
 }
 
+std::vector<at::Tensor> adapter_features(T2IAdapterModel& adapter, const at::Tensor& image, double scale, bool cfg) {
+  std::vector<at::Tensor> out;
+  for (const at::Tensor& f : adapter->forward(image)) {
+    const at::Tensor v = f * scale;
+    out.push_back(cfg ? at::cat({v, v}) : v);
+  }
+  return out;
+}
+
 ControlStage::ControlStage(std::vector<ControlUnit> units, const UNetConditioning& cond, bool cfg, bool guess_mode)
     : units_(std::move(units)), cond_(cond), cfg_(cfg), guess_mode_(guess_mode) {}
 
@@ -38,6 +47,15 @@ UNetExtras ControlStage::extras(int step, int total, const at::Tensor& x_in, con
   auto cond_half = [&](const at::Tensor& v) { return half ? v.chunk(2, 0)[1] : v; };
   const at::Tensor x = cond_half(x_in), tt = t.numel() == 1 ? t : cond_half(t);
   for (ControlUnit& u : units_) {
+    if (!u.model) {
+      // T2I-Adapter: i < int(n x adapter_conditioning_factor); several adapters' features are summed.
+      if (step >= static_cast<int>(total * u.end)) continue;
+      auto& sum = out.intrablock_residuals;
+      if (sum.empty()) sum = u.adapter_features;
+      else
+        for (size_t k = 0; k < sum.size(); ++k) sum[k] = sum[k] + u.adapter_features[k];
+      continue;
+    }
     const double keep = control_keep(step, total, u.start, u.end);
     if (keep == 0.0) continue;  // residuals x 0 added to the UNet's: the same result, without the run
     const at::Tensor image = cfg_ && !guess_mode_ ? at::cat({u.image, u.image}) : u.image;

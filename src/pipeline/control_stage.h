@@ -8,14 +8,18 @@
 #include <vector>
 
 #include "control/controlnet.h"
+#include "control/t2i_adapter.h"
 #include "pipeline/denoise.h"
 #include "sdxl/request.h"
 
 namespace sdxl {
 
+// One control of a pass: a ControlNet run at every step in range, or a T2I-Adapter's features (computed once,
+// as diffusers' StableDiffusionXLAdapterPipeline: times the scale, for the first int(n x end) steps).
 struct ControlUnit {
   ControlNetModel model{nullptr};
   at::Tensor image;  // [B, 3, H, W] in [0, 1] on the model's device and dtype (one row per image of the pass)
+  std::vector<at::Tensor> adapter_features;  // T2I-Adapter: features x scale, laid out as the UNet's batch
   double scale = 1.0, start = 0.0, end = 1.0;
 };
 
@@ -26,6 +30,9 @@ at::Tensor prepare_control_image(const ControlSpec& spec, const Size& size, bool
 
 // diffusers' controlnet_keep: 0 for steps outside [start, end) of the schedule, else 1.
 double control_keep(int step, int total, double start, double end);
+
+// A T2I-Adapter's features for `image` (the pass's rows), times `scale`, doubled for CFG.
+std::vector<at::Tensor> adapter_features(T2IAdapterModel& adapter, const at::Tensor& image, double scale, bool cfg);
 
 class ControlStage {
  public:

@@ -79,23 +79,34 @@ struct Pipeline::Impl {
     return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
   }
 
-  // ControlNets by path and config folder, loaded on first use (with --low-memory, dropped with the UNet).
-  std::map<std::string, ControlNetModel> controlnets;
-  ControlNetModel& controlnet(const ControlSpec& spec) {
+  // Control models by path and config folder, loaded on first use (with --low-memory, dropped with the UNet).
+  struct LoadedControl {
+    ControlNetModel controlnet{nullptr};
+    T2IAdapterModel adapter{nullptr};
+  };
+  std::map<std::string, LoadedControl> controlnets;
+  LoadedControl& control_model(const ControlSpec& spec) {
     const std::string key = spec.model + "\n" + spec.config;
     auto it = controlnets.find(key);
     if (it != controlnets.end()) return it->second;
     Stopwatch timer;
-    ControlNetModel model{nullptr};
+    LoadedControl loaded;
     try {
       const ControlModelFile file = inspect_control_model(spec.model);
-      model = load_controlnet(file, spec.config, base->checkpoint.components.at("unet").config, latent_options());
+      if (file.kind == ControlKind::T2IAdapter)
+        loaded.adapter = load_t2i_adapter(file, spec.config, latent_options());
+      else if (file.kind == ControlKind::ControlLora)
+        loaded.controlnet = load_control_lora(file, base->checkpoint.components.at("unet").config,
+                                              base->checkpoint.components.at("unet").tensors, latent_options());
+      else
+        loaded.controlnet =
+            load_controlnet(file, spec.config, base->checkpoint.components.at("unet").config, latent_options());
     } catch (const Error& e) {
       if (e.category() != ErrorCategory::Input) throw;
       throw input_error("control", e.detail());
     }
     base->load_s += timer.seconds();
-    return controlnets.emplace(key, model).first->second;
+    return controlnets.emplace(key, loaded).first->second;
   }
   // The request's control units at `size`, their images repeated for `batch` images; records the model hash
   // and image sha256 of each in `r` and a line for each resized image in `warnings`.
@@ -104,9 +115,14 @@ struct Pipeline::Impl {
     std::vector<ControlUnit> units;
     for (ControlSpec& spec : r.controls) {
       ControlUnit u;
-      u.model = controlnet(spec);
+      LoadedControl& loaded = control_model(spec);
+      u.model = loaded.controlnet;
+      if (loaded.adapter && spec.start != 0.0)
+        throw usage_error("control_start", "must be 0 for the T2I-Adapter " + spec.model +
+                                               " (it runs from the first step; control_end is its conditioning factor)");
       bool resized = false;
       u.image = prepare_control_image(spec, size, &resized).repeat({batch, 1, 1, 1}).to(placement.device, placement.dtype);
+      if (loaded.adapter) u.adapter_features = adapter_features(loaded.adapter, u.image, spec.scale, uses_cfg(r.cfg));
       if (resized && warnings)
         warnings->push_back("control image " + spec.image + " resized to " + std::to_string(size.width) + "x" +
                             std::to_string(size.height) + " (Lanczos)");
@@ -129,7 +145,7 @@ struct Pipeline::Impl {
   // diffusers turns guess mode on for a ControlNet whose config says global_pool_conditions.
   bool control_guess_mode(const GenerationRequest& r, const std::vector<ControlUnit>& units) const {
     bool guess = r.control_guess_mode;
-    for (const auto& u : units) guess |= u.model->config().global_pool_conditions;
+    for (const auto& u : units) guess |= u.model && u.model->config().global_pool_conditions;
     return guess;
   }
 

@@ -2,7 +2,7 @@
 inpainting variants; OpenCV for the Canny preprocessor) on the tiny SDXL fixtures.
 
 Usage (from the repository root, after scripts/reference_env.sh):
-    .venv-ref/bin/python tests/control/make_control_goldens.py [--canny-only]
+    .venv-ref/bin/python tests/control/make_control_goldens.py [--canny-only | --adapter-only | --control-lora-only]
 
 Writes, all under tests/fixtures/control_golden/:
   tiny-controlnet/              ControlNetModel.from_unet(tiny base UNet) with its zero-initialised convolutions
@@ -17,6 +17,10 @@ Writes, all under tests/fixtures/control_golden/:
   control_a.png, control_b.png  control images (not the output size: the pipelines resize them with Lanczos)
   <case>.json / .safetensors / .png   inputs; step_latents, final_latents, image (raw VAE decode); 8-bit image
   canny_<n>.png, canny_<n>_<lo>_<hi>.png   Canny inputs and cv2.Canny(rgb, lo, hi) of them
+  tiny-t2i-adapter/             a random T2IAdapter (full_adapter_xl) for the tiny base, float16, and its case
+                                t2i_euler_5 (StableDiffusionXLAdapterPipeline, scale 0.8, factor 0.5)
+  tiny_control_lora.safetensors a control-LoRA for the tiny base (make_control_lora), and its case clora_euler_5:
+                                the ControlNet it makes, merged in Python, through StableDiffusionXLControlNetPipeline
 Re-running rewrites identical files (fixed seeds, CPU float32).
 """
 import json
@@ -30,9 +34,9 @@ import torch
 from PIL import Image, ImageDraw
 from safetensors.torch import load_file, save_file
 
-from diffusers import (ControlNetModel, DDIMScheduler, EulerDiscreteScheduler, StableDiffusionXLControlNetImg2ImgPipeline,
-                       StableDiffusionXLControlNetInpaintPipeline, StableDiffusionXLControlNetPipeline,
-                       UNet2DConditionModel)
+from diffusers import (ControlNetModel, DDIMScheduler, EulerDiscreteScheduler, StableDiffusionXLAdapterPipeline,
+                       StableDiffusionXLControlNetImg2ImgPipeline, StableDiffusionXLControlNetInpaintPipeline,
+                       StableDiffusionXLControlNetPipeline, T2IAdapter, UNet2DConditionModel)
 from diffusers.loaders.single_file_utils import convert_controlnet_checkpoint
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pipeline", "data"))
@@ -44,6 +48,8 @@ OUT = os.path.join(FIX, "control_golden")
 TINY = os.path.join(FIX, "tiny-sdxl")
 CN_DIR = os.path.join(OUT, "tiny-controlnet")
 CN_SGM = os.path.join(OUT, "tiny_controlnet_sgm.safetensors")
+ADAPTER_DIR = os.path.join(OUT, "tiny-t2i-adapter")
+CLORA = os.path.join(OUT, "tiny_control_lora.safetensors")
 PROMPT = "a photograph of an astronaut riding a horse on the moon"
 NEGATIVE = "blurry, low quality, watermark"
 SCHEDULERS = {"euler": EulerDiscreteScheduler, "ddim": DDIMScheduler}
@@ -61,6 +67,12 @@ def make_controlnet():
         for m in zero:
             m.reset_parameters()
             m.weight.mul_(2.0)
+        # torch's default init shrinks the signal at each of the conditioning embedding's eight convolutions: x2.5
+        # makes the control image move the residuals as much as the latents do (else resizing the image with
+        # another filter, or using no image at all, would stay within the test tolerances).
+        for name, p in cn.controlnet_cond_embedding.named_parameters():
+            if name.endswith("weight"):
+                p.mul_(2.5)
     cn.to(torch.float16).save_pretrained(CN_DIR, safe_serialization=True)
     return ControlNetModel.from_pretrained(CN_DIR, torch_dtype=torch.float32)
 
@@ -165,6 +177,94 @@ def run_case(pipe, name, sampler, controls, extra_spec, steps=5, cfg=5.0, seed=4
         f.write("\n")
 
 
+def make_adapter():
+    """A random full_adapter_xl T2IAdapter for the tiny base UNet: widths [32, 64, 128, 128] (the UNet's levels
+    and its mid block), pixel-unshuffle 16 (features at 1/2 and 1/4 of the latent size, as SDXL's)."""
+    torch.manual_seed(26)
+    adapter = T2IAdapter(in_channels=3, channels=[32, 64, 128, 128], num_res_blocks=2, downscale_factor=16,
+                         adapter_type="full_adapter_xl")
+    adapter.to(torch.float16).save_pretrained(ADAPTER_DIR, safe_serialization=True)
+    return T2IAdapter.from_pretrained(ADAPTER_DIR, torch_dtype=torch.float32)
+
+
+def run_adapter_case(tiny, name, scale, factor, steps=5, cfg=5.0, seed=42):
+    pipe = StableDiffusionXLAdapterPipeline.from_pretrained(tiny, adapter=make_adapter(), torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+    steps_seen = []
+
+    def on_step(i, t, latents):  # the adapter pipeline of 0.27.2 has only the older per-step callback
+        steps_seen.append(latents.detach().clone())
+
+    g = torch.Generator("cpu").manual_seed(seed)
+    image = Image.open(os.path.join(OUT, "control_a.png"))
+    latents = pipe(prompt=PROMPT, negative_prompt=NEGATIVE, image=image, height=HEIGHT, width=WIDTH,
+                   num_inference_steps=steps, guidance_scale=cfg, generator=g, adapter_conditioning_scale=scale,
+                   adapter_conditioning_factor=factor, output_type="latent", callback=on_step,
+                   callback_steps=1).images
+    with torch.no_grad():
+        decoded = pipe.vae.decode(latents / pipe.vae.config.scaling_factor, return_dict=False)[0]
+    pipe.image_processor.postprocess(decoded, output_type="pil")[0].save(os.path.join(OUT, name + ".png"))
+    save_file({"step_latents": torch.stack(steps_seen).contiguous(), "final_latents": latents.contiguous(),
+               "image": decoded.contiguous()}, os.path.join(OUT, name + ".safetensors"))
+    controls = [{"model": "tiny-t2i-adapter", "image": "control_a.png", "scale": scale, "start": 0.0, "end": factor}]
+    spec = {"inputs": {"name": name, "sampler": "euler", "steps": steps, "guidance_scale": cfg, "seed": seed,
+                       "height": HEIGHT, "width": WIDTH, "prompt": PROMPT, "negative_prompt": NEGATIVE,
+                       "guess_mode": False, "controls": controls, "steps_run": len(steps_seen)},
+            "_doc": "diffusers 0.27.2 StableDiffusionXLAdapterPipeline (adapter_conditioning_scale = scale, "
+                    "adapter_conditioning_factor = end), float32 CPU; tests/control/make_control_goldens.py"}
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(spec, f, indent=1)
+        f.write("\n")
+
+
+def make_control_lora():
+    """A control-LoRA in Stability's format (what ComfyUI's ControlLoraSave writes; the key list of a real file was
+    not available): SGM names without prefix; for every weight of rank >= 2 of the base UNet's encoder a low-rank
+    pair NAME.up [out, r(, 1, 1)] / NAME.down [r, in(, k, k)] (ComfyUI's extract_lora shapes); rank-1 tensors
+    (biases, norms) whole; the control-only modules (input_hint_block, zero_convs, middle_block_out) whole; the
+    marker tensor lora_controlnet. Returns the same ControlNet merged as ComfyUI's ControlLora applies it
+    (base + up @ down, whole tensors replacing the base's) as a diffusers ControlNetModel."""
+    base = load_file(os.path.join(FIX, "tiny_sdxl_base.safetensors"))
+    prefix = "model.diffusion_model."
+    control = load_file(CN_SGM)  # hint block, zero convs, middle_block_out from the tiny ControlNet
+    g = torch.Generator().manual_seed(27)
+    rank = 4
+    out, merged = {}, {}
+    for k, v in sorted(base.items()):
+        name = k[len(prefix):] if k.startswith(prefix) else None
+        if name is None or not name.startswith(("input_blocks.", "middle_block.", "time_embed.", "label_emb.")):
+            continue
+        w = v.to(torch.float32)
+        if w.dim() >= 2:
+            conv = w.dim() == 4
+            up = (torch.randn(w.shape[0], rank, generator=g) * 0.05).to(torch.float16)
+            down = (torch.randn(rank, w[0].numel(), generator=g) * 0.05).to(torch.float16)
+            stem = name[:-len(".weight")]
+            out[stem + ".up"] = up.reshape(w.shape[0], rank, 1, 1) if conv else up
+            out[stem + ".down"] = down.reshape(rank, *w.shape[1:]) if conv else down
+            merged[name] = w + torch.mm(up.to(torch.float32), down.to(torch.float32)).reshape(w.shape)
+        else:
+            whole = (w + torch.randn(w.shape, generator=g) * 0.02).to(torch.float16)
+            out[name] = whole
+            merged[name] = whole.to(torch.float32)
+    for k, v in control.items():
+        name = k[len("control_model."):]
+        if name.startswith(("input_hint_block.", "zero_convs.", "middle_block_out.")):
+            out[name] = v
+            merged[name] = v.to(torch.float32)
+    out["lora_controlnet"] = torch.tensor([])
+    save_file({k: v.contiguous() for k, v in sorted(out.items())}, CLORA)
+    # The merged weights in diffusers names: diffusers' converter, plus label_emb -> add_embedding (which it skips).
+    state = convert_controlnet_checkpoint(dict(merged), {"layers_per_block": 2})
+    for sgm, ours in (("label_emb.0.0", "add_embedding.linear_1"), ("label_emb.0.2", "add_embedding.linear_2")):
+        for leaf in ("weight", "bias"):
+            state[f"{ours}.{leaf}"] = merged[f"{sgm}.{leaf}"]
+    cn = ControlNetModel.from_config(ControlNetModel.load_config(CN_DIR))
+    cn.load_state_dict(state, strict=True)
+    return cn.to(torch.float32)
+
+
 def canny_goldens():
     """cv2.Canny on 8-bit RGB arrays, as the web UI's ControlNet extension calls it (gradients, text, noise)."""
     rng = np.random.default_rng(7)
@@ -200,6 +300,12 @@ def main():
     canny_goldens()
     if "--canny-only" in sys.argv:
         return
+    if "--control-lora-only" in sys.argv:
+        run_control_lora_case(stage(TINY, os.path.join(tempfile.mkdtemp(), "base")))
+        return
+    if "--adapter-only" in sys.argv:
+        run_adapter_case(stage(TINY, os.path.join(tempfile.mkdtemp(), "base")), "t2i_euler_5", 0.8, 0.5)
+        return
     cn = make_controlnet()
     write_sgm_file(cn.state_dict())
     cn_b = ControlNetModel.from_pretrained(CN_DIR, torch_dtype=torch.float32)
@@ -231,6 +337,16 @@ def main():
     run_case(inp, "cn_euler_5_inpaint", "euler", one,
              {"init_image": "pipeline_golden/base_euler_4_cfg5.png", "mask": "inpaint_golden/mask.png",
               "strength": 0.9999}, image=init, mask_image=mask, strength=0.9999)
+    run_adapter_case(tiny, "t2i_euler_5", 0.8, 0.5)
+    run_control_lora_case(tiny)
+
+
+def run_control_lora_case(tiny):
+    clora = make_control_lora()
+    pipe = StableDiffusionXLControlNetPipeline.from_pretrained(tiny, controlnet=clora, torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    one = [{"model": "tiny_control_lora.safetensors", "image": "control_a.png", "scale": 0.7, "start": 0.0, "end": 1.0}]
+    run_case(pipe, "clora_euler_5", "euler", one, {})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include "io/png.h"
 #include "io/safetensors.h"
 #include "pipeline/golden_case.h"
+#include "weights/checkpoint.h"
 #include "weights/state_dict.h"
 
 namespace sdxl::test {
@@ -59,8 +60,9 @@ Pipeline& control_pipeline() {
 class ControlGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ControlGolden, MatchesReference) {
-  ControlCase c = load_control_case(GetParam());
-  auto golden = load_golden("control_golden/" + GetParam() + ".safetensors");
+  const std::string name = GetParam();
+  ControlCase c = load_control_case(name);
+  auto golden = load_golden("control_golden/" + name + ".safetensors");
   c.request.save_trajectory = true;
   GenerationResult result = control_pipeline().generate(c.request);
   const at::Tensor& steps = golden.at("step_latents");
@@ -71,12 +73,14 @@ TEST_P(ControlGolden, MatchesReference) {
   const at::Tensor& final_want = golden.at("final_latents");
   EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
   EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at("image"), 1e-3));
-  expect_png_close("control_golden/" + GetParam() + ".png", result.images[0]);
+  expect_png_close("control_golden/" + name + ".png", result.images[0]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ControlGolden,
                          ::testing::Values("cn_euler_5_single", "cn_ddim_5_single", "cn_euler_5_guess",
-                                           "cn_euler_5_multi", "cn_euler_5_img2img", "cn_euler_5_inpaint"));
+                                           "cn_euler_5_multi", "cn_euler_5_img2img", "cn_euler_5_inpaint",
+                                           "t2i_euler_5", "clora_euler_5"),
+                         [](const auto& info) { return info.param; });
 
 TEST(ControlBehaviour, ZeroScaleIsThePlainModelBitForBit) {
   ControlCase c = load_control_case("cn_euler_5_single");
@@ -123,6 +127,39 @@ TEST(ControlLoader, LayoutsLoadTheSameWeights) {
   }
   EXPECT_EQ(lone->config().conditioning_embedding_out_channels, folder->config().conditioning_embedding_out_channels);
   EXPECT_EQ(lone->config().unet.transformer_layers_per_block, folder->config().unet.transformer_layers_per_block);
+}
+
+// A control-LoRA whose factors do not fit the base model is an input error naming the tensor.
+TEST(ControlLoader, ControlLoraFactorsMustFit) {
+  const Checkpoint base = open_checkpoint(fixture("tiny-sdxl"));
+  const auto& unet = base.components.at("unet");
+  auto file = io::SafetensorsFile::open(fixture("control_golden/tiny_control_lora.safetensors"));
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& t : file->tensors()) tensors[t.name] = file->tensor(t.name).clone();
+  const std::string bad = "input_blocks.1.0.in_layers.2.up";
+  ASSERT_TRUE(tensors.count(bad));
+  tensors[bad] = at::zeros({tensors[bad].size(0) + 1, tensors[bad].size(1), 1, 1}, at::kHalf);
+  const std::string path = temp_path("misfit_control_lora.safetensors");
+  io::save_safetensors(path, tensors);
+  const ControlModelFile f = inspect_control_model(path);
+  EXPECT_EQ(f.kind, ControlKind::ControlLora);
+  const std::string e = error_of([&] { load_control_lora(f, unet.config, unet.tensors, {}); });
+  EXPECT_NE(e.find("input_blocks.1.0.in_layers.2.up"), std::string::npos) << e;
+  EXPECT_NE(e.find("do not fit"), std::string::npos) << e;
+}
+
+// A lone T2I-Adapter file (diffusers names) gets the folder's architecture from its shapes.
+TEST(ControlLoader, AdapterFileInfersTheFoldersConfig) {
+  const ControlModelFile folder = inspect_control_model(fixture("control_golden/tiny-t2i-adapter"));
+  const ControlModelFile lone =
+      inspect_control_model(fixture("control_golden/tiny-t2i-adapter/diffusion_pytorch_model.safetensors"));
+  EXPECT_EQ(folder.kind, ControlKind::T2IAdapter);
+  EXPECT_EQ(lone.kind, ControlKind::T2IAdapter);
+  T2IAdapterModel a = load_t2i_adapter(folder, "", {}), b = load_t2i_adapter(lone, "", {});
+  const auto want = a->named_parameters(), got = b->named_parameters();
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& p : want) EXPECT_TRUE(at::equal(*got.find(p.key()), p.value())) << p.key();
+  EXPECT_EQ(b->adapter->downscale_factor, a->adapter->downscale_factor);
 }
 
 // A file with the ControlNet's names but no SDXL text_time embedding (an SD 1.5 ControlNet's shape), and files
