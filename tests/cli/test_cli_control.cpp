@@ -12,20 +12,20 @@
 namespace sdxl::test {
 namespace {
 
-std::string golden(const std::string& name) { return fixture("control_golden/" + name); }
+std::string control_fixture(const std::string& name) { return fixture("control_golden/" + name); }
 
 // cn_euler_5_single's inputs as flags (tests/control/make_control_goldens.py).
 std::string single_case_flags() {
-  const nlohmann::json in = read_json(golden("cn_euler_5_single.json"))["inputs"];
+  const nlohmann::json in = read_json(control_fixture("cn_euler_5_single.json"))["inputs"];
   const auto& c = in["controls"][0];
   return "--model tiny --quiet --dtype fp32 --vae-dtype fp32 --sampler euler --steps 5 --cfg 5 --seed 42 --size 64x96"
          " --prompt " + shell_quote(in["prompt"]) + " --negative-prompt " + shell_quote(in["negative_prompt"]) +
-         " --control " + shell_quote(golden(c["model"])) + " --control-image " + shell_quote(golden(c["image"])) +
+         " --control " + shell_quote(control_fixture(c["model"])) + " --control-image " + shell_quote(control_fixture(c["image"])) +
          " --control-scale " + std::to_string(c["scale"].get<double>()) + " --control-start " +
          std::to_string(c["start"].get<double>()) + " --control-end " + std::to_string(c["end"].get<double>());
 }
 
-std::string chunk(const io::PngText& chunks, const std::string& key) {
+std::string control_chunk(const io::PngText& chunks, const std::string& key) {
   for (const auto& [k, v] : chunks)
     if (k == key) return v;
   return "";
@@ -34,9 +34,9 @@ std::string chunk(const io::PngText& chunks, const std::string& key) {
 TEST(CliControl, ReferenceImageMetadataAndFromPng) {
   const std::string dir = fresh_dir("control_meta");
   // A copy of the control image, to change it later.
-  std::system(("cp " + shell_quote(golden("control_a.png")) + " " + dir + "/control.png").c_str());
+  std::system(("cp " + shell_quote(control_fixture("control_a.png")) + " " + dir + "/control.png").c_str());
   std::string flags = single_case_flags();
-  flags.replace(flags.find(shell_quote(golden("control_a.png"))), shell_quote(golden("control_a.png")).size(),
+  flags.replace(flags.find(shell_quote(control_fixture("control_a.png"))), shell_quote(control_fixture("control_a.png")).size(),
                 shell_quote(dir + "/control.png"));
   CliResult r = run_cli(flags + " --out " + dir + "/a.png");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -44,7 +44,7 @@ TEST(CliControl, ReferenceImageMetadataAndFromPng) {
 
   io::PngText chunks;
   const io::Image img = io::read_png(dir + "/a.png", &chunks);
-  const std::string params = chunk(chunks, "parameters");
+  const std::string params = control_chunk(chunks, "parameters");
   EXPECT_NE(params.find("ControlNet 0: \"Module: none, Model: tiny-controlnet ["), std::string::npos) << params;
   EXPECT_NE(params.find("Weight: 0.7, Resize Mode: Just Resize, Guidance Start: 0.1, Guidance End: 0.9"),
             std::string::npos) << params;
@@ -54,12 +54,14 @@ TEST(CliControl, ReferenceImageMetadataAndFromPng) {
   EXPECT_EQ(back.controls[0].image_sha256.size(), 64u);
   EXPECT_FALSE(back.controls[0].model_hash.empty());
 
-  CliResult again = run_cli("--model tiny --quiet --from-png " + dir + "/a.png --out " + dir + "/b.png");
+  // The dtype is a runtime choice, not part of the request: given again as for the first run.
+  CliResult again = run_cli("--model tiny --quiet --dtype fp32 --vae-dtype fp32 --from-png " + dir + "/a.png --out " + dir +
+                            "/b.png");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(io::read_png(dir + "/b.png").rgb, img.rgb);
 
   // The recorded control image changed since: an input error naming it, nothing written.
-  std::system(("cp " + shell_quote(golden("control_b.png")) + " " + dir + "/control.png").c_str());
+  std::system(("cp " + shell_quote(control_fixture("control_b.png")) + " " + dir + "/control.png").c_str());
   CliResult changed = run_cli("--model tiny --quiet --from-png " + dir + "/a.png --out " + dir + "/c.png");
   EXPECT_EQ(changed.code, 3) << changed.err;
   EXPECT_NE(changed.err.find(dir + "/control.png has changed"), std::string::npos) << changed.err;
@@ -69,8 +71,8 @@ TEST(CliControl, ReferenceImageMetadataAndFromPng) {
 TEST(CliControl, BadInputIsOneLineWithItsExitCode) {
   const std::string dir = fresh_dir("control_errors");
   const std::string out = " --out " + dir + "/x.png";
-  const std::string base = tiny_base() + " --size 64x64 --prompt x --control " + shell_quote(golden("tiny-controlnet"));
-  const std::string image = " --control-image " + shell_quote(golden("control_b.png"));
+  const std::string base = tiny_base() + " --size 64x64 --prompt x --control " + shell_quote(control_fixture("tiny-controlnet"));
+  const std::string image = " --control-image " + shell_quote(control_fixture("control_b.png"));
   io::save_safetensors(dir + "/sd15.safetensors", {{"controlnet_cond_embedding.conv_in.weight", at::zeros({16, 3, 3, 3})},
                                                     {"time_embedding.linear_1.weight", at::zeros({4, 4})}});
   std::ofstream(dir + "/broken.png") << "not a png";
@@ -104,11 +106,11 @@ TEST(CliControl, BadInputIsOneLineWithItsExitCode) {
 
 TEST(CliControl, PreprocessCannyWritesOpenCVsEdges) {
   const std::string dir = fresh_dir("control_canny");
-  CliResult r = run_cli("preprocess canny " + shell_quote(golden("canny_soft.png")) + " " + dir + "/e.png --low 50 --high 120");
+  CliResult r = run_cli("preprocess canny " + shell_quote(control_fixture("canny_soft.png")) + " " + dir + "/e.png --low 50 --high 120");
   ASSERT_EQ(r.code, 0) << r.err;
-  const io::Image got = io::read_png(dir + "/e.png"), want = io::read_png(golden("canny_soft_50_120.png"));
+  const io::Image got = io::read_png(dir + "/e.png"), want = io::read_png(control_fixture("canny_soft_50_120.png"));
   EXPECT_EQ(got.rgb, want.rgb);
-  EXPECT_EQ(run_cli("preprocess sobel " + shell_quote(golden("canny_soft.png")) + " " + dir + "/f.png").code, 2);
+  EXPECT_EQ(run_cli("preprocess sobel " + shell_quote(control_fixture("canny_soft.png")) + " " + dir + "/f.png").code, 2);
 }
 
 }  // namespace
