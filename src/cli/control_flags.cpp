@@ -76,4 +76,18 @@ std::optional<std::vector<ControlSpec>> ControlFlags::controls() const {
   return out;
 }
 
+void ControlFlags::add_given(nlohmann::json& given) const {
+  if (const auto list = controls()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ControlSpec& c : *list) {
+      nlohmann::json e = {{"model", c.model}, {"image", c.image}, {"scale", c.scale}, {"start", c.start},
+                          {"end", c.end}, {"preprocess", c.preprocess}};
+      if (!c.config.empty()) e["config"] = c.config;
+      out.push_back(e);
+    }
+    given["controls"] = out;
+  }
+  if (guess_mode_) given["control_guess_mode"] = true;
+}
+
 }  // namespace sdxl::cli

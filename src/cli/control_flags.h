@@ -16,10 +16,12 @@ class ControlFlags {
  public:
   void add_to(CLI::App& app);
   // The controls the flags give, or nothing when there is no --control (then the request keeps what a
-  // prompt-file line or --from-png gives). Throws UsageError when the counts do not pair up or a number does
-  // not parse; the values themselves are checked by validate().
+  // prompt-file line or --from-png gives). Throws a usage error when the counts do not pair up or a number
+  // does not parse; the values themselves are checked by validate().
   std::optional<std::vector<ControlSpec>> controls() const;
   bool guess_mode() const { return guess_mode_; }
+  // Adds the request fields these flags give ("controls", "control_guess_mode") to `given` (request JSON).
+  void add_given(nlohmann::json& given) const;
 
  private:
   std::vector<std::string> models_, images_, scales_, starts_, ends_, preprocess_, configs_;

@@ -45,7 +45,7 @@ ControlKind kind_of(const std::vector<std::string>& names, const std::string& pr
     *sgm = true;
     return has("label_emb.0.0.weight") ? ControlKind::ControlNet : ControlKind::SD1ControlNet;
   }
-  throw Error("not a control model: no ControlNet (controlnet_cond_embedding / input_hint_block), control-LoRA, "
+  throw input_error("", "not a control model: no ControlNet (controlnet_cond_embedding / input_hint_block), control-LoRA, "
               "T2I-Adapter, union or LLLite tensors");
 }
 
@@ -97,7 +97,7 @@ int64_t transformer_depth(const ShapeMap& shapes, const std::string& prefix) {
 
 const std::vector<int64_t>& shape_of(const ShapeMap& shapes, const std::string& name, const std::string& what) {
   auto it = shapes.find(name);
-  if (it == shapes.end()) throw Error(what + ": cannot detect the ControlNet's architecture: no tensor '" + name + "'");
+  if (it == shapes.end()) throw input_error("", what + ": cannot detect the ControlNet's architecture: no tensor '" + name + "'");
   return it->second;
 }
 
@@ -167,7 +167,7 @@ ControlModelFile inspect_control_model(const std::string& path) {
   try {
     if (files::is_dir(path)) {
       if (!files::is_file(files::join(path, "config.json")))
-        throw Error("a control model folder needs a config.json (diffusers ControlNetModel / T2IAdapter)");
+        throw input_error("", "a control model folder needs a config.json (diffusers ControlNetModel / T2IAdapter)");
       f.config = files::read_json(files::join(path, "config.json"));
       const std::string cls = f.config.value("_class_name", "");
       if (cls == "T2IAdapter") {
@@ -177,7 +177,7 @@ ControlModelFile inspect_control_model(const std::string& path) {
         return f;
       }
       if (cls != "ControlNetModel")
-        throw Error("config.json's _class_name is \"" + cls + "\", not ControlNetModel or T2IAdapter");
+        throw input_error("", "config.json's _class_name is \"" + cls + "\", not ControlNetModel or T2IAdapter");
       f.weights = files::find_weights_file(path);
     } else {
       f.weights = path;
@@ -191,7 +191,7 @@ ControlModelFile inspect_control_model(const std::string& path) {
     f.layout = sgm ? "sgm" : "diffusers";
   } catch (const Error& e) {
     if (e.category() != ErrorCategory::Input) throw;
-    throw Error(path + ": " + e.detail());
+    throw input_error("", path + ": " + e.detail());
   }
   return f;
 }
@@ -199,7 +199,7 @@ ControlModelFile inspect_control_model(const std::string& path) {
 ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& config_dir,
                                 const nlohmann::json& base_unet_config, const at::TensorOptions& options) {
   if (f.kind != ControlKind::ControlNet)
-    throw Error(f.path + ": a " + std::string(to_string(f.kind)) + ", which sdxl-gen does not run (supported: SDXL "
+    throw input_error("", f.path + ": a " + std::string(to_string(f.kind)) + ", which sdxl-gen does not run (supported: SDXL "
                 "ControlNets in diffusers or original layout, control-LoRAs, T2I-Adapters in diffusers layout)");
   auto st = files::open_weights(f.weights);
   ShapeMap stored;
@@ -217,7 +217,7 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
   const UNetConfig& c = cfg.unet;
   if (c.cross_attention_dim != base.cross_attention_dim || c.block_out_channels != base.block_out_channels ||
       c.layers_per_block != base.layers_per_block)
-    throw Error(f.path + ": the ControlNet does not fit the base model (cross-attention width " +
+    throw input_error("", f.path + ": the ControlNet does not fit the base model (cross-attention width " +
                 std::to_string(c.cross_attention_dim) + " vs " + std::to_string(base.cross_attention_dim) + ", " +
                 std::to_string(c.levels()) + " levels of widths " + shape_str(c.block_out_channels) + " vs " +
                 shape_str(base.block_out_channels) + ")");
@@ -241,7 +241,7 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
     for (const auto& [name, shape] : stored)
       if (!used.count(name)) unexpected.push_back(name);
     if (!unexpected.empty())
-      throw Error(f.path + ": " + std::to_string(unexpected.size()) + " tensors of the original layout match no "
+      throw input_error("", f.path + ": " + std::to_string(unexpected.size()) + " tensors of the original layout match no "
                   "ControlNet parameter, e.g. '" + unexpected.front() + "'");
   } else {
     for (const auto& [name, shape] : stored) tensors[name] = st->tensor(f.prefix + name);
@@ -252,7 +252,7 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
 
 ControlNetModel load_control_lora(const ControlModelFile& f, const nlohmann::json& base_unet_config,
                                   const StateDict& base_unet, const at::TensorOptions& options) {
-  if (f.kind != ControlKind::ControlLora) throw Error(f.path + ": not a control-LoRA");
+  if (f.kind != ControlKind::ControlLora) throw input_error("", f.path + ": not a control-LoRA");
   auto st = files::open_weights(f.weights);
   ShapeMap stored;
   for (const auto& t : st->tensors()) stored[t.name] = t.shape;
@@ -295,7 +295,7 @@ ControlNetModel load_control_lora(const ControlModelFile& f, const nlohmann::jso
     const at::Tensor down = st->tensor(stem + ".down").to(at::kFloat).flatten(1);
     const at::Tensor w = base->second.to(at::kFloat);
     if (up.size(0) != w.size(0) || up.size(1) != down.size(0) || down.size(1) * w.size(0) != w.numel())
-      throw Error(f.path + ": the factors " + stem + ".up " + shape_str(stored.at(stem + ".up")) + " and .down " +
+      throw input_error("", f.path + ": the factors " + stem + ".up " + shape_str(stored.at(stem + ".up")) + " and .down " +
                   shape_str(stored.at(stem + ".down")) + " do not fit the base model's " + shape_str(w.sizes().vec()));
     tensors[name] = w + at::mm(up, down).reshape(w.sizes());
     used.insert(stem + ".up");
@@ -303,7 +303,7 @@ ControlNetModel load_control_lora(const ControlModelFile& f, const nlohmann::jso
   }
   for (const auto& [name, shape] : stored)
     if (!used.count(name))
-      throw Error(f.path + ": the control-LoRA tensor '" + name + "' matches no parameter of a ControlNet for the base "
+      throw input_error("", f.path + ": the control-LoRA tensor '" + name + "' matches no parameter of a ControlNet for the base "
                   "model");
   load_state_dict(*model, tensors, "control-LoRA from " + f.path);
   return model;
@@ -311,7 +311,7 @@ ControlNetModel load_control_lora(const ControlModelFile& f, const nlohmann::jso
 
 T2IAdapterModel load_t2i_adapter(const ControlModelFile& f, const std::string& config_dir,
                                  const at::TensorOptions& options) {
-  if (f.kind != ControlKind::T2IAdapter) throw Error(f.path + ": not a T2I-Adapter");
+  if (f.kind != ControlKind::T2IAdapter) throw input_error("", f.path + ": not a T2I-Adapter");
   auto st = files::open_weights(f.weights);
   std::string config_from;
   nlohmann::json config = given_config(f, config_dir, &config_from);
@@ -329,7 +329,7 @@ T2IAdapterModel load_t2i_adapter(const ControlModelFile& f, const std::string& c
     int64_t factor = 1;
     while (3 * factor * factor < conv_in[1]) ++factor;
     if (3 * factor * factor != conv_in[1])
-      throw Error(f.path + ": adapter.conv_in takes " + std::to_string(conv_in[1]) +
+      throw input_error("", f.path + ": adapter.conv_in takes " + std::to_string(conv_in[1]) +
                   " channels, not 3 x a square unshuffle factor; give --control-config DIR");
     config = {{"_class_name", "T2IAdapter"}, {"adapter_type", "full_adapter_xl"}, {"in_channels", 3},
               {"channels", channels}, {"num_res_blocks", blocks}, {"downscale_factor", factor}};

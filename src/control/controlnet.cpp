@@ -104,7 +104,7 @@ ControlNetOutput ControlNetModelImpl::forward(const at::Tensor& sample, const at
   const UNetConfig& c = config_.unet;
   if (cond.dim() != 4 || cond.size(0) != sample.size(0) || cond.size(1) != config_.conditioning_channels ||
       cond.size(2) != sample.size(2) * 8 || cond.size(3) != sample.size(3) * 8)
-    throw Error("controlnet forward: control image " + std::string(c10::str(cond.sizes())) + " does not fit latents " +
+    throw Error(ErrorCategory::Input, "", "controlnet forward: control image " + std::string(c10::str(cond.sizes())) + " does not fit latents " +
                 std::string(c10::str(sample.sizes())));
   at::Tensor t = timesteps.reshape({-1});
   if (t.numel() == 1) t = t.expand({sample.size(0)});

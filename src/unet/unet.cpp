@@ -76,7 +76,7 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
                                             const at::Tensor& context, const at::Tensor& text_embeds,
                                             const at::Tensor& time_ids) const {
   const UNetConfig& c = config_;
-  auto fail = [](const std::string& what) { throw Error("unet forward: " + what); };
+  auto fail = [](const std::string& what) { throw Error(ErrorCategory::Input, "", "unet forward: " + what); };
   if (!sample.defined() || sample.dim() != 4 || sample.size(1) != c.in_channels)
     fail("sample must be [B, " + std::to_string(c.in_channels) + ", h, w], got " +
          (sample.defined() ? shape_of(sample) : std::string("undefined")));
@@ -136,7 +136,7 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
   // ControlNet: every skip connection gets its residual before the up blocks read them.
   if (extras && !extras->down_residuals.empty()) {
     if (extras->down_residuals.size() != skips.size())
-      throw Error("unet forward: " + std::to_string(extras->down_residuals.size()) +
+      throw Error(ErrorCategory::Input, "", "unet forward: " + std::to_string(extras->down_residuals.size()) +
                   " control residuals for " + std::to_string(skips.size()) + " skip connections");
     for (size_t i = 0; i < skips.size(); ++i) skips[i] = skips[i] + extras->down_residuals[i];
   }
