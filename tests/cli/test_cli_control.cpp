@@ -68,6 +68,28 @@ TEST(CliControl, ReferenceImageMetadataAndFromPng) {
   EXPECT_FALSE(file_exists(dir + "/c.png"));
 }
 
+// jsonl: a line with "controls" makes the reference's image; the next line without any is the plain model.
+TEST(CliControl, PromptFileControlsPerItem) {
+  const std::string dir = fresh_dir("control_jsonl");
+  const nlohmann::json in = read_json(control_fixture("cn_euler_5_single.json"))["inputs"];
+  nlohmann::json controls = in["controls"];
+  for (auto& c : controls) {
+    c["model"] = control_fixture(c["model"]);
+    c["image"] = control_fixture(c["image"]);
+  }
+  nlohmann::json line = {{"prompt", in["prompt"]}, {"negative_prompt", in["negative_prompt"]}, {"out", "a.png"},
+                         {"controls", controls}};
+  std::ofstream(dir + "/p.jsonl") << line.dump() << "\n"
+                                  << nlohmann::json{{"prompt", in["prompt"]}, {"negative_prompt", in["negative_prompt"]},
+                                                    {"out", "b.png"}}.dump()
+                                  << "\n";
+  CliResult r = run_cli("--model tiny --quiet --dtype fp32 --vae-dtype fp32 --sampler euler --steps 5 --cfg 5 --seed 42 "
+                        "--size 64x96 --prompt-file " + dir + "/p.jsonl --out-dir " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  expect_png_close("control_golden/cn_euler_5_single.png", io::to_tensor(io::read_png(dir + "/a.png")));
+  EXPECT_NE(io::read_png(dir + "/a.png").rgb, io::read_png(dir + "/b.png").rgb);
+}
+
 TEST(CliControl, BadInputIsOneLineWithItsExitCode) {
   const std::string dir = fresh_dir("control_errors");
   const std::string out = " --out " + dir + "/x.png";
