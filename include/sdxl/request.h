@@ -75,6 +75,23 @@ struct EmbeddingUse {
   std::string name, path, sha256;
 };
 
+// A control model steering a request (README "ControlNet"; jsonl "controls": [{"model", "image", "scale", "start",
+// "end", "preprocess", "config"}]): its residuals times `scale` are added during the steps i of n with
+// start <= i/n and (i+1)/n <= end (diffusers' control_guidance_start / _end).
+struct ControlSpec {
+  std::string model;              // ControlNet folder or .safetensors
+  std::string image;              // control image (PNG), resized to the output size
+  double scale = 1.0, start = 0.0, end = 1.0;
+  std::string preprocess = "none";  // none | canny[:LOW,HIGH]
+  std::string config;             // diffusers config folder for a single file whose shape cannot be inferred
+  // Recorded by the pipeline (metadata only; not compared): the model's short hash and the image's sha256.
+  std::string model_hash, image_sha256;
+  bool operator==(const ControlSpec& o) const {
+    return model == o.model && image == o.image && scale == o.scale && start == o.start && end == o.end &&
+           preprocess == o.preprocess && config == o.config;
+  }
+};
+
 struct GenerationRequest {
   // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
   std::string prompt;
@@ -137,6 +154,11 @@ struct GenerationRequest {
 
   // Adapters merged into the base model for this request (in order; jsonl: "loras": [{"path", "multiplier"}]).
   std::vector<LoraSpec> loras;
+
+  // Control models (summed, each with its image and step range) and guess mode (diffusers' guess_mode: with
+  // CFG the control sees the conditional half only; residuals weighted from 0.1 at the shallowest skip to 1).
+  std::vector<ControlSpec> controls;
+  bool control_guess_mode = false;
 
   // Outputs besides the image.
   bool vae_tiling = false;

@@ -22,5 +22,6 @@ Command add_info(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_batch_status(CLI::App& app);
 Command add_verify(CLI::App& app);
+Command add_preprocess(CLI::App& app);  // control preprocessors (canny)
 
 }  // namespace sdxl::cli

@@ -51,6 +51,7 @@ int run_generate(GenerateFlags& f) {
   apply_runtime(f.runtime);
   RunSpec& spec = f.spec;
   spec.given = f.request.given();
+  f.control.add_given(spec.given);
   if (!f.loras.empty()) spec.loras = parse_lora_flags(f.loras);
   if (f.metadata != "full" && f.metadata != "none") throw usage_error("metadata", "expected full or none, got '" + f.metadata + "'");
   spec.metadata = f.metadata == "full";

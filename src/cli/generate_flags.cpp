@@ -4,6 +4,7 @@ namespace sdxl::cli {
 
 void add_generate_flags(CLI::App& app, GenerateFlags& f) {
   f.request.add_to(app);
+  f.control.add_to(app);
   app.add_option("--model,-m", f.spec.pipeline.model,
                  "Checkpoint: .safetensors single file, diffusers folder, or 'tiny' (bundled smoke-test model). "
                  "Default: the one recorded by --from-png, else the one base model in weights/")->group("Model");

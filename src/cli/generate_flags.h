@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/control_flags.h"
 #include "cli/request_flags.h"
 #include "cli/runtime.h"
 #include "sdxl/run.h"
@@ -17,6 +18,7 @@ struct GenerateFlags {
   RunSpec spec;
   RuntimeFlags runtime;
   std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
+  ControlFlags control;            // --control ... (README "ControlNet")
   std::string metadata = "full";
   bool json = false, quiet = false;
 };

@@ -13,11 +13,13 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
   for (int i = 0; i < total; ++i) {
     at::Tensor x_in = cfg ? at::cat({latents, latents}) : latents;
     x_in = sampler.scale_model_input(x_in, i);
-    if (options.extra_input.defined()) x_in = at::cat({x_in, options.extra_input}, 1);
     // The reference feeds the scheduler's timestep (float for the Euler family, integer otherwise); the
     // sinusoid embeds it in float32 either way.
     at::Tensor t = at::full({x_in.size(0)}, sampler.schedule().timestep(i), latents.options().dtype(at::kFloat));
-    at::Tensor eps = unet->forward(x_in, t, cond.context, cond.pooled, cond.time_ids);
+    const UNetExtras extras = options.unet_extras ? options.unet_extras(i, total, x_in, t) : UNetExtras{};
+    if (options.extra_input.defined()) x_in = at::cat({x_in, options.extra_input}, 1);
+    at::Tensor eps = unet->forward(x_in, t, cond.context, cond.pooled, cond.time_ids, nullptr,
+                                   extras.empty() ? nullptr : &extras);
     if (cfg) {
       at::Tensor guided = apply_cfg(eps, options.cfg);
       if (options.guidance_rescale > 0)

@@ -31,6 +31,9 @@ struct DenoiseOptions {
   // laid out as the CFG batch), and a blend of each step's result before it is recorded (4-channel UNets).
   at::Tensor extra_input;
   std::function<at::Tensor(int step, int total, const at::Tensor& latents)> after_step;
+  // Control residuals (pipeline/control_stage.h): from the step's scaled UNet input (without the inpainting
+  // channels) and timesteps, what the UNet call adds (unet/unet_extras.h); an empty result is the plain call.
+  std::function<UNetExtras(int step, int total, const at::Tensor& x_in, const at::Tensor& t)> unet_extras;
 };
 
 bool uses_cfg(double cfg);

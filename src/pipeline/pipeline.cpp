@@ -13,7 +13,10 @@
 #include "io/lanczos.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
+#include "control/control_model.h"
+#include "io/sha256.h"
 #include "pipeline/conditioning.h"
+#include "pipeline/control_stage.h"
 #include "pipeline/denoise.h"
 #include "pipeline/hires.h"
 #include "pipeline/inpaint.h"
@@ -25,6 +28,8 @@
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "vae/postprocess.h"
+#include "weights/checkpoint_files.h"
+#include "weights/model_hash.h"
 
 namespace sdxl {
 namespace {
@@ -73,6 +78,76 @@ struct Pipeline::Impl {
     if (preview_override && !preview_tiny) preview_tiny = load_vae_override(*preview_override, placement).tiny;
     AutoencoderTiny t = preview_tiny ? preview_tiny : tiny();
     return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
+  }
+
+  // Control models by path and config folder, loaded on first use (with --low-memory, dropped with the UNet).
+  struct LoadedControl {
+    ControlNetModel controlnet{nullptr};
+    T2IAdapterModel adapter{nullptr};
+  };
+  std::map<std::string, LoadedControl> controlnets;
+  LoadedControl& control_model(const ControlSpec& spec) {
+    const std::string key = spec.model + "\n" + spec.config;
+    auto it = controlnets.find(key);
+    if (it != controlnets.end()) return it->second;
+    Stopwatch timer;
+    LoadedControl loaded;
+    try {
+      const ControlModelFile file = inspect_control_model(spec.model);
+      if (file.kind == ControlKind::T2IAdapter)
+        loaded.adapter = load_t2i_adapter(file, spec.config, latent_options());
+      else if (file.kind == ControlKind::ControlLora)
+        loaded.controlnet = load_control_lora(file, base->checkpoint.components.at("unet").config,
+                                              base->checkpoint.components.at("unet").tensors, latent_options());
+      else
+        loaded.controlnet =
+            load_controlnet(file, spec.config, base->checkpoint.components.at("unet").config, latent_options());
+    } catch (const Error& e) {
+      if (e.category() != ErrorCategory::Input) throw;
+      throw input_error("control", e.detail());
+    }
+    base->load_s += timer.seconds();
+    return controlnets.emplace(key, loaded).first->second;
+  }
+  // The request's control units at `size`, their images repeated for `batch` images; records the model hash
+  // and image sha256 of each in `r` and a line for each resized image in `warnings`.
+  std::vector<ControlUnit> control_units(GenerationRequest& r, const Size& size, int64_t batch,
+                                         std::vector<std::string>* warnings) {
+    std::vector<ControlUnit> units;
+    for (ControlSpec& spec : r.controls) {
+      ControlUnit u;
+      LoadedControl& loaded = control_model(spec);
+      u.model = loaded.controlnet;
+      if (loaded.adapter && spec.start != 0.0)
+        throw usage_error("control_start", "must be 0 for the T2I-Adapter " + spec.model +
+                                               " (it runs from the first step; control_end is its conditioning factor)");
+      bool resized = false;
+      u.image = prepare_control_image(spec, size, &resized).repeat({batch, 1, 1, 1}).to(placement.device, placement.dtype);
+      if (loaded.adapter) u.adapter_features = adapter_features(loaded.adapter, u.image, spec.scale, uses_cfg(r.cfg));
+      if (resized && warnings)
+        warnings->push_back("control image " + spec.image + " resized to " + std::to_string(size.width) + "x" +
+                            std::to_string(size.height) + " (Lanczos)");
+      u.scale = spec.scale;
+      u.start = spec.start;
+      u.end = spec.end;
+      // The web UI's short hash of the weights file (of a folder: its safetensors file).
+      spec.model_hash = model_hash(checkpoint_files::is_dir(spec.model) ? checkpoint_files::find_weights_file(spec.model)
+                                                                        : spec.model);
+      // A recorded image (--from-png) must be the one that made the image.
+      const std::string sha = io::hash_file(spec.image, false).file;
+      if (!spec.image_sha256.empty() && spec.image_sha256 != sha)
+        throw input_error("control_image", spec.image + " has changed since it was recorded (sha256 " + sha +
+                                               ", recorded " + spec.image_sha256 + ")");
+      spec.image_sha256 = sha;
+      units.push_back(u);
+    }
+    return units;
+  }
+  // diffusers turns guess mode on for a ControlNet whose config says global_pool_conditions.
+  bool control_guess_mode(const GenerationRequest& r, const std::vector<ControlUnit>& units) const {
+    bool guess = r.control_guess_mode;
+    for (const auto& u : units) guess |= u.model && u.model->config().global_pool_conditions;
+    return guess;
   }
 
   std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
@@ -371,6 +446,13 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   const int64_t scale = m.vae_downscale(), h = r.size.height / scale, w = r.size.width / scale;
   const int64_t latent_channels = unet->config().in_channels;
   const auto latent_options = m.latent_options();
+  // Control (pipeline/control_stage.h): the images at this pass's size, the same units for every pass.
+  std::optional<ControlStage> control;
+  if (!r.controls.empty()) {
+    std::vector<ControlUnit> units = m.control_units(r, r.size, pass_batch, &result.warnings);
+    const bool guess = m.control_guess_mode(r, units);
+    control.emplace(std::move(units), cond, uses_cfg(r.cfg), guess);
+  }
   for (auto& pass : passes) {
     Schedule schedule = full_schedule(r, r.steps, base.scheduler);
     if (img2img) schedule = with_strength(schedule, r.strength);
@@ -380,6 +462,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     if (img2img && schedule.empty())
       throw usage_error("strength", std::to_string(r.strength) + " leaves no denoising steps");
     DenoiseOptions dopt = denoise_options(pass, "base");
+    if (control) dopt.unet_extras = control->hook();
     if (inpaint) {
       InpaintInputs in{uint8_to_image(io::to_tensor(masked->image)).repeat({pass.batch, 1, 1, 1}), masked->binary};
       Inpainting inpainting(in, unet_in, m.vae(), sampler, noise, latent_options, r.strength == 1.0);
@@ -407,10 +490,23 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     m.sync_text_adapters();  // --low-memory may have reloaded the encoders
     UNetConditioning hcond = build_conditioning(base, final_r, pass_batch, &result.warnings);
     if (low_memory) base.release_text();
-    for (auto& pass : passes)
-      pass.latents = m.hires_pass(r, final_r.size, pass.seed, pass.latents, unet, hcond, denoise_options(pass, "hires"));
+    // The control images again, resized for the second pass.
+    std::optional<ControlStage> hires_control;
+    if (!r.controls.empty()) {
+      std::vector<ControlUnit> units = m.control_units(r, final_r.size, pass_batch, &result.warnings);
+      const bool guess = m.control_guess_mode(r, units);
+      hires_control.emplace(std::move(units), hcond, uses_cfg(r.cfg), guess);
+    }
+    for (auto& pass : passes) {
+      DenoiseOptions dopt = denoise_options(pass, "hires");
+      if (hires_control) dopt.unet_extras = hires_control->hook();
+      pass.latents = m.hires_pass(r, final_r.size, pass.seed, pass.latents, unet, hcond, dopt);
+    }
   }
-  if (low_memory) base.release_unet();
+  if (low_memory) {
+    base.release_unet();
+    m.controlnets.clear();
+  }
   result.base_s = timer.seconds();
 
   // 3. Refiner: its own conditioning (encoder 2, aesthetic score) and its own generator.

@@ -1,5 +1,7 @@
 #include "pipeline/png_metadata.h"
 
+#include "control/canny.h"
+
 #include <cmath>
 #include <sstream>
 
@@ -120,6 +122,20 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
   for (const LoraSpec& l : r.loras)
     if (!l.webui_hash.empty()) lora_hashes += (lora_hashes.empty() ? "" : ", ") + file_stem(l.path) + ": " + l.webui_hash;
   if (!lora_hashes.empty()) o << ", Lora hashes: " << quote_if_needed(lora_hashes);
+  // The web UI's ControlNet extension's record, one quoted unit per control ("ControlNet 0: \"Module: canny,
+  // Model: NAME [hash], Weight: ...\""); the sdxl-gen chunk holds the paths and hashes that re-run it.
+  for (size_t i = 0; i < r.controls.size(); ++i) {
+    const ControlSpec& c = r.controls[i];
+    const ControlPreprocess pre = parse_control_preprocess(c.preprocess, "control_preprocess");
+    std::ostringstream u;
+    u << "Module: " << (pre.canny ? "canny" : "none") << ", Model: " << model_display_name(c.model);
+    if (!c.model_hash.empty()) u << " [" << c.model_hash << "]";
+    u << ", Weight: " << format_number(c.scale) << ", Resize Mode: Just Resize";
+    if (pre.canny) u << ", Threshold A: " << pre.thresholds.low << ", Threshold B: " << pre.thresholds.high;
+    u << ", Guidance Start: " << format_number(c.start) << ", Guidance End: " << format_number(c.end)
+      << ", Control Mode: " << (r.control_guess_mode ? "ControlNet is more important" : "Balanced");
+    o << ", ControlNet " << i << ": " << quote_if_needed(u.str());
+  }
   o << ", Version: sdxl-gen";
   return o.str();
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/error.h"
+#include "control/canny.h"
 #include "io/size_parse.h"
 
 namespace sdxl {
@@ -119,6 +120,46 @@ json loras_json(const std::vector<LoraSpec>& loras) {
   return out;
 }
 
+// "controls": [{"model": ..., "image": ..., "scale", "start", "end", "preprocess", "config"}, ...]
+// (model_hash / image_sha256 are recorded by the pipeline for metadata).
+void read(const json& v, const std::string& f, std::vector<ControlSpec>& out) {
+  if (!v.is_array()) throw usage_error(f, "expected a list of {\"model\": ..., \"image\": ...}, got " + v.dump());
+  out.clear();
+  for (const json& e : v) {
+    if (!e.is_object() || !e.contains("model") || !e.contains("image"))
+      throw usage_error(f, "each entry needs a \"model\" and an \"image\", got " + e.dump());
+    ControlSpec spec;
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      const std::string k = it.key(), name = f + "." + k;
+      if (k == "model") read(it.value(), name, spec.model);
+      else if (k == "image") read(it.value(), name, spec.image);
+      else if (k == "scale") read(it.value(), name, spec.scale);
+      else if (k == "start") read(it.value(), name, spec.start);
+      else if (k == "end") read(it.value(), name, spec.end);
+      else if (k == "preprocess") read(it.value(), name, spec.preprocess);
+      else if (k == "config") read(it.value(), name, spec.config);
+      else if (k == "model_hash") read(it.value(), name, spec.model_hash);
+      else if (k == "image_sha256") read(it.value(), name, spec.image_sha256);
+      else
+        throw usage_error(f, "unknown key '" + k +
+                                 "' (expected model, image, scale, start, end, preprocess, config, model_hash, image_sha256)");
+    }
+    out.push_back(spec);
+  }
+}
+json controls_json(const std::vector<ControlSpec>& controls) {
+  json out = json::array();
+  for (const ControlSpec& c : controls) {
+    json e = {{"model", c.model}, {"image", c.image}, {"scale", c.scale}, {"start", c.start}, {"end", c.end},
+              {"preprocess", c.preprocess}};
+    if (!c.config.empty()) e["config"] = c.config;
+    if (!c.model_hash.empty()) e["model_hash"] = c.model_hash;
+    if (!c.image_sha256.empty()) e["image_sha256"] = c.image_sha256;
+    out.push_back(e);
+  }
+  return out;
+}
+
 // Member -> JSON value (absent optionals are left out).
 template <typename T>
 json write(const T& v) {
@@ -203,6 +244,11 @@ const std::vector<Field>& fields() {
             [](const R& r, json& j) {
               if (!r.loras.empty()) j["loras"] = loras_json(r.loras);  // left out when none, like an absent optional
             }},
+      Field{"controls", [](R& r, const json& v) { read(v, "controls", r.controls); },
+            [](const R& r, json& j) {
+              if (!r.controls.empty()) j["controls"] = controls_json(r.controls);
+            }},
+      field("control_guess_mode", &R::control_guess_mode),
       field("vae_tiling", &R::vae_tiling),
       field("save_latents", &R::save_latents),
       field("save_trajectory", &R::save_trajectory),
@@ -276,6 +322,14 @@ void validate(const GenerationRequest& r) {
   if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));
   for (const LoraSpec& l : r.loras)
     if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
+  for (const ControlSpec& c : r.controls) {
+    if (c.model.empty() || c.image.empty()) throw usage_error("controls", "each needs a model and an image");
+    if (!std::isfinite(c.scale)) throw usage_error("control_scale", "must be a finite number");
+    if (!std::isfinite(c.start) || !std::isfinite(c.end) || c.start < 0 || c.end > 1 || c.start >= c.end)
+      throw usage_error("control_start", "start " + std::to_string(c.start) + " and end " + std::to_string(c.end) +
+                                             " must satisfy 0 <= start < end <= 1");
+    parse_control_preprocess(c.preprocess, "control_preprocess");
+  }
   // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
   // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
   if (r.karras && (r.sampler == SamplerKind::DDIM || r.sampler == SamplerKind::LCM))

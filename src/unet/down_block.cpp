@@ -19,7 +19,8 @@ DownBlockImpl::DownBlockImpl(int64_t in_channels, int64_t out_channels, int64_t 
 }
 
 at::Tensor DownBlockImpl::forward(at::Tensor x, const at::Tensor& emb_act, const at::Tensor& context,
-                                  std::vector<at::Tensor>& skips, Activations* acts, const std::string& name) {
+                                  std::vector<at::Tensor>& skips, Activations* acts, const std::string& name,
+                                  const at::Tensor& additional_residual) {
   for (size_t i = 0; i < resnet_list.size(); ++i) {
     x = resnet_list[i](x, emb_act);
     record(acts, name + ".resnets." + std::to_string(i), x);
@@ -27,6 +28,7 @@ at::Tensor DownBlockImpl::forward(at::Tensor x, const at::Tensor& emb_act, const
       x = attention_list[i](x, context);
       record(acts, name + ".attentions." + std::to_string(i), x);
     }
+    if (additional_residual.defined() && i + 1 == resnet_list.size()) x = x + additional_residual;
     skips.push_back(x);
   }
   if (downsampler) {

@@ -31,4 +31,30 @@ at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& x) {
   return linear_2(at::silu_(h));
 }
 
+at::Tensor text_time_embedding(TimestepEmbedding& time_embedding, TimestepEmbedding& add_embedding, const UNetConfig& c,
+                               const at::Tensor& timesteps, const at::Tensor& text_embeds, const at::Tensor& time_ids,
+                               at::ScalarType dtype, Activations* parts) {
+  const auto device = time_embedding->linear_1->weight.device();
+  // time_proj: float32 sinusoid, then the model dtype (diffusers casts t_emb to sample.dtype).
+  at::Tensor t_sinusoid =
+      timestep_embedding(timesteps.to(device).reshape({-1}), c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift)
+          .to(dtype);
+  record(parts, "t_sinusoid", t_sinusoid);
+  at::Tensor temb = time_embedding(t_sinusoid);
+  record(parts, "time_embedding", temb);
+  // add_time_proj: every id -> [cos|sin] of width addition_time_embed_dim, concatenated in id order.
+  at::Tensor ids_fourier = timestep_embedding(time_ids.to(device).reshape({-1}), c.addition_time_embed_dim,
+                                              c.flip_sin_to_cos, c.freq_shift)
+                               .reshape({time_ids.size(0), -1});
+  record(parts, "time_ids_fourier", ids_fourier);
+  // SDXL order: pooled text embedding FIRST, then the Fourier time ids.
+  at::Tensor add_embeds = at::cat({text_embeds.to(device, dtype), ids_fourier.to(dtype)}, -1);
+  record(parts, "add_embeds", add_embeds);
+  at::Tensor aug_emb = add_embedding(add_embeds);
+  record(parts, "aug_emb", aug_emb);
+  at::Tensor emb = temb.add_(aug_emb);
+  record(parts, "emb", emb);
+  return emb;
+}
+
 }  // namespace sdxl

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "common/layers.h"
+#include "unet/activations.h"
+#include "unet/config.h"
 
 namespace sdxl {
 
@@ -22,5 +24,12 @@ struct TimestepEmbeddingImpl : torch::nn::Module {
   Linear linear_1{nullptr}, linear_2{nullptr};
 };
 TORCH_MODULE(TimestepEmbedding);
+
+// emb = time_embedding(time_proj(t)) + add_embedding(cat([text_embeds, add_time_proj(time_ids) flattened])),
+// [B, time_embed_dim] in `dtype`: the UNet's and the ControlNet's (same modules, same config fields). `parts`,
+// when set, receives t_sinusoid, time_embedding, time_ids_fourier, add_embeds, aug_emb and emb.
+at::Tensor text_time_embedding(TimestepEmbedding& time_embedding, TimestepEmbedding& add_embedding, const UNetConfig& c,
+                               const at::Tensor& timesteps, const at::Tensor& text_embeds, const at::Tensor& time_ids,
+                               at::ScalarType dtype, Activations* parts = nullptr);
 
 }  // namespace sdxl

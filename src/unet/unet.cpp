@@ -69,28 +69,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& config, con
 
 at::Tensor UNet2DConditionModelImpl::embedding(const at::Tensor& timesteps, const at::Tensor& text_embeds,
                                                const at::Tensor& time_ids, at::ScalarType dtype, Activations* parts) {
-  const UNetConfig& c = config_;
-  const auto device = time_embedding->linear_1->weight.device();
-  // time_proj: float32 sinusoid, then the model dtype (diffusers casts t_emb to sample.dtype).
-  at::Tensor t_sinusoid =
-      timestep_embedding(timesteps.to(device).reshape({-1}), c.block_out_channels[0], c.flip_sin_to_cos, c.freq_shift)
-          .to(dtype);
-  record(parts, "t_sinusoid", t_sinusoid);
-  at::Tensor temb = time_embedding(t_sinusoid);
-  record(parts, "time_embedding", temb);
-  // add_time_proj: every id -> [cos|sin] of width addition_time_embed_dim, concatenated in id order.
-  at::Tensor ids_fourier = timestep_embedding(time_ids.to(device).reshape({-1}), c.addition_time_embed_dim,
-                                              c.flip_sin_to_cos, c.freq_shift)
-                               .reshape({time_ids.size(0), -1});
-  record(parts, "time_ids_fourier", ids_fourier);
-  // SDXL order: pooled text embedding FIRST, then the Fourier time ids.
-  at::Tensor add_embeds = at::cat({text_embeds.to(device, dtype), ids_fourier.to(dtype)}, -1);
-  record(parts, "add_embeds", add_embeds);
-  at::Tensor aug_emb = add_embedding(add_embeds);
-  record(parts, "aug_emb", aug_emb);
-  at::Tensor emb = temb.add_(aug_emb);
-  record(parts, "emb", emb);
-  return emb;
+  return text_time_embedding(time_embedding, add_embedding, config_, timesteps, text_embeds, time_ids, dtype, parts);
 }
 
 void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::Tensor& timesteps,
@@ -125,7 +104,6 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
 at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at::Tensor& timesteps,
                                              const at::Tensor& context, const at::Tensor& text_embeds,
                                              const at::Tensor& time_ids, Activations* acts, const UNetExtras* extras) {
-  (void)extras;  // filled in by the control and image-prompt stages
   check_inputs(sample, timesteps, context, text_embeds, time_ids);
   const int64_t batch = sample.size(0);
   at::Tensor t = timesteps.reshape({-1});
@@ -139,12 +117,34 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
   at::Tensor x = conv_in(sample);
   record(acts, "conv_in", x);
   std::vector<at::Tensor> skips{x};
+  // T2I-Adapter features, consumed in order (diffusers pops down_intrablock_additional_residuals): inside a
+  // cross-attention block after its last resnet/attention pair; after a plain block, added to its output,
+  // which is also its last skip (diffusers adds in place to a tensor the skips hold).
+  size_t intrablock = 0;
+  const auto* adapter = extras && !extras->intrablock_residuals.empty() ? &extras->intrablock_residuals : nullptr;
   for (size_t i = 0; i < down_blocks.size(); ++i) {
     const std::string name = "down_blocks." + std::to_string(i);
-    x = down_blocks[i](x, emb_act, context, skips, acts, name);
+    const bool has_attention = !down_blocks[i]->attention_list.empty();
+    const at::Tensor residual = adapter && intrablock < adapter->size() ? (*adapter)[intrablock++] : at::Tensor();
+    x = down_blocks[i](x, emb_act, context, skips, acts, name, has_attention ? residual : at::Tensor());
+    if (!has_attention && residual.defined()) {
+      x = x + residual;
+      skips.back() = x;
+    }
     record(acts, name, x);
   }
+  // ControlNet: every skip connection gets its residual before the up blocks read them.
+  if (extras && !extras->down_residuals.empty()) {
+    if (extras->down_residuals.size() != skips.size())
+      throw Error(ErrorCategory::Input, "", "unet forward: " + std::to_string(extras->down_residuals.size()) +
+                  " control residuals for " + std::to_string(skips.size()) + " skip connections");
+    for (size_t i = 0; i < skips.size(); ++i) skips[i] = skips[i] + extras->down_residuals[i];
+  }
   x = mid_block(x, emb_act, context, acts, "mid_block");
+  // T2I-Adapter-XL: a remaining feature of the mid block's shape is added to its output.
+  if (adapter && intrablock < adapter->size() && (*adapter)[intrablock].sizes() == x.sizes())
+    x = x + (*adapter)[intrablock++];
+  if (extras && extras->mid_residual.defined()) x = x + extras->mid_residual;
   record(acts, "mid_block", x);
   for (size_t i = 0; i < up_blocks.size(); ++i) {
     const std::string name = "up_blocks." + std::to_string(i);
