@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/torch_version.sh
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config python3-venv
-              libcli11-dev nlohmann-json3-dev libstb-dev libsentencepiece-dev libgtest-dev)
+              libcli11-dev nlohmann-json3-dev libstb-dev libsentencepiece-dev libgtest-dev
+              libcpp-httplib-dev chromium chromium-driver)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -20,5 +20,6 @@ Command add_encode(CLI::App& app);
 Command add_compare(CLI::App& app);
 Command add_info(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_serve(CLI::App& app);  // sdxl-gen serve (src/server/)
 
 }  // namespace sdxl::cli
