@@ -75,8 +75,11 @@ void Engine::load(const Checkpoint& c) {
   o.model = c.path;
   const Stopwatch clock;
   {
+    // One model set in memory at a time: the old one goes before the new one loads. Until the load succeeds
+    // no checkpoint is current, so a failed switch is retried by the next request that names one.
     std::lock_guard<std::mutex> lock(mutex_);
-    pipeline_.reset();  // one model set in memory at a time: the old one goes before the new one loads
+    pipeline_.reset();
+    current_ = Checkpoint{};
   }
   auto pipeline = std::make_unique<Pipeline>(o);
   GenerationRequest defaults = model_default_request(o);
@@ -96,7 +99,8 @@ void Engine::load(const Checkpoint& c) {
 }
 
 void Engine::switch_to(const std::string& name) {
-  if (name.empty() || name == current_checkpoint()) return;
+  if ((name.empty() && pipeline_) || (!name.empty() && name == current_checkpoint())) return;
+  if (name.empty()) return load(checkpoints().front());  // the last switch failed: back to the startup model
   for (const auto& c : checkpoints())
     if (c.name == name || c.path == name) {
       if (c.name != current_checkpoint()) load(c);

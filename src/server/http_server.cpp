@@ -6,7 +6,9 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -157,7 +159,7 @@ void Server::Impl::install() {
     send_error(req, res, 401, req.has_header("Authorization") ? "invalid API key" : "Not authenticated");
     return httplib::Server::HandlerResponse::Handled;
   });
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const std::string message = res.status == 404   ? "Not Found"
                                 : res.status == 413 ? "the request body is larger than --max-body-mb"
@@ -165,7 +167,7 @@ void Server::Impl::install() {
                                                     : "the request could not be read";
     send_error(req, res, res.status, message);
     return httplib::Server::HandlerResponse::Handled;
-  });
+  }));
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const std::string endpoint = routes.count(req.path) ? req.path : "other";
     metrics.count_request(endpoint, res.status);

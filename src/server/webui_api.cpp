@@ -91,8 +91,8 @@ void map_common(const nlohmann::json& b, const GenerationRequest& model_defaults
   if (sampler && !sampler->empty()) set_sampler(r, *sampler, "sampler_name");
   else if (index && !index->empty()) set_sampler(r, *index, "sampler_index");
   else r.sampler = SamplerKind::Euler;
-  set_scheduler(r, opt_string(b, "scheduler").value_or("Automatic").empty() ? "Automatic" : *opt_string(b, "scheduler"),
-                model_defaults);
+  const std::string scheduler = opt_string(b, "scheduler").value_or("");
+  set_scheduler(r, scheduler.empty() ? "Automatic" : scheduler, model_defaults);
   const long long batch = opt_int(b, "batch_size", 1, limits.max_images).value_or(1);
   const long long iters = opt_int(b, "n_iter", 1, limits.max_images).value_or(1);
   if (batch * iters > limits.max_images)
@@ -283,7 +283,7 @@ nlohmann::json webui_error(int status, const std::string& detail) {
 nlohmann::json webui_samplers() {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : kWebuiSamplers)
-    list.push_back({{"name", e.name}, {"aliases", {to_string(e.kind)}}, {"options", nlohmann::json::object()}});
+    list.push_back({{"name", e.name}, {"aliases", nlohmann::json::array({to_string(e.kind)})}, {"options", nlohmann::json::object()}});
   return list;
 }
 

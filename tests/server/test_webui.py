@@ -68,8 +68,9 @@ with Server(a.sdxl_gen) as s:
     c.expect([x["name"] for x in api.get_samplers()] == ["Euler", "Euler a", "DDIM", "DPM++ 2M", "LCM"], "sampler names")
     c.expect(api.get_options()["sd_model_checkpoint"] == "tiny-sdxl" or api.get_options()["sd_model_checkpoint"], "options")
     c.expect(isinstance(api.set_options({"sd_vae": "Automatic"}), object), "set_options answers")
-    info = api.png_info(init)
-    c.expect("Seed: 1234" in info.info, "png-info reads the parameters text")
+    st, _, body = http("POST", s.url("/sdapi/v1/png-info"), {"image": "data:image/png;base64," + base64.b64encode(api_png).decode()})
+    j = json.loads(body)
+    c.expect(st == 200 and "Seed: 1234" in j["info"] and "sdxl-gen" in j["items"], "png-info reads the parameters text")
     for path in ["interrupt", "skip", "refresh-checkpoints", "refresh-loras"]:
         st, _, body = http("POST", s.url("/sdapi/v1/" + path), {})
         c.expect(st == 200 and json.loads(body) == {}, "POST /sdapi/v1/%s -> %d %r" % (path, st, body[:80]))
@@ -130,6 +131,14 @@ with Server(a.sdxl_gen) as s:
         c.expect(st == 200 and len(j["images"]) == 1 and info["sdxl_gen"]["skipped"] == 1 and "Seed: 78" in info["infotexts"][0],
                  "skip: the first image is skipped, the second made: %d %s" % (st, info.get("sdxl_gen")))
     c.expect(s.alive(), "server still up")
+    st, headers, body = http("GET", s.url("/metrics"))
+    text = body.decode()
+    c.expect(st == 200 and 'sdxl_http_requests_total{endpoint="/sdapi/v1/txt2img",status="200"}' in text
+             and 'status="422"' in text and 'endpoint="other",status="404"' in text, "/metrics counts requests by endpoint and status")
+    for name in ["sdxl_images_total", "sdxl_queue_depth", "sdxl_current_step", "sdxl_seconds_per_step", "sdxl_model_load_seconds"]:
+        c.expect(("\n%s " % name) in text, "/metrics has %s" % name)
+    images = int(text.split("\nsdxl_images_total ")[1].split()[0])
+    c.expect(images >= 8, "images counted (%d)" % images)
     code = s.stop()
     c.expect(code == 0, "idle server exits 0 on SIGTERM (%s)" % code)
     c.expect(not any("a red fox" in line for line in s.log), "the access log never shows prompts")
