@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 
 #include "adapters/folder_files.h"
 #include "batch/recorded.h"
@@ -14,7 +13,8 @@ namespace sdxl::server {
 namespace {
 
 // The library reads init images and masks from files: each job's decoded inputs go to a private folder
-// (mode 0700, under $TMPDIR) that is removed when the image is done.
+// (mode 0700, under $TMPDIR) that is removed when the image is done. (Plain unlink/rmdir: libtorch exports an
+// older std::filesystem::remove_all that the dynamic linker may pick instead of libstdc++'s, and it crashes.)
 class ScratchDir {
  public:
   ScratchDir() {
@@ -24,15 +24,20 @@ class ScratchDir {
     path_ = pattern;
   }
   ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    for (const auto& f : files_) unlink(f.c_str());
+    rmdir(path_.c_str());
   }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // A path in the folder for a file the caller writes next (removed with the folder).
+  std::string file(const std::string& name) {
+    files_.push_back(path_ + "/" + name);
+    return files_.back();
+  }
 
  private:
   std::string path_;
+  std::vector<std::string> files_;
 };
 
 }  // namespace

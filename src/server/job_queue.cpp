@@ -167,6 +167,7 @@ void JobQueue::work() {
     std::lock_guard<std::mutex> lock(mutex_);
     state_.busy = false;
     state_.progress = 0;
+    state_.job_no = state_.sampling_step = 0;
     metrics_.current_step = 0;
     t->done = true;
     t->finished.notify_all();

@@ -33,7 +33,7 @@ Size parse_wh(const std::string& text, const RequestLimits& limits) {
 }
 
 // The fields generations and edits share.
-OpenaiRequest map_common(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits,
+OpenaiRequest map_openai(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits,
                          const std::vector<Checkpoint>& checkpoints, std::optional<Size>* size) {
   OpenaiRequest out;
   GenerationRequest& r = out.job.request;
@@ -73,7 +73,7 @@ OpenaiRequest map_common(const nlohmann::json& b, const GenerationRequest& model
   return out;
 }
 
-void check(const GenerationRequest& r) {
+void check_openai(const GenerationRequest& r) {
   try {
     validate(r);
   } catch (const Error& e) {
@@ -86,9 +86,9 @@ void check(const GenerationRequest& r) {
 OpenaiRequest openai_generation(const nlohmann::json& b, const GenerationRequest& model_defaults,
                                 const RequestLimits& limits, const std::vector<Checkpoint>& checkpoints) {
   std::optional<Size> size;
-  OpenaiRequest out = map_common(b, model_defaults, limits, checkpoints, &size);
+  OpenaiRequest out = map_openai(b, model_defaults, limits, checkpoints, &size);
   out.job.request.size = size.value_or(Size{1024, 1024});
-  check(out.job.request);
+  check_openai(out.job.request);
   return out;
 }
 
@@ -96,7 +96,7 @@ OpenaiRequest openai_edit(const nlohmann::json& b, const std::string& image_byte
                           const GenerationRequest& model_defaults, const RequestLimits& limits,
                           const std::vector<Checkpoint>& checkpoints) {
   std::optional<Size> size;
-  OpenaiRequest out = map_common(b, model_defaults, limits, checkpoints, &size);
+  OpenaiRequest out = map_openai(b, model_defaults, limits, checkpoints, &size);
   GenerationRequest& r = out.job.request;
   io::Image image = decode_image(image_bytes, "image");
   std::optional<io::Image> mask = mask_bytes ? alpha_mask(*mask_bytes, "mask") : alpha_mask(image_bytes, "image");
@@ -116,7 +116,7 @@ OpenaiRequest openai_edit(const nlohmann::json& b, const std::string& image_byte
     r.strength = opt_number(b, "strength", 0.0, 1.0).value_or(0.75);
     out.job.notes.push_back("no transparent pixels to repaint: ran img2img on the whole image");
   }
-  check(r);
+  check_openai(r);
   out.job.init_image = std::move(image);
   return out;
 }

@@ -70,7 +70,7 @@ std::string sampler_label(const GenerationRequest& r) {
 }
 
 // The fields txt2img and img2img share (StableDiffusionProcessing), with the web UI API's defaults.
-void map_common(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits,
+void map_webui(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits,
                 WebuiRequest& out) {
   GenerationRequest& r = out.job.request;
   r = GenerationRequest{};
@@ -125,7 +125,7 @@ void map_common(const nlohmann::json& b, const GenerationRequest& model_defaults
     throw WireError(422, "save_images", "the server has no --save-dir to save into");
 }
 
-void check(const GenerationRequest& r) {
+void check_webui(const GenerationRequest& r) {
   try {
     validate(r);
   } catch (const Error& e) {
@@ -157,7 +157,7 @@ nlohmann::json parameters_json(const WebuiRequest& w) {
 
 WebuiRequest webui_txt2img(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits) {
   WebuiRequest out;
-  map_common(b, model_defaults, limits, out);
+  map_webui(b, model_defaults, limits, out);
   GenerationRequest& r = out.job.request;
   if (opt_bool(b, "enable_hr").value_or(false)) {
     r.hires_scale = opt_number(b, "hr_scale", 1.0, 4.0).value_or(2.0);
@@ -176,14 +176,14 @@ WebuiRequest webui_txt2img(const nlohmann::json& b, const GenerationRequest& mod
     if (r.hires_scale && (r.size.width * *r.hires_scale > limits.max_side || r.size.height * *r.hires_scale > limits.max_side))
       throw WireError(422, "hr_scale", "the second pass would exceed " + std::to_string(limits.max_side) + " pixels a side");
   }
-  check(r);
+  check_webui(r);
   out.parameters = parameters_json(out);
   return out;
 }
 
 WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& model_defaults, const RequestLimits& limits) {
   WebuiRequest out;
-  map_common(b, model_defaults, limits, out);
+  map_webui(b, model_defaults, limits, out);
   GenerationRequest& r = out.job.request;
   auto it = b.find("init_images");
   if (it == b.end() || it->is_null() || !it->is_array() || it->empty() || !(*it)[0].is_string())
@@ -220,7 +220,7 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
   // validate() checks the request with an init image: a placeholder path stands for the decoded one.
   r.init_image = "init_image.png";
   if (out.job.mask) r.mask = "mask.png";
-  check(r);
+  check_webui(r);
   out.job.init_image = std::move(init);
   out.parameters = parameters_json(out);
   out.parameters["denoising_strength"] = r.strength;
@@ -321,7 +321,9 @@ nlohmann::json webui_loras(const std::string& lora_dir) {
   if (lora_dir.empty()) return list;
   for (const auto& p : safetensors_files_under(lora_dir)) {
     const std::string name = p.stem().string();
-    list.push_back({{"name", name}, {"alias", name}, {"path", std::filesystem::relative(p, lora_dir).string()},
+    std::string path = p.string();  // relative to --lora-dir: the server does not tell where its folders are
+    if (starts_with(path, lora_dir)) path = path.substr(lora_dir.size() + (ends_with(lora_dir, "/") ? 0 : 1));
+    list.push_back({{"name", name}, {"alias", name}, {"path", path},
                     {"metadata", nlohmann::json::object()}});
   }
   return list;
