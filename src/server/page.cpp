@@ -16,6 +16,7 @@ textarea,input,select{width:100%;box-sizing:border-box;padding:.35em;font:inheri
 .cols>div{flex:1} button{margin-top:1em;padding:.6em 1.6em;font-size:1em}
 #bar{height:10px;background:#ddd;margin-top:1em}#bar>div{height:100%;width:0;background:#3a7}
 #error{color:#b00;white-space:pre-wrap;margin-top:.8em} img{max-width:100%;image-rendering:pixelated;border:1px solid #ccc}
+img.output,#preview{min-width:256px;display:block}
 #params{white-space:pre-wrap;font-size:.85em;background:#eee;padding:.5em} #loras span{cursor:pointer;text-decoration:underline;margin-right:.6em}
 </style></head><body>
 <h1>sdxl-gen</h1>

@@ -25,13 +25,15 @@ def rss_kb(pid):
             return int(line.split()[1])
 
 
-with Server(a.sdxl_gen, "--lora-dir", lora_dir, "--models-dir", models_dir) as s:
+# The single-file tiny checkpoint needs the tiny folder's configs (--config applies to every checkpoint).
+tiny_configs = os.path.join(os.path.dirname(os.path.abspath(a.sdxl_gen)), "fixtures", "tiny-sdxl")
+with Server(a.sdxl_gen, "--lora-dir", lora_dir, "--models-dir", models_dir, "--config", tiny_configs) as s:
     base = {"prompt": "a field", "negative_prompt": "", "steps": 1, "cfg_scale": 7, "width": 64, "height": 64,
             "sampler_name": "Euler"}
     st, _, raw = http("POST", s.url("/sdapi/v1/txt2img"), dict(base, seed=1))
     c.expect(st == 200, "first request 200")
     init = json.loads(raw)["images"][0]
-    kinds = [("/sdapi/v1/txt2img", base), ("/sdapi/v1/img2img", dict(base, init_images=[init], denoising_strength=0.5)),
+    kinds = [("/sdapi/v1/txt2img", base), ("/sdapi/v1/img2img", dict(base, init_images=[init], steps=2, denoising_strength=0.5)),
              ("/sdapi/v1/txt2img", dict(base, prompt="a field <lora:style:0.7>")),
              ("/sdapi/v1/txt2img", dict(base, width=60)), ("/sdapi/v1/img2img", dict(base, init_images=["!!"]))]
     statuses = {}
