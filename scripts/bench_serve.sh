@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-tiny} SIZE=${2:-64x64} STEPS=${3:-4} REPEAT=${4:-5}
+# Passive OpenMP waiting on both sides: spinning threads on a shared machine make either side crawl at random.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 exec python3 - "$MODEL" "$SIZE" "$STEPS" "$REPEAT" <<'PY'
 import json, re, statistics, subprocess, sys, time, urllib.request
 model, size, steps, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
