@@ -170,6 +170,16 @@ with Server(a.sdxl_gen, "--api-key", "k3y") as s:
         for path in posts:
             c.expect(http("POST", s.url(path), GOOD, headers=headers)[0] == 401, "POST %s %s -> 401" % (path, headers))
     c.expect(http("GET", s.url("/health"))[0] == 200, "/health without a key -> 200")
+    # The web UI's client speaks only Basic auth (its --api-auth): the key is the password.
+    import webuiapi
+    try:
+        webuiapi.WebUIApi(host="127.0.0.1", port=s.port, username="me", password="nope").txt2img(prompt="x", steps=1, width=64, height=64)
+        c.expect(False, "webuiapi with a wrong password must fail")
+    except RuntimeError as err:
+        c.expect(err.args[0] == 401, "webuiapi wrong password -> 401 (%s)" % (err.args,))
+    r = webuiapi.WebUIApi(host="127.0.0.1", port=s.port, username="me", password="k3y").txt2img(
+        prompt="x", seed=1, steps=1, width=64, height=64)
+    c.expect(len(r.images) == 1, "webuiapi with the key as Basic password generates")
     c.expect(http("GET", s.url("/sdapi/v1/options"), headers={"Authorization": "Bearer k3y"})[0] == 200, "Bearer -> 200")
     c.expect(http("GET", s.url("/sdapi/v1/options"), headers={"Authorization": basic("k3y")})[0] == 200, "Basic -> 200")
     c.expect(s.stop() == 0, "exit 0")

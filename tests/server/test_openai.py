@@ -3,6 +3,9 @@ images.edit (transparent = repaint), models.list, and errors in OpenAI's shape."
 import base64
 import io
 import json
+import os
+import shutil
+import urllib.request
 
 import openai
 from PIL import Image
@@ -11,7 +14,9 @@ from serverlib import Checks, Server, http, parse_args, pixels
 
 a = parse_args()
 c = Checks()
-with Server(a.sdxl_gen, "--api-key", "sekrit") as s:
+save_dir = os.path.join(a.workdir, "saved")
+shutil.rmtree(save_dir, ignore_errors=True)
+with Server(a.sdxl_gen, "--api-key", "sekrit", "--save-dir", save_dir) as s:
     client = openai.OpenAI(base_url=s.url("/v1"), api_key="sekrit", max_retries=0, timeout=120)
     models = [m.id for m in client.models.list()]
     c.expect(len(models) == 1, "models.list: the loaded model (%s)" % models)
@@ -24,6 +29,17 @@ with Server(a.sdxl_gen, "--api-key", "sekrit") as s:
     g2 = client.images.generate(prompt="a lighthouse", size="64x64", model=models[0],
                                 extra_body={"seed": 43, "steps": 3, "cfg_scale": 6, "negative_prompt": "fog", "sampler": "euler"})
     c.expect(pixels(base64.b64decode(g2.data[0].b64_json)) == pixels(pngs[1]), "n=2 image 2 == the single run with seed+1")
+
+    # response_format=url: the PNG lands in --save-dir and is served from /outputs/ (with the key).
+    u = client.images.generate(prompt="a lighthouse", size="64x64", response_format="url",
+                               extra_body={"seed": 43, "steps": 3, "cfg_scale": 6, "negative_prompt": "fog", "sampler": "euler"})
+    req = urllib.request.Request(u.data[0].url, headers={"Authorization": "Bearer sekrit"})
+    served = urllib.request.urlopen(req, timeout=60).read()
+    c.expect(pixels(served) == pixels(pngs[1]) and os.listdir(save_dir) == [u.data[0].url.rsplit("/", 1)[1]],
+             "url: the image is saved in --save-dir and served from %s" % u.data[0].url)
+    st, _, body = http("POST", s.url("/sdapi/v1/txt2img"), {"prompt": "x", "seed": 1, "steps": 2, "width": 64, "height": 64,
+                                                          "save_images": True}, headers={"Authorization": "Bearer sekrit"})
+    c.expect(st == 200 and len(os.listdir(save_dir)) == 2, "web UI save_images writes into --save-dir (%d, %s)" % (st, os.listdir(save_dir)))
 
     # Edit: the image is opaque except a transparent square, which alone is repainted.
     base = Image.open(io.BytesIO(pngs[0])).convert("RGBA")
