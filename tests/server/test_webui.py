@@ -4,6 +4,7 @@ the CLI image of the mapped request bit for bit, and `--from-png` on it reproduc
 import base64
 import json
 import os
+import signal
 import threading
 import time
 
@@ -142,4 +143,25 @@ with Server(a.sdxl_gen) as s:
     code = s.stop()
     c.expect(code == 0, "idle server exits 0 on SIGTERM (%s)" % code)
     c.expect(not any("a red fox" in line for line in s.log), "the access log never shows prompts")
+
+# SIGINT during a job: the running job stops after its step and answers with what it finished, the queued one
+# gets 503, and the server exits 130 as the CLI does.
+with Server(a.sdxl_gen) as s:
+    res, queued = [], []
+    body = dict(prompt="slow", seed=77, steps=200, cfg_scale=7, width=W, height=H, sampler_name="Euler")
+    t1 = threading.Thread(target=lambda: res.append(http("POST", s.url("/sdapi/v1/txt2img"), body, timeout=300)))
+    t1.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and json.loads(http("GET", s.url("/sdapi/v1/progress"))[2])["state"]["sampling_step"] < 2:
+        time.sleep(0.05)
+    t2 = threading.Thread(target=lambda: queued.append(http("POST", s.url("/sdapi/v1/txt2img"), dict(body, steps=2), timeout=300)))
+    t2.start()
+    time.sleep(0.5)
+    code = s.stop(signal.SIGINT)
+    t1.join(60)
+    t2.join(60)
+    c.expect(code == 130, "SIGINT during a job exits 130 (%s)" % code)
+    c.expect(res and res[0][0] == 200 and json.loads(json.loads(res[0][2])["info"])["sdxl_gen"]["interrupted"],
+             "the running job answers 200, interrupted (%s)" % (res[0][:1] if res else None,))
+    c.expect(queued and queued[0][0] == 503, "the queued job gets 503 (%s)" % (queued[0][:1] if queued else None,))
 c.done()
