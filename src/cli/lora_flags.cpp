@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/exit_codes.h"
+#include "common/strings.h"
 
 namespace sdxl::cli {
 
@@ -21,6 +22,9 @@ std::vector<LoraSpec> parse_lora_flags(const std::vector<std::string>& values) {
       if (end && *end == '\0' && errno == 0) {
         if (!std::isfinite(m)) throw UsageError("--lora " + v + ": the multiplier must be a finite number");
         spec = {v.substr(0, colon), m};
+      } else if (ends_with(ascii_lower(v.substr(0, colon)), ".safetensors")) {
+        // "a.safetensors:abc" is a file and a mistyped multiplier, not a file named "a.safetensors:abc".
+        throw UsageError("--lora " + v + ": the multiplier '" + tail + "' is not a number");
       }
     }
     if (spec.path.empty()) throw UsageError("--lora " + v + ": expected FILE[:MULTIPLIER]");

@@ -16,7 +16,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
-#include "cli/model_path.h"
+#include "run/model_path.h"
 #include "cli/progress.h"
 #include "cli/runtime.h"
 #include "cli/version.h"

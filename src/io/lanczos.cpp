@@ -82,7 +82,7 @@ Image pass(const Image& in, int out_w, int out_h, bool horizontal) {
 }  // namespace
 
 Image lanczos_resize(const Image& image, int width, int height) {
-  if (width < 1 || height < 1) throw Error("lanczos_resize: the target size must be positive");
+  if (width < 1 || height < 1) throw Error(ErrorCategory::Input, "", "lanczos_resize: the target size must be positive");
   if (width == image.width && height == image.height) return image;
   Image out = image;
   if (width != image.width) out = pass(out, width, out.height, true);

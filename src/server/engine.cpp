@@ -20,7 +20,7 @@ class ScratchDir {
   ScratchDir() {
     const char* tmp = getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/sdxl-serve-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw Error(ErrorCategory::Resource, "cannot create a scratch folder in " + pattern);
+    if (!mkdtemp(pattern.data())) throw Error(ErrorCategory::Resource, "", "cannot create a scratch folder in " + pattern);
     path_ = pattern;
   }
   ~ScratchDir() {
@@ -117,7 +117,7 @@ void Engine::switch_to(const std::string& name) {
 }
 
 JobImage Engine::generate(const Job& job, int index, const ProgressCallback& progress) {
-  if (!pipeline_) throw Error(ErrorCategory::Generation, "no model is loaded (the last switch failed)");
+  if (!pipeline_) throw Error(ErrorCategory::Generation, "", "no model is loaded (the last switch failed)");
   GenerationRequest r = job.request;
   r.num_images = 1;
   r.seed = *job.request.seed + static_cast<uint64_t>(index);

@@ -84,7 +84,7 @@ bool JobQueue::shutdown() {
   std::lock_guard<std::mutex> lock(mutex_);
   stopping_ = true;
   for (auto& t : waiting_) {
-    t->error = std::make_exception_ptr(Error(ErrorCategory::Resource, "the server is shutting down"));
+    t->error = std::make_exception_ptr(Error(ErrorCategory::Resource, "", "the server is shutting down"));
     t->done = true;
     t->finished.notify_all();
   }

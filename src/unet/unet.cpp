@@ -97,7 +97,7 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
                                             const at::Tensor& context, const at::Tensor& text_embeds,
                                             const at::Tensor& time_ids) const {
   const UNetConfig& c = config_;
-  auto fail = [](const std::string& what) { throw Error("unet forward: " + what); };
+  auto fail = [](const std::string& what) { throw Error(ErrorCategory::Input, "", "unet forward: " + what); };
   if (!sample.defined() || sample.dim() != 4 || sample.size(1) != c.in_channels)
     fail("sample must be [B, " + std::to_string(c.in_channels) + ", h, w], got " +
          (sample.defined() ? shape_of(sample) : std::string("undefined")));
