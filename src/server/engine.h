@@ -1,9 +1,10 @@
 // The server's one door into the library: a loaded model set that turns a typed job (a GenerationRequest
 // plus decoded images) into PNG files carrying the same metadata as the CLI's, one image at a time.
 // Wire formats never reach this file; the web-UI and OpenAI mappings build Jobs, the queue runs them here.
-// It calls today's Pipeline::generate and png_text_chunks exactly as batch::run_plan does for a single-image
-// item, so an API image equals the CLI image of the same request; when the run layer (sdxl/run.h) lands,
-// only this file changes.
+// It calls Pipeline::generate and png_text_chunks exactly as batch::run_plan does for a single-image item, so
+// an API image equals the CLI image of the same request. It does not go through sdxl/run.h: Run::execute loads
+// the models on every call, and a server keeps them loaded; once Run can execute on a loaded Pipeline, only
+// this file changes.
 #pragma once
 #include <functional>
 #include <memory>
