@@ -88,6 +88,8 @@ OpenaiRequest openai_generation(const nlohmann::json& b, const GenerationRequest
   std::optional<Size> size;
   OpenaiRequest out = map_openai(b, model_defaults, limits, checkpoints, &size);
   out.job.request.size = size.value_or(Size{1024, 1024});
+  if (out.job.request.size.width > limits.max_side || out.job.request.size.height > limits.max_side)
+    throw WireError(400, "size", "the default 1024x1024 exceeds this server's limit of " + std::to_string(limits.max_side));
   check_openai(out.job.request);
   return out;
 }

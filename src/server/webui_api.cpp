@@ -86,6 +86,8 @@ void map_webui(const nlohmann::json& b, const GenerationRequest& model_defaults,
   r.cfg = opt_number(b, "cfg_scale", 0, 100).value_or(7.0);
   r.size.width = static_cast<int>(opt_int(b, "width", 8, limits.max_side).value_or(512));
   r.size.height = static_cast<int>(opt_int(b, "height", 8, limits.max_side).value_or(512));
+  if (r.size.width > limits.max_side || r.size.height > limits.max_side)  // the defaults too (fuzz finding)
+    throw WireError(422, "width", "the default 512x512 exceeds this server's limit of " + std::to_string(limits.max_side));
   // webuiapi sends both; sampler_name wins (the web UI's own rule), sampler_index is the old name.
   const auto sampler = opt_string(b, "sampler_name"), index = opt_string(b, "sampler_index");
   if (sampler && !sampler->empty()) set_sampler(r, *sampler, "sampler_name");
