@@ -44,6 +44,8 @@ at::Tensor vectors(const io::SafetensorsFile& file, const char* key) {
 
 std::vector<TextualInversion> load_embeddings(const std::string& dir) {
   std::error_code ec;
+  // A missing folder is a missing input (3); a file where a folder belongs is a wrong value (2).
+  if (!fs::exists(dir, ec)) throw input_error("embeddings_dir", dir + ": not a folder (nothing there)");
   if (!fs::is_directory(dir, ec)) throw usage_error("embeddings_dir", dir + ": not a folder");
   std::map<std::string, TextualInversion> by_name;
   for (const fs::path& p : safetensors_files_under(dir)) {

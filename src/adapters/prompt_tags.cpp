@@ -90,6 +90,8 @@ std::string take_lora_tags(const std::string& text, std::vector<LoraTag>* tags) 
 std::string find_lora_file(const std::string& dir, const std::string& name) {
   if (dir.empty()) throw usage_error("lora_dir", "prompt tag <lora:" + name + ">: give the LoRA folder");
   std::error_code ec;
+  // A missing folder is a missing input (3); a file where a folder belongs is a wrong value (2).
+  if (!fs::exists(dir, ec)) throw input_error("lora_dir", dir + ": not a folder (nothing there)");
   if (!fs::is_directory(dir, ec)) throw usage_error("lora_dir", dir + ": not a folder");
   std::vector<std::pair<std::string, std::string>> found;  // stem, path
   for (const fs::path& p : safetensors_files_under(dir)) found.emplace_back(p.stem().string(), p.string());

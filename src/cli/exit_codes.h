@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "common/error.h"
+#include "sdxl/error.h"
 
 namespace sdxl::cli {
 

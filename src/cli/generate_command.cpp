@@ -55,6 +55,12 @@ int run_generate(GenerateFlags& f) {
   if (f.metadata != "full" && f.metadata != "none") throw usage_error("metadata", "expected full or none, got '" + f.metadata + "'");
   spec.metadata = f.metadata == "full";
   spec.version = version_line();
+  // The run layer refuses this too; here it is said in flags, the two at fault.
+  const std::string file = CLI::detail::to_lower(spec.prompt_file);
+  const bool jsonl = file.size() >= 6 && file.compare(file.size() - 6, 6, ".jsonl") == 0;
+  if (!file.empty() && spec.given.contains("prompt") && !jsonl)
+    throw UsageError("--prompt and --prompt-file " + spec.prompt_file +
+                     ": a .txt prompt file gives every prompt (with .jsonl, --prompt is the default for lines without one)");
   Run run;
   const RunPlan& plan = run.prepare(spec);
 

@@ -42,10 +42,18 @@ RunNote note_from_line(const std::string& line) {
 
 std::string note_key(const RunNote& n) { return std::to_string(n.kind) + ":" + n.field + ":" + n.text; }
 
-// The request-level checks that need no model, for every item to run: so a bad value fails before any load.
-void check_items(const std::vector<batch::PlanItem>& plan) {
-  for (const auto& item : plan)
-    if (item.error.empty() && !item.done) check_item_outputs(item);
+// The output checks that need no model, for every item to run, before any load: a prompt-file item that
+// fails them is invalid (reported, not run) like a bad line; the single request fails the run.
+void check_items(std::vector<batch::PlanItem>& plan, const std::string& prompt_file) {
+  for (auto& item : plan) {
+    if (!item.error.empty() || item.done) continue;
+    try {
+      check_item_outputs(item);
+    } catch (const Error& e) {
+      if (prompt_file.empty()) throw;
+      item.error = prompt_file + ":" + std::to_string(item.line) + ": " + e.what();
+    }
+  }
 }
 
 // Fields the user gave that do nothing in this request: said once (a value that is silently ignored looks
@@ -57,18 +65,23 @@ void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vecto
     const char* needs;
   };
   const Rule rules[] = {
-      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "hires_scale (the hires fix)"},
+      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "the hires fix (a hires scale)"},
       {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.init_image.has_value(),
-       "init_image"},
-      {{"save_trajectory"}, !r.save_latents.has_value(), "save_latents"},
+       "an init image"},
+      {{"save_trajectory"}, !r.save_latents.has_value(), "saved latents"},
       {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
        "a refiner"},
-      {{"preview_every"}, !r.preview.has_value(), "preview"},
+      {{"preview_every"}, !r.preview.has_value(), "a preview file"},
   };
   for (const Rule& rule : rules)
     if (rule.applies)
       for (const char* f : rule.fields)
         if (s.given.contains(f)) notes.push_back({RunNote::Warning, f, std::string("does nothing without ") + rule.needs});
+  const OutputOptions defaults;
+  if (!s.output.out.empty() && s.output.out_dir != defaults.out_dir)
+    notes.push_back({RunNote::Warning, "out_dir", "does nothing with a single output file (out names it)"});
+  if (!s.output.out.empty() && s.output.name_template != defaults.name_template)
+    notes.push_back({RunNote::Warning, "name", "does nothing with a single output file (out names it)"});
   if (s.output.resume && s.output.overwrite)
     notes.push_back({RunNote::Warning, "resume", "skips finished items, so overwrite only replaces the unfinished ones' files"});
 }
@@ -131,7 +144,7 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
   plan.items = s.prompt_file.empty() ? batch::plan_single(base, s.output)
                                      : batch::plan_prompt_file(s.prompt_file, base, s.output);
   plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";
-  check_items(plan.items);
+  check_items(plan.items, s.prompt_file);
   plan.pending = batch::pending_items(plan.items);
   refuse_existing_outputs(plan, s.output);
   batch::prepare_output_dir(output_folder(s.output), s.output.out.empty() ? "out_dir" : "out");

@@ -1,6 +1,9 @@
 // The run layer's policy through the executable (issue 23's bugs): every check before any model loads,
 // one rule for existing files, names and resume that find what a run wrote, --from-png that restores every
 // setting that changes pixels. Each test failed on the main of before the run layer.
+#include <chrono>
+#include <thread>
+
 #include "cli_runner.h"
 #include "io/png.h"
 #include "pipeline/png_metadata.h"
@@ -34,6 +37,40 @@ TEST(CliRunLayer, ResumeWithoutSeedSkipsWhatWasWritten) {
   CliResult resumed = run_cli(args + " --resume");
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_EQ(count_files(dir + "/out"), 3) << "items 0 and 2 were made again under new seeds";
+}
+
+// Bug 2: after Ctrl-C, the command that continues a single request keeps the seed it drew, so it makes the
+// image this run would have made.
+TEST(CliRunLayer, ContinueCommandKeepsTheDrawnSeed) {
+  const std::string dir = fresh_dir("rl_continue");
+  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " --model tiny --size 128x128 --steps 40 --prompt x --out " + dir +
+                          "/x.png 2>" + dir + "/err & echo $! > " + dir + "/pid; wait $!";
+  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (slurp(dir + "/err").find("base step") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::system(("kill -INT $(cat " + dir + "/pid)").c_str());
+  runner.join();
+  const std::string err = slurp(dir + "/err");
+  const size_t at = err.find("\" seed ");
+  ASSERT_NE(at, std::string::npos) << err;
+  const std::string seed = err.substr(at + 7, err.find_first_not_of("0123456789", at + 7) - at - 7);
+  EXPECT_NE(err.find("to continue: "), std::string::npos) << err;
+  EXPECT_NE(err.find(" --resume --seed " + seed + "\n"), std::string::npos) << err;
+}
+
+// Bug 11: a flag that does nothing in this request says so.
+TEST(CliRunLayer, FlagsThatDoNothingWarn) {
+  const std::string dir = fresh_dir("rl_noop");
+  CliResult r = run_cli("--model tiny --steps 2 --size 64x64 --prompt x --seed 1 --hires-strength 0.7 --strength 0.5 --out " +
+                        dir + "/x.png");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: --hires-strength does nothing without the hires fix"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: --strength does nothing without an init image"), std::string::npos) << r.err;
+  CliResult named = run_cli("--model tiny --steps 2 --size 64x64 --prompt x --seed 1 --name '{seed}.png' --out " + dir +
+                            "/y.png");
+  EXPECT_EQ(named.code, 0) << named.err;
+  EXPECT_NE(named.err.find("warning: --name does nothing with a single output file"), std::string::npos) << named.err;
 }
 
 // Bug 3: one rule for every file the program writes: an existing one is replaced only with --overwrite.
@@ -176,6 +213,21 @@ TEST(CliRunLayer, HiddenOutputNameIsRefused) {
   CliResult r = run_cli(tiny_flags() + " --prompt x --seed 1 --out " + dir + "/.png");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_EQ(count_files(dir, ""), 0);
+}
+
+// The request's field table (src/pipeline/request.cpp) and the CLI's flag list (src/cli/request_flags.cpp)
+// are kept by hand: every field a prompt file or PNG can carry has the flag of its name ("loras": --lora).
+TEST(CliRunLayer, EveryRequestFieldHasItsFlag) {
+  const std::string help = run_cli("--help").out;
+  for (const std::string& field : request_fields()) {
+    std::string flag = field == "loras" ? "--lora" : "--" + field;
+    for (char& c : flag)
+      if (c == '_') c = '-';
+    bool found = false;  // as a whole option name: followed by a space, ',' or '='
+    for (size_t at = help.find(flag); at != std::string::npos && !found; at = help.find(flag, at + 1))
+      found = at + flag.size() < help.size() && std::string(" ,=").find(help[at + flag.size()]) != std::string::npos;
+    EXPECT_TRUE(found) << field << ": no " << flag << " in --help";
+  }
 }
 
 }  // namespace
