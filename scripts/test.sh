@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 # The stage order (docs/architecture.md): no stage includes a later one, include/sdxl/ nothing from src/.
 python3 scripts/check_stage_includes.py
 cmake --build build -j"$(nproc)"
+scripts/client_env.sh  # the HTTP clients the server tests drive (label "server")
 cd build && ctest --output-on-failure -j1 "$@"

@@ -49,7 +49,7 @@ int run_app(int argc, char** argv) {
   std::vector<Command> commands = {add_generate(app),  add_check_weights(app), add_tokenize(app),
                                    add_encode(app),    add_compare(app),       add_info(app),
                                    add_bench(app),     add_batch_status(app),
-                                   add_verify(app),    add_preprocess(app)};
+                                   add_verify(app),    add_preprocess(app),    add_serve(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

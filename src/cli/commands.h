@@ -23,5 +23,6 @@ Command add_bench(CLI::App& app);
 Command add_batch_status(CLI::App& app);
 Command add_verify(CLI::App& app);
 Command add_preprocess(CLI::App& app);  // control preprocessors (canny)
+Command add_serve(CLI::App& app);  // sdxl-gen serve (src/server/)
 
 }  // namespace sdxl::cli

@@ -72,4 +72,29 @@ bool decode_rgb(std::string_view png, int* width, int* height, std::vector<uint8
   return true;
 }
 
+bool decode_alpha(std::string_view png, int* width, int* height, std::vector<uint8_t>* alpha, bool* has_alpha,
+                  std::string* error) {
+  if (png.size() > static_cast<size_t>(INT_MAX)) {
+    *error = "file too large";
+    return false;
+  }
+  int w = 0, h = 0, channels_in_file = 0;
+  stbi_uc* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(png.data()), static_cast<int>(png.size()),
+                                          &w, &h, &channels_in_file, 4);
+  if (!pixels) {
+    const char* reason = stbi_failure_reason();
+    *error = reason ? reason : "unknown decoder error";
+    return false;
+  }
+  const size_t n = static_cast<size_t>(w) * static_cast<size_t>(h);
+  alpha->resize(n);
+  for (size_t i = 0; i < n; ++i) (*alpha)[i] = pixels[i * 4 + 3];
+  stbi_image_free(pixels);
+  *width = w;
+  *height = h;
+  // Grey+alpha, RGBA, or a palette/grey/RGB image with a tRNS chunk (stb expands that to 4 channels).
+  *has_alpha = channels_in_file == 2 || channels_in_file == 4;
+  return true;
+}
+
 }  // namespace sdxl::io::png_codec

@@ -21,4 +21,9 @@ std::string encode_rgb(const uint8_t* rgb, int width, int height);
 // to stb_image's reason when the data cannot be decoded.
 bool decode_rgb(std::string_view png, int* width, int* height, std::vector<uint8_t>* rgb, std::string* error);
 
+// The alpha channel of a PNG (255 where it has none), one byte a pixel; *has_alpha says whether the file has
+// one (an alpha channel or transparency chunk). Callers validate the structure first (io::decode_png).
+bool decode_alpha(std::string_view png, int* width, int* height, std::vector<uint8_t>* alpha, bool* has_alpha,
+                  std::string* error);
+
 }  // namespace sdxl::io::png_codec
