@@ -89,6 +89,7 @@ TEST(CliEmbeddings, OnlyUsedEmbeddingsAreRecordedPerItem) {
   ASSERT_EQ(r.code, 0) << r.err;
   std::map<std::string, bool> recorded;  // prompt -> lists tinyemb
   for (const auto& f : fs::directory_iterator(dir + "/out")) {
+    if (f.path().extension() != ".png") continue;  // the batch manifest (manifest-0-of-1.jsonl) sits beside them
     io::PngText chunks;
     io::read_png(f.path().string(), &chunks);
     const std::string params = text_chunk(chunks, "parameters");
