@@ -323,7 +323,7 @@ void validate(const GenerationRequest& r) {
   for (const LoraSpec& l : r.loras)
     if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
   for (const ControlSpec& c : r.controls) {
-    if (c.model.empty() || c.image.empty()) throw usage_error("controls", "each needs a model and an image");
+    if (c.model.empty() || c.image.empty()) throw usage_error("control", "each control needs a model and an image");
     if (!std::isfinite(c.scale)) throw usage_error("control_scale", "must be a finite number");
     if (!std::isfinite(c.start) || !std::isfinite(c.end) || c.start < 0 || c.end > 1 || c.start >= c.end)
       throw usage_error("control_start", "start " + std::to_string(c.start) + " and end " + std::to_string(c.end) +

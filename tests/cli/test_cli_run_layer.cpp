@@ -220,7 +220,7 @@ TEST(CliRunLayer, HiddenOutputNameIsRefused) {
 TEST(CliRunLayer, EveryRequestFieldHasItsFlag) {
   const std::string help = run_cli("--help").out;
   for (const std::string& field : request_fields()) {
-    std::string flag = field == "loras" ? "--lora" : "--" + field;
+    std::string flag = field == "loras" ? "--lora" : field == "controls" ? "--control" : "--" + field;
     for (char& c : flag)
       if (c == '_') c = '-';
     bool found = false;  // as a whole option name: followed by a space, ',' or '='
