@@ -82,7 +82,7 @@ TEST(Preview, LatentToRgbIsTheComfyUiLinearMap) {
       read_json(std::string(SDXL_SOURCE_DIR) + "/tests/cited/cited_values.json").at("latent_preview").at("rgb");
   for (int x = 0; x < 4; ++x)
     for (int c = 0; c < 3; ++c)
-      EXPECT_EQ(rgb[0][0][x][c].item<int>(), want[0][x][c].get<int>()) << "channel " << x << " -> RGB " << c;
+      EXPECT_EQ(rgb[0][0][x][c].item<int>(), want[x][c].get<int>()) << "channel " << x << " -> RGB " << c;
 }
 
 TEST(Preview, DueEveryNStepsAndAfterTheLast) {
