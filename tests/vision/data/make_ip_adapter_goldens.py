@@ -19,12 +19,14 @@ Writes, all small (fp16 weights, seeded; re-running rewrites identical files):
   tests/vision/data/ip_base.safetensors           random base IP-Adapter (image_proj.proj + norm, 4 tokens) for the
                                                   gelu encoder; ip_base_quick.safetensors for the quick_gelu one;
                                                   ip_plus.safetensors a Plus adapter (Resampler) for the gelu encoder
-  tests/vision/data/cases.json                    inputs of each pipeline case
+  tests/vision/data/cases.json                    inputs of each pipeline case; _sha256: hashlib sha256 of the
+                                                  adapter and image files
   tests/vision/data/<case>.safetensors            step_latents (after each step), final_latents, and the projected
                                                   image tokens of each adapter (tokens.N: [uncond; cond] with CFG)
 The ip_adapter.N keys are numbered as the original IP-Adapter files are (every attention processor of
 unet.attn_processors in order, cross-attention ones odd), read from the reference UNet here, not written out by hand.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -300,6 +302,10 @@ def main():
     for c in cases.values():
         c["image_encoder"] = "image_encoder_quick_gelu" if c["adapters"] == ["ip_base_quick.safetensors"] \
             else "image_encoder_gelu"
+    # hashlib's sha256 of the files a run reads, which the PNG metadata records.
+    cases["_sha256"] = {n: hashlib.sha256(open(os.path.join(OUT, n), "rb").read()).hexdigest()
+                        for n in ["ip_a.png", "ip_b.png", "ip_base.safetensors", "ip_base_quick.safetensors",
+                                  "ip_plus.safetensors"]}
     cases["_doc"] = ("diffusers 0.27.2 StableDiffusionXL(Img2Img)Pipeline + load_ip_adapter, float32 CPU, "
                      "EulerDiscreteScheduler; tests/vision/data/make_ip_adapter_goldens.py")
     with open(os.path.join(OUT, "cases.json"), "w") as f:
