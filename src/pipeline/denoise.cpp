@@ -10,6 +10,8 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
                    NoiseSource& noise, const DenoiseOptions& options) {
   const bool cfg = uses_cfg(options.cfg);
   const int total = sampler.schedule().size();
+  UNetExtras extras;
+  extras.image_prompts = cond.image_prompts;
   for (int i = 0; i < total; ++i) {
     at::Tensor x_in = cfg ? at::cat({latents, latents}) : latents;
     x_in = sampler.scale_model_input(x_in, i);
@@ -17,7 +19,8 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
     // The reference feeds the scheduler's timestep (float for the Euler family, integer otherwise); the
     // sinusoid embeds it in float32 either way.
     at::Tensor t = at::full({x_in.size(0)}, sampler.schedule().timestep(i), latents.options().dtype(at::kFloat));
-    at::Tensor eps = unet->forward(x_in, t, cond.context, cond.pooled, cond.time_ids);
+    at::Tensor eps = unet->forward(x_in, t, cond.context, cond.pooled, cond.time_ids, nullptr,
+                                   extras.empty() ? nullptr : &extras);
     if (cfg) {
       at::Tensor guided = apply_cfg(eps, options.cfg);
       if (options.guidance_rescale > 0)
