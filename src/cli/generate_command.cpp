@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
 #include "cli/interrupt.h"
+#include "cli/ip_adapter_flags.h"
 #include "cli/lora_flags.h"
 #include "cli/model_path.h"
 #include "cli/progress.h"
@@ -33,6 +34,7 @@ struct GenerateFlags {
   RuntimeFlags runtime;
   std::string prompt_file, shard, from_png, metadata = "full";
   std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
+  IpAdapterFlags ip_adapters;      // --ip-adapter FILE[:SCALE] --ip-image PNG [--image-encoder PATH]
   bool json = false, quiet = false, grid = false, verbose = false;
 };
 
@@ -119,6 +121,7 @@ int run_generate(GenerateFlags& f) {
   batch::PlanBase base;
   base.request = request_from_json(given, recorded.request);
   if (!f.loras.empty()) base.request.loras = parse_lora_flags(f.loras);
+  if (f.ip_adapters.given()) base.request.ip_adapters = parse_ip_adapter_flags(f.ip_adapters);
   base.size_given = given.contains("size") || !f.from_png.empty();
   if (f.prompt_file.empty() && !given.contains("prompt") && f.from_png.empty())
     throw UsageError("--prompt (or --prompt-file, --from-png) is required; see --help");
@@ -295,6 +298,7 @@ Command add_generate(CLI::App& app) {
       ->group("Model");
   app.add_option("--lora", f->loras, "LoRA/LyCORIS .safetensors FILE[:MULTIPLIER] (repeatable; default multiplier 1)")
       ->group("Model");
+  add_ip_adapter_flags(app, f->ip_adapters);
   app.add_option("--lora-dir", f->pipeline.lora_dir, "Folder searched (recursively) for <lora:NAME:MULT> prompt tags")
       ->group("Model");
   app.add_option("--embeddings-dir", f->pipeline.embeddings_dir,
