@@ -128,6 +128,7 @@ TEST(IpAdapterErrors, AdapterForAnotherUNet) {
 TEST(IpAdapterErrors, MissingEncoderSaysWhereItLooked) {
   // The adapter copied to a folder with no image_encoder beside it, and no encoder given.
   const std::string dir = std::filesystem::path(temp_path("ip_no_encoder")).lexically_normal().string();
+  std::filesystem::remove_all(dir);  // a previous run's copy of the encoder would be found
   std::filesystem::create_directories(dir + "/sdxl_models");
   const std::string path = dir + "/sdxl_models/ip.safetensors";
   std::filesystem::copy_file(ip_data("ip_base.safetensors"), path, std::filesystem::copy_options::overwrite_existing);
