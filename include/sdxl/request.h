@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/enum_table.h"
-#include "sampling/sampler_kind.h"  // SamplerKind, TimestepSpacing and their name tables
+#include "sdxl/enum_table.h"
+#include "sdxl/sampling_options.h"  // SamplerKind, TimestepSpacing, PredictionType and their name tables
 
 namespace sdxl {
 

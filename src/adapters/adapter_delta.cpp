@@ -64,7 +64,7 @@ at::Tensor adapter_delta(const AdapterModule& m, at::IntArrayRef shape, const at
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
   if (delta.numel() != numel || shape.empty() || delta.size(0) != shape[0])
-    throw Error(std::string(to_string(m.kind)) + " module " + m.key + " makes a " + shape_str(delta.sizes().vec()) +
+    throw Error(ErrorCategory::Input, "", std::string(to_string(m.kind)) + " module " + m.key + " makes a " + shape_str(delta.sizes().vec()) +
                 " change for a " + shape_str(shape.vec()) + " weight");
   return delta.reshape(shape);
 }

@@ -70,7 +70,7 @@ void check_complete(const AdapterModule& m, const std::string& path) {
       ok = (has("w1") || (has("w1a") && has("w1b"))) && (has("w2") || (has("w2a") && has("w2b")));
       break;
   }
-  if (!ok) throw Error(path + ": " + to_string(m.kind) + " module " + m.key + " is incomplete (has " +
+  if (!ok) throw Error(ErrorCategory::Input, "", path + ": " + to_string(m.kind) + " module " + m.key + " is incomplete (has " +
                        [&] {
                          std::string s;
                          for (const auto& [f, _] : m.factors) s += (s.empty() ? "" : ", ") + f;
@@ -93,7 +93,7 @@ AdapterFile read_adapter_file(const std::string& path) {
   const std::string lower = ascii_lower(path);
   for (const char* ext : {".ckpt", ".pt", ".pth", ".bin"})
     if (ends_with(lower, ext))
-      throw Error(path + ": pickle files can run code when loaded; only .safetensors LoRA files are read");
+      throw Error(ErrorCategory::Input, "", path + ": pickle files can run code when loaded; only .safetensors LoRA files are read");
   auto file = io::SafetensorsFile::open(path);  // throws naming the path when missing or invalid
   AdapterFile out;
   out.path = path;
@@ -103,10 +103,10 @@ AdapterFile read_adapter_file(const std::string& path) {
     const std::string& name = info.name;
     for (const auto& [suffix, kind] : unsupported())
       if (ends_with(name, suffix))
-        throw Error(path + ": " + kind + " is not supported (tensor " + name + ")");
+        throw Error(ErrorCategory::Input, "", path + ": " + kind + " is not supported (tensor " + name + ")");
     if (ends_with(name, ".alpha")) {
       at::Tensor a = file->tensor(name);
-      if (a.numel() != 1) throw Error(path + ": " + name + " should hold one number, has " + std::to_string(a.numel()));
+      if (a.numel() != 1) throw Error(ErrorCategory::Input, "", path + ": " + name + " should hold one number, has " + std::to_string(a.numel()));
       alphas[name.substr(0, name.size() - 6)] = a.to(at::kDouble).item<double>();
       continue;
     }
@@ -124,10 +124,10 @@ AdapterFile read_adapter_file(const std::string& path) {
       m.key = key;
       m.kind = match->kind;
     } else if (m.kind != match->kind) {
-      throw Error(path + ": module " + key + " mixes " + to_string(m.kind) + " and " + to_string(match->kind) + " tensors");
+      throw Error(ErrorCategory::Input, "", path + ": module " + key + " mixes " + to_string(m.kind) + " and " + to_string(match->kind) + " tensors");
     }
     at::Tensor t = file->tensor(name);
-    if (!at::isFloatingType(t.scalar_type())) throw Error(path + ": " + name + " is not a float tensor");
+    if (!at::isFloatingType(t.scalar_type())) throw Error(ErrorCategory::Input, "", path + ": " + name + " is not a float tensor");
     m.factors[match->factor] = t;
   }
   for (auto& [key, m] : modules) {
@@ -139,7 +139,7 @@ AdapterFile read_adapter_file(const std::string& path) {
   for (const auto& [key, _] : alphas)
     if (!modules.count(key)) out.unknown_keys.push_back(key + ".alpha");
   if (out.modules.empty())
-    throw Error(path + ": no LoRA/LyCORIS tensors (expected names like lora_unet_....lora_down.weight or "
+    throw Error(ErrorCategory::Input, "", path + ": no LoRA/LyCORIS tensors (expected names like lora_unet_....lora_down.weight or "
                 "unet....lora_A.weight)" + (out.unknown_keys.empty() ? "" : ", first tensor: " + out.unknown_keys[0]));
   return out;
 }

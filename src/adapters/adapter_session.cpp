@@ -12,7 +12,7 @@ std::vector<LoraSpec> AdapterSession::select(const std::vector<LoraSpec>& loras,
                                              std::vector<std::string>* skipped) {
   std::vector<LoraSpec> recorded = loras;
   for (LoraSpec& spec : recorded) {
-    if (!std::isfinite(spec.multiplier)) throw Error("lora " + spec.path + ": the multiplier must be a finite number");
+    if (!std::isfinite(spec.multiplier)) throw Error(ErrorCategory::Input, "", "lora " + spec.path + ": the multiplier must be a finite number");
     auto known = files_.find(spec.path);
     if (known != files_.end()) {
       spec.sha256 = known->second.hashes.file;
@@ -60,7 +60,7 @@ bool AdapterSession::sync(const std::string& component, torch::nn::Module& modul
     if (!changes.count(weight)) reload(params[weight], weight);
   for (const auto& [weight, list] : changes) {
     at::Tensor* p = params.find(weight);
-    if (!p) throw Error(component + ": the model has no weight " + weight);
+    if (!p) throw Error(ErrorCategory::Input, "", component + ": the model has no weight " + weight);
     if (previous.count(weight)) reload(*p, weight);  // others still hold the checkpoint's values
     at::Tensor sum = p->to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
     for (const auto& [m, factor] : list) sum.add_(adapter_delta(*m, p->sizes(), p->device()), factor);

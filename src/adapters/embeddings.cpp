@@ -32,11 +32,11 @@ bool word_at(const std::string& text, const std::string& lower, size_t i, const 
 }
 
 at::Tensor vectors(const io::SafetensorsFile& file, const char* key) {
-  if (!file.contains(key)) throw Error(file.path() + ": an SDXL embedding needs '" + key + "' (has no such tensor)");
+  if (!file.contains(key)) throw Error(ErrorCategory::Input, "", file.path() + ": an SDXL embedding needs '" + key + "' (has no such tensor)");
   at::Tensor t = file.tensor(key);
   if (t.dim() == 1) t = t.unsqueeze(0);
   if (t.dim() != 2 || t.size(0) < 1 || !at::isFloatingType(t.scalar_type()))
-    throw Error(file.path() + ": '" + key + "' should be float [n, width], is " + shape_str(t.sizes().vec()));
+    throw Error(ErrorCategory::Input, "", file.path() + ": '" + key + "' should be float [n, width], is " + shape_str(t.sizes().vec()));
   return t.to(at::kFloat).clone();
 }
 
@@ -44,14 +44,17 @@ at::Tensor vectors(const io::SafetensorsFile& file, const char* key) {
 
 std::vector<TextualInversion> load_embeddings(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Error("--embeddings-dir " + dir + ": not a folder");
+  if (!fs::is_directory(dir, ec)) throw usage_error("embeddings_dir", dir + ": not a folder");
   std::map<std::string, TextualInversion> by_name;
   for (const fs::path& p : safetensors_files_under(dir)) {
     auto file = io::SafetensorsFile::open(p.string());
+    // Other files may share the folder (a LoRA beside the embeddings): one with neither text-encoder
+    // vector is not an embedding, and prompts that use none must not fail because of it.
+    if (!file->contains("clip_l") && !file->contains("clip_g")) continue;
     TextualInversion e{p.stem().string(), p.string(), io::hash_file(p.string(), /*safetensors_data_hash=*/false).file,
                        vectors(*file, "clip_l"), vectors(*file, "clip_g")};
     auto [prev, fresh] = by_name.emplace(ascii_lower(e.name), e);
-    if (!fresh) throw Error("--embeddings-dir: " + prev->second.path + " and " + e.path + " have the same name");
+    if (!fresh) throw input_error("embeddings_dir", prev->second.path + " and " + e.path + " have the same name");
   }
   std::vector<TextualInversion> out;
   for (auto& [_, e] : by_name) out.push_back(std::move(e));
@@ -137,7 +140,7 @@ void add_embeddings(TextConditioner& text, const std::vector<TextualInversion>& 
     for (const TextualInversion& e : embeddings) {
       const at::Tensor& v = e.clip_l.size(1) == width ? e.clip_l : e.clip_g;
       if (v.size(1) != width)
-        throw Error(e.path + ": clip_l " + shape_str(e.clip_l.sizes().vec()) + " / clip_g " + shape_str(e.clip_g.sizes().vec()) +
+        throw Error(ErrorCategory::Input, "", e.path + ": clip_l " + shape_str(e.clip_l.sizes().vec()) + " / clip_g " + shape_str(e.clip_g.sizes().vec()) +
                     " do not fit " + enc.name + " (width " + std::to_string(width) + ")");
       rows.push_back(v.to(table.device(), table.scalar_type()));
       entries.push_back({e.name, next, static_cast<int>(v.size(0))});

@@ -22,8 +22,10 @@ struct TextualInversion {
   at::Tensor clip_l, clip_g;  // [n, width] float32 (CPU)
 };
 
-// Every embedding file under `dir` (recursively), sorted by name. Throws sdxl::Error naming the file when one
-// is unreadable, lacks clip_l / clip_g, or has a shape that is not [n, width]; or when two files share a name.
+// Every embedding file under `dir` (recursively), sorted by name; .safetensors files with neither clip_l nor
+// clip_g (a LoRA in the same folder) are not embeddings and are passed over. Throws sdxl::Error naming the
+// file when one is unreadable, has only one of clip_l / clip_g, or a shape that is not [n, width]; or when
+// two files share a name.
 std::vector<TextualInversion> load_embeddings(const std::string& dir);
 
 // The embeddings whose NAME appears as a whole word (as the tokenizer below finds it) in any of `texts`, in

@@ -32,7 +32,7 @@ double multiplier_of(const std::string& text, const std::string& tag) {
   errno = 0;
   const std::string t = trimmed(text);
   const double m = std::strtod(t.c_str(), &end);
-  if (t.empty() || *end || errno || !std::isfinite(m)) throw Error("prompt tag " + tag + ": '" + text + "' is not a multiplier");
+  if (t.empty() || *end || errno || !std::isfinite(m)) throw Error(ErrorCategory::Input, "", "prompt tag " + tag + ": '" + text + "' is not a multiplier");
   return m;
 }
 
@@ -72,13 +72,13 @@ std::string take_lora_tags(const std::string& text, std::vector<LoraTag>* tags) 
     const std::string tag = "<" + body + ">";
     const std::vector<std::string> items = split(body.substr(colon + 1), ':');
     LoraTag t{trimmed(items[0]), 1.0};
-    if (t.name.empty()) throw Error("prompt tag " + tag + ": no LoRA name");
+    if (t.name.empty()) throw Error(ErrorCategory::Input, "", "prompt tag " + tag + ": no LoRA name");
     if (items.size() >= 2) t.multiplier = multiplier_of(items[1], tag);
     // <lora:NAME:TE:UNET> gives the text encoders and the UNet their own multipliers (web UI); one file
     // has one multiplier here.
     if (items.size() >= 3 && multiplier_of(items[2], tag) != t.multiplier)
-      throw Error("prompt tag " + tag + ": separate text-encoder and UNet multipliers are not supported");
-    if (items.size() > 3) throw Error("prompt tag " + tag + ": expected <lora:NAME:MULTIPLIER>");
+      throw Error(ErrorCategory::Input, "", "prompt tag " + tag + ": separate text-encoder and UNet multipliers are not supported");
+    if (items.size() > 3) throw Error(ErrorCategory::Input, "", "prompt tag " + tag + ": expected <lora:NAME:MULTIPLIER>");
     tags->push_back(t);
     out += text.substr(i, open - i);
     i = close + 1;
@@ -88,9 +88,9 @@ std::string take_lora_tags(const std::string& text, std::vector<LoraTag>* tags) 
 }
 
 std::string find_lora_file(const std::string& dir, const std::string& name) {
-  if (dir.empty()) throw Error("prompt tag <lora:" + name + ">: give the LoRA folder with --lora-dir");
+  if (dir.empty()) throw usage_error("lora_dir", "prompt tag <lora:" + name + ">: give the LoRA folder");
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Error("--lora-dir " + dir + ": not a folder");
+  if (!fs::is_directory(dir, ec)) throw usage_error("lora_dir", dir + ": not a folder");
   std::vector<std::pair<std::string, std::string>> found;  // stem, path
   for (const fs::path& p : safetensors_files_under(dir)) found.emplace_back(p.stem().string(), p.string());
   std::sort(found.begin(), found.end());
@@ -109,7 +109,7 @@ std::string find_lora_file(const std::string& dir, const std::string& name) {
   std::sort(close.begin(), close.end());
   std::string list;
   for (size_t k = 0; k < close.size() && k < 3; ++k) list += (k ? ", " : "") + close[k].second;
-  throw Error("prompt tag <lora:" + name + ">: no " + name + ".safetensors under --lora-dir " + dir +
+  throw input_error("prompt", "tag <lora:" + name + ">: no " + name + ".safetensors under the LoRA folder " + dir +
               (list.empty() ? "" : " (close matches: " + list + ")"));
 }
 

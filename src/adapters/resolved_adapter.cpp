@@ -50,7 +50,7 @@ ResolvedAdapter resolve_adapter(const AdapterFile& file, const TargetNames& name
     if (!fits) {
       std::string factors;
       for (const auto& [name, t] : m.factors) factors += (factors.empty() ? "" : ", ") + name + " " + shape_str(t.sizes().vec());
-      throw Error(file.path + ": " + m.key + " does not fit this model's " + target->component + " weight " +
+      throw Error(ErrorCategory::Input, "", file.path + ": " + m.key + " does not fit this model's " + target->component + " weight " +
                   target->weight + " " + shape_str(target->shape) + " (" + factors +
                   "); is it a LoRA for another model (e.g. SD 1.5)?");
     }
@@ -58,7 +58,7 @@ ResolvedAdapter resolve_adapter(const AdapterFile& file, const TargetNames& name
     out.matched.emplace_back(m, *target);
   }
   if (out.matched.empty())
-    throw Error(file.path + ": none of its " + std::to_string(out.modules) + " modules names a weight of this model (first: " +
+    throw Error(ErrorCategory::Input, "", file.path + ": none of its " + std::to_string(out.modules) + " modules names a weight of this model (first: " +
                 out.skipped.front() + "); is it a LoRA for another model (e.g. SD 1.5)?");
   out.skipped.insert(out.skipped.end(), file.unknown_keys.begin(), file.unknown_keys.end());
   return out;
@@ -74,7 +74,7 @@ std::string report_line(const ResolvedAdapter& adapter, double multiplier) {
   }
   std::string line = "lora " + file_name(adapter.path) + " \u00d7" + mult + ": " + std::to_string(adapter.matched.size()) + "/" +
                      std::to_string(adapter.modules) + " tensors (" + parts + ")";
-  if (!adapter.skipped.empty()) line += "; " + std::to_string(adapter.skipped.size()) + " skipped (--verbose lists them)";
+  if (!adapter.skipped.empty()) line += "; " + std::to_string(adapter.skipped.size()) + " skipped";
   return line;
 }
 

@@ -36,7 +36,7 @@ bool is_target(const std::string& module, const std::vector<std::string>& ending
 }  // namespace
 
 SyntheticLora synthetic_kohya_lora(const Checkpoint& checkpoint, int64_t rank, uint64_t seed) {
-  if (rank < 1) throw Error("synthetic LoRA: the rank must be >= 1");
+  if (rank < 1) throw Error(ErrorCategory::Input, "", "synthetic LoRA: the rank must be >= 1");
   at::Generator gen = at::detail::createCPUGenerator(seed);
   const double bound = 0.01;
   SyntheticLora out;
@@ -68,7 +68,7 @@ SyntheticLora synthetic_kohya_lora(const Checkpoint& checkpoint, int64_t rank, u
       ++out.modules[short_component_name(component)];
     }
   }
-  if (out.tensors.empty()) throw Error("synthetic LoRA: the checkpoint has no attention or feed-forward linear");
+  if (out.tensors.empty()) throw Error(ErrorCategory::Input, "", "synthetic LoRA: the checkpoint has no attention or feed-forward linear");
   return out;
 }
 

@@ -7,27 +7,13 @@
 #include <vector>
 
 #include "sdxl/request.h"
+#include "sdxl/run.h"
 
 namespace sdxl::batch {
 
-struct OutputOptions {
-  std::string out;            // single output file (request field "out")
-  std::string out_dir = ".";  // batch output folder ("out_dir")
-  std::string name_template = "{index:05d}-{seed}-{prompt:.40}.png";  // ("name")
-  bool overwrite = false, resume = false;
-  int shard_index = 0, shard_count = 1;  // ("shard")
-};
-
-struct PlanItem {
-  int line = 0;                      // prompt-file line (0 for a single request)
-  int index = 0;                     // position among the file's items, bad ones included (line-stable)
-  GenerationRequest request;         // seed always filled in
-  std::vector<std::string> outputs;  // one PNG path per image
-  std::string error;                 // invalid item: reported, not run
-  bool done = false;                 // resume: every output exists already
-  std::vector<std::string> notes;    // what the planner decided ("note: bucket: ...") or warns about ("warning: ...")
-  bool named_explicitly = false;     // outputs from "out", not from the name template
-};
+// The public run types (sdxl/run.h) are the plan's own: output options, and one item per request.
+using OutputOptions = sdxl::OutputOptions;
+using PlanItem = sdxl::RunItem;
 
 // Where the request fields come from besides the defaults: `base` is the request of flags (and a
 // recorded PNG); `size_given` says whether its size was chosen, else an init image's size is used.
@@ -35,6 +21,7 @@ struct PlanBase {
   GenerationRequest request;
   bool size_given = false;
   std::string model_name;  // for {model} in names
+  int only_image = -1;     // RunItem::only_image of the single request
 };
 
 // Parses "K/N" (0 <= K < N).

@@ -61,14 +61,19 @@ RunSummary run_plan(Pipeline* pipeline, std::vector<PlanItem>& plan, const RunOp
       Provenance provenance = options.provenance;
       provenance.runtime = result.runtime;
       provenance.embeddings = result.embeddings;
-      for (size_t i = 0; i < item.outputs.size(); ++i) {
+      if (item.request.prompt != result.request.prompt) provenance.written_prompt = item.request.prompt;
+      for (size_t k = 0; k < item.outputs.size(); ++k) {
+        const size_t i = item.only_image >= 0 ? static_cast<size_t>(item.only_image) : k;
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
+        // A shared-noise batch's image is reproduced only with its batch: record the batch and the index.
+        const bool shared = result.request.batch_noise == BatchNoise::Shared && result.request.num_images > 1;
+        provenance.batch_image = shared ? static_cast<int>(i) : -1;
         const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], provenance)
                                              : io::PngText{};
-        io::write_png(item.outputs[i], io::from_tensor(hwc), chunks);
+        io::write_png(item.outputs[k], io::from_tensor(hwc), chunks);
         if (!options.grid.empty()) grid_images.push_back(hwc);
         ++summary.written;
-        if (events.image_written) events.image_written(WrittenImage{item, static_cast<int>(i), item.outputs[i], result});
+        if (events.image_written) events.image_written(WrittenImage{item, static_cast<int>(i), item.outputs[k], result});
       }
       if (item.request.save_latents) save_latents(item, result);
     } catch (const Abandon&) {

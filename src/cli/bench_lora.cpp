@@ -29,7 +29,7 @@ struct TempDir {
   TempDir() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/sdxl-gen-bench-lora-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw Error("bench --lora: cannot create a temporary folder " + pattern);
+    if (!::mkdtemp(pattern.data())) throw Error(ErrorCategory::Input, "", "bench --lora: cannot create a temporary folder " + pattern);
     path = pattern;
   }
   std::string file(const std::string& name) { return files.emplace_back(path + "/" + name); }

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "io/image_compare.h"
+#include "io/paths.h"
 #include "io/png.h"
 
 namespace sdxl::cli {
@@ -15,11 +16,15 @@ struct CompareFlags {
   std::string a, b, diff_image;
   int max_diff = 0;
   double min_psnr = 0;
-  bool has_psnr = false;
+  bool has_psnr = false, overwrite = false;
 };
 
 int run_compare(const CompareFlags& f) {
   if (f.max_diff < 0 || f.max_diff > 255) throw UsageError("--max-diff: must be in 0..255");
+  if (f.has_psnr && std::isnan(f.min_psnr)) throw UsageError("--min-psnr: must be a number, got nan");
+  // The one rule for every file sdxl-gen writes: an existing one is replaced only when asked.
+  if (!f.diff_image.empty() && !f.overwrite && io::path_exists(f.diff_image))
+    throw UsageError("--diff-image: " + f.diff_image + " exists; use --overwrite to replace it");
   io::Image a = io::read_png(f.a, nullptr), b = io::read_png(f.b, nullptr);
   io::CompareResult r = io::compare_images(a, b);
   if (!r.same_size) {
@@ -52,6 +57,7 @@ Command add_compare(CLI::App& app) {
   sub->add_option("--max-diff", f->max_diff, "Largest allowed per-channel difference (default 0)");
   auto* psnr = sub->add_option("--min-psnr", f->min_psnr, "Smallest allowed PSNR in dB");
   sub->add_option("--diff-image", f->diff_image, "Write a visual diff PNG");
+  sub->add_flag("--overwrite", f->overwrite, "Replace an existing --diff-image");
   return Command{sub, [f, psnr] {
                    f->has_psnr = psnr->count() > 0;
                    return run_compare(*f);

@@ -3,10 +3,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_path.h"
+#include "cli/exit_codes.h"
 #include "cli/runtime.h"
+#include "io/paths.h"
 #include "io/safetensors.h"
 #include "pipeline/model_set.h"
+#include "run/model_path.h"
 
 namespace sdxl::cli {
 namespace {
@@ -14,12 +16,15 @@ namespace {
 struct EncodeFlags {
   std::string model, config_dir, prompt, out;
   std::optional<std::string> prompt_2, negative_prompt, negative_prompt_2;
-  bool refiner = false;
+  bool refiner = false, overwrite = false;
   RuntimeFlags runtime;
 };
 
 int run_encode(const EncodeFlags& f) {
   apply_runtime(f.runtime);
+  // The one rule for every file sdxl-gen writes: an existing one is replaced only when asked (checked
+  // before the model loads).
+  if (!f.overwrite && io::path_exists(f.out)) throw UsageError("--out: " + f.out + " exists; use --overwrite to replace it");
   c10::InferenceMode inference;
   std::string config_dir = f.config_dir;
   Checkpoint ckpt = open_checkpoint(resolve_model_path(f.model, &config_dir), config_dir);
@@ -50,6 +55,7 @@ Command add_encode(CLI::App& app) {
   sub->add_option("--negative-prompt-2", f->negative_prompt_2, "Negative prompt for text encoder 2");
   sub->add_flag("--refiner", f->refiner, "Encode as the refiner does (text encoder 2 only)");
   sub->add_option("--out,-o", f->out, "Output .safetensors")->required();
+  sub->add_flag("--overwrite", f->overwrite, "Replace an existing --out");
   add_runtime_flags(*sub, f->runtime, nullptr);
   return Command{sub, [f] { return run_encode(*f); }};
 }

@@ -19,7 +19,7 @@ enum ExitCode : int {
 
 // A bad flag or flag value found by the CLI itself (exit code kUsage).
 struct UsageError : sdxl::Error {
-  explicit UsageError(const std::string& message) : sdxl::Error(ErrorCategory::Usage, message) {}
+  explicit UsageError(const std::string& message) : sdxl::Error(ErrorCategory::Usage, "", message) {}
 };
 
 ExitCode exit_code(ErrorCategory category);

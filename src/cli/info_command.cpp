@@ -26,6 +26,9 @@ Command add_info(CLI::App& app) {
                      for (const auto& [key, value] : recorded)
                        if (!value->empty()) j[key] = *value;
                      if (!p.embeddings.empty()) j["embeddings"] = embeddings_json(p.embeddings);
+                     // How it ran (dtypes, device, a swapped VAE), which --from-png restores.
+                     if (p.runtime.is_object()) j["runtime"] = p.runtime;
+                     if (p.batch_image >= 0) j["batch_image"] = p.batch_image;
                      std::cout << j.dump(2) << "\n";
                    } else {
                      std::cout << *path << ": " << img.width << "x" << img.height << "\n";

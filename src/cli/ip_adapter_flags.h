@@ -22,5 +22,7 @@ void add_ip_adapter_flags(CLI::App& app, IpAdapterFlags& flags);
 // every adapter) or once per adapter. Throws UsageError for counts that do not pair up, an empty path or a
 // non-finite scale.
 std::vector<IpAdapterSpec> parse_ip_adapter_flags(const IpAdapterFlags& flags);
+// The same as the request's "ip_adapters" JSON value (what the run layer takes as a given field).
+nlohmann::json ip_adapter_flags_json(const IpAdapterFlags& flags);
 
 }  // namespace sdxl::cli

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/exit_codes.h"
+#include "common/strings.h"
 
 namespace sdxl::cli {
 
@@ -19,6 +20,10 @@ std::pair<std::string, std::optional<double>> split_file_number(const std::strin
     if (end && *end == '\0' && errno == 0) {
       if (!std::isfinite(m)) throw UsageError(flag + " " + v + ": the " + what + " must be a finite number");
       return {v.substr(0, colon), m};
+    }
+    if (ends_with(ascii_lower(v.substr(0, colon)), ".safetensors")) {
+      // "a.safetensors:abc" is a file and a mistyped number, not a file named "a.safetensors:abc".
+      throw UsageError(flag + " " + v + ": the " + what + " '" + tail + "' is not a number");
     }
   }
   return {v, std::nullopt};

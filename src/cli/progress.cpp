@@ -67,6 +67,12 @@ double status_mb(const std::string& field) {
 }
 }  // namespace
 
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", s);
+  return buf;
+}
+
 double peak_rss_mb() { return status_mb("VmHWM:"); }
 double current_rss_mb() { return status_mb("VmRSS:"); }
 

@@ -24,6 +24,8 @@ class ProgressPrinter {
   bool line_open_ = false;
 };
 
+// Seconds as the summary prints them: "0.56", "1241.90" (two decimals, not the stream's six digits).
+std::string seconds_text(double s);
 // Peak resident set size of this process in MiB (from /proc/self/status VmHWM).
 double peak_rss_mb();
 // Current resident set size of this process in MiB (VmRSS).

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/model_path.h"
+#include "run/model_path.h"
 #include "io/prompt_file.h"
 #include "pipeline/model_set.h"
 #include "sdxl/request.h"
@@ -56,7 +56,7 @@ std::vector<std::string> read_prompts(const std::string& path) {
     else
       prompts.push_back(line.fields["prompt"].get<std::string>());
   }
-  if (!problems.empty()) throw Error(problems);
+  if (!problems.empty()) throw Error(ErrorCategory::Input, "", problems);
   return prompts;
 }
 
@@ -86,7 +86,7 @@ int run_tokenize(const TokenizeFlags& f) {
     return kOk;
   }
   const std::vector<std::string> prompts = read_prompts(f.prompt_file);
-  if (prompts.empty()) throw Error(f.prompt_file + ": no prompts in the file");
+  if (prompts.empty()) throw Error(ErrorCategory::Input, "", f.prompt_file + ": no prompts in the file");
   const Tokenizers t = load_tokenizers(f);
   for (size_t i = 0; i < prompts.size(); ++i) {
     if (!f.json) std::cout << (i ? "\n" : "") << "prompt " << i + 1 << ":\n";

@@ -9,11 +9,11 @@ namespace sdxl::config {
 using nlohmann::json;
 
 Reader::Reader(const json& j, std::string what) : j_(j), what_(std::move(what)) {
-  if (!j.is_object() && !j.is_null()) throw Error(ErrorCategory::Input, what_ + ": expected a JSON object");
+  if (!j.is_object() && !j.is_null()) throw Error(ErrorCategory::Input, "", what_ + ": expected a JSON object");
 }
 
 void Reader::fail(const std::string& key, const std::string& message) const {
-  throw Error(ErrorCategory::Input, what_ + ": field '" + key + "' " + message);
+  throw Error(ErrorCategory::Input, "", what_ + ": field '" + key + "' " + message);
 }
 
 bool Reader::has(const std::string& key) const {

@@ -17,7 +17,7 @@ namespace sdxl::io {
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   tmp_path_ = path_ + ".tmp-XXXXXX";
   fd_ = mkstemp(tmp_path_.data());
-  if (fd_ < 0) throw Error(path_ + ": cannot create output file (" + std::strerror(errno) + ")");
+  if (fd_ < 0) throw Error(ErrorCategory::Input, "", path_ + ": cannot create output file (" + std::strerror(errno) + ")");
   fchmod(fd_, 0644);
 }
 
@@ -32,7 +32,7 @@ void AtomicFile::write(const void* data, size_t size) {
     ssize_t n = ::write(fd_, p, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(path_ + ": write failed (" + std::strerror(errno) + ")");
+      throw Error(ErrorCategory::Input, "", path_ + ": write failed (" + std::strerror(errno) + ")");
     }
     p += n;
     size -= static_cast<size_t>(n);
@@ -40,11 +40,11 @@ void AtomicFile::write(const void* data, size_t size) {
 }
 
 void AtomicFile::commit() {
-  if (::fsync(fd_) != 0) throw Error(path_ + ": fsync failed (" + std::strerror(errno) + ")");
+  if (::fsync(fd_) != 0) throw Error(ErrorCategory::Input, "", path_ + ": fsync failed (" + std::strerror(errno) + ")");
   ::close(fd_);
   fd_ = -1;
   if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0)
-    throw Error(path_ + ": cannot rename temporary file into place (" + std::strerror(errno) + ")");
+    throw Error(ErrorCategory::Input, "", path_ + ": cannot rename temporary file into place (" + std::strerror(errno) + ")");
   committed_ = true;
 }
 
@@ -56,10 +56,10 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 
 std::string read_file(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) throw Error(path + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, expected a file");
+  if (stat(path.c_str(), &st) != 0) throw Error(ErrorCategory::Input, "", path + ": no such file");
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorCategory::Input, "", path + ": is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
+  if (!in) throw Error(ErrorCategory::Input, "", path + ": cannot open file");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

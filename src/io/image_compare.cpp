@@ -49,7 +49,7 @@ CompareResult compare_images(const Image& a, const Image& b) {
 
 Image diff_image(const Image& a, const Image& b) {
   if (!sizes_match(a, b))
-    throw Error("image diff: sizes differ (" + std::to_string(a.width) + "x" + std::to_string(a.height) + " vs " +
+    throw Error(ErrorCategory::Input, "", "image diff: sizes differ (" + std::to_string(a.width) + "x" + std::to_string(a.height) + " vs " +
                 std::to_string(b.width) + "x" + std::to_string(b.height) + ")");
   Image out{a.width, a.height, std::vector<uint8_t>(a.rgb.size())};
   for (size_t i = 0; i < a.rgb.size(); i += 3) {

@@ -98,7 +98,7 @@ Image pass(const Image& in, int out_w, int out_h, bool horizontal, const Filter&
 }  // namespace
 
 Image pillow_resize(const Image& image, int width, int height, ResampleFilter f) {
-  if (width < 1 || height < 1) throw Error("image resize: the target size must be positive");
+  if (width < 1 || height < 1) throw Error(ErrorCategory::Input, "", "image resize: the target size must be positive");
   if (width == image.width && height == image.height) return image;
   const Filter filter = filter_of(f);
   Image out = image;

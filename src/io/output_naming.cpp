@@ -185,7 +185,7 @@ std::string slugify(const std::string& text, size_t max_len) {
 }
 
 std::string render_name(const std::string& tmpl, const NameFields& fields) {
-  auto error = [&](const std::string& why) { return Error("output name template '" + printable(tmpl) + "': " + why); };
+  auto error = [&](const std::string& why) { return Error(ErrorCategory::Usage, "", "output name template '" + printable(tmpl) + "': " + why); };
   if (tmpl.empty()) throw error("empty template");
   if (!is_valid_utf8(tmpl)) throw error("not valid UTF-8");
 

@@ -20,11 +20,11 @@ std::string dims(int64_t w, int64_t h) { return std::to_string(w) + "x" + std::t
 
 void check_image(const Image& image, const std::string& what) {
   if (image.width < 1 || image.height < 1 || image.width > int(kMaxPngSide) || image.height > int(kMaxPngSide))
-    throw Error(what + ": image size " + dims(image.width, image.height) + " is outside 1.." +
+    throw Error(ErrorCategory::Input, "", what + ": image size " + dims(image.width, image.height) + " is outside 1.." +
                 std::to_string(kMaxPngSide) + " per side");
   const size_t want = size_t(image.width) * size_t(image.height) * 3;
   if (image.rgb.size() != want)
-    throw Error(what + ": pixel buffer holds " + std::to_string(image.rgb.size()) + " bytes, " +
+    throw Error(ErrorCategory::Input, "", what + ": pixel buffer holds " + std::to_string(image.rgb.size()) + " bytes, " +
                 dims(image.width, image.height) + " RGB needs " + std::to_string(want));
 }
 
@@ -55,7 +55,7 @@ std::string encode_png(const Image& image, const PngText& text_chunks) {
   // stb writes signature (8) + IHDR (4 length, 4 type, 13 data, 4 CRC); text goes right after it.
   constexpr size_t kAfterIhdr = 8 + 25;
   if (png.size() < kAfterIhdr || png.compare(12, 4, "IHDR") != 0)
-    throw Error("PNG encode: the encoder failed for a " + dims(image.width, image.height) + " image");
+    throw Error(ErrorCategory::Input, "", "PNG encode: the encoder failed for a " + dims(image.width, image.height) + " image");
   png.insert(kAfterIhdr, text);
   return png;
 }
@@ -65,23 +65,23 @@ void write_png(const std::string& path, const Image& image, const PngText& text_
   try {
     png = encode_png(image, text_chunks);
   } catch (const Error& e) {
-    throw Error(path + ": " + e.what());
+    throw Error(ErrorCategory::Input, "", path + ": " + e.what());
   }
   write_file_atomic(path, png);
 }
 
 Image decode_png(std::string_view bytes, const std::string& name, PngText* text_chunks) {
-  if (bytes.size() > kMaxPngFileBytes) throw Error(name + ": PNG file is larger than " + std::to_string(kMaxPngFileBytes) + " bytes");
+  if (bytes.size() > kMaxPngFileBytes) throw Error(ErrorCategory::Input, "", name + ": PNG file is larger than " + std::to_string(kMaxPngFileBytes) + " bytes");
   const PngStructure s = parse_png_structure(bytes, name);
 
   // Inflate once ourselves into a bounded buffer: a zip bomb fails here instead of in the decoder,
   // and a stream that is too short is reported as such.
   size_t raw_size = 0;
   if (!png_codec::zlib_inflate(s.idat, s.raw_bytes + kRawSlackBytes, nullptr, &raw_size))
-    throw Error(name + ": PNG image data is corrupt or inflates past the " + std::to_string(s.raw_bytes) +
+    throw Error(ErrorCategory::Input, "", name + ": PNG image data is corrupt or inflates past the " + std::to_string(s.raw_bytes) +
                 " bytes its header implies");
   if (raw_size < s.raw_bytes)
-    throw Error(name + ": PNG image data is truncated (" + std::to_string(raw_size) + " of " +
+    throw Error(ErrorCategory::Input, "", name + ": PNG image data is truncated (" + std::to_string(raw_size) + " of " +
                 std::to_string(s.raw_bytes) + " bytes)");
 
   PngText text;
@@ -90,7 +90,7 @@ Image decode_png(std::string_view bytes, const std::string& name, PngText* text_
     const std::string where = name + ": PNG chunk '" + chunk.type + "' at offset " + std::to_string(chunk.offset);
     auto kv = decode_text_chunk(chunk.type, chunk.data, text_budget, where);
     const uint64_t used = kv.first.size() + kv.second.size();
-    if (used > text_budget) throw Error(where + ": text chunks exceed " + std::to_string(kMaxPngTextBytes) + " bytes");
+    if (used > text_budget) throw Error(ErrorCategory::Input, "", where + ": text chunks exceed " + std::to_string(kMaxPngTextBytes) + " bytes");
     text_budget -= used;
     text.push_back(std::move(kv));
   }
@@ -98,9 +98,9 @@ Image decode_png(std::string_view bytes, const std::string& name, PngText* text_
   Image image;
   std::string reason;
   if (!png_codec::decode_rgb(file_for_decoder(bytes, s), &image.width, &image.height, &image.rgb, &reason))
-    throw Error(name + ": cannot decode PNG image data (" + reason + ")");
+    throw Error(ErrorCategory::Input, "", name + ": cannot decode PNG image data (" + reason + ")");
   if (uint32_t(image.width) != s.header.width || uint32_t(image.height) != s.header.height)
-    throw Error(name + ": decoder disagrees with the PNG header about the image size");
+    throw Error(ErrorCategory::Input, "", name + ": decoder disagrees with the PNG header about the image size");
   if (text_chunks) *text_chunks = std::move(text);
   return image;
 }
@@ -108,18 +108,18 @@ Image decode_png(std::string_view bytes, const std::string& name, PngText* text_
 Image read_png(const std::string& path, PngText* text_chunks) {
   struct stat st {};
   if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) > kMaxPngFileBytes)
-    throw Error(path + ": PNG file is larger than " + std::to_string(kMaxPngFileBytes) + " bytes");
+    throw Error(ErrorCategory::Input, "", path + ": PNG file is larger than " + std::to_string(kMaxPngFileBytes) + " bytes");
   const std::string bytes = read_file(path);
   return decode_png(bytes, path, text_chunks);
 }
 
 Image from_tensor(const at::Tensor& hwc) {
   if (!hwc.defined() || hwc.scalar_type() != at::kByte || hwc.dim() != 3 || hwc.size(2) != 3)
-    throw Error("image tensor: expected uint8 [H, W, 3], got " +
+    throw Error(ErrorCategory::Input, "", "image tensor: expected uint8 [H, W, 3], got " +
                 (hwc.defined() ? std::string(c10::toString(hwc.scalar_type())) + " " + c10::str(hwc.sizes())
                                : std::string("an undefined tensor")));
   if (hwc.size(0) < 1 || hwc.size(1) < 1 || hwc.size(0) > kMaxPngSide || hwc.size(1) > kMaxPngSide)
-    throw Error("image tensor: size " + dims(hwc.size(1), hwc.size(0)) + " is outside 1.." +
+    throw Error(ErrorCategory::Input, "", "image tensor: size " + dims(hwc.size(1), hwc.size(0)) + " is outside 1.." +
                 std::to_string(kMaxPngSide) + " per side");
   const at::Tensor c = hwc.to(at::kCPU).contiguous();
   Image image;

@@ -56,16 +56,16 @@ PngHeader parse_ihdr(std::string_view d, const std::string& name) {
   const auto compression = uint8_t(d[10]), filter = uint8_t(d[11]);
   h.interlace = uint8_t(d[12]);
   const std::string dims = std::to_string(h.width) + "x" + std::to_string(h.height);
-  if (h.width == 0 || h.height == 0) throw Error(name + ": PNG has an empty image (" + dims + ")");
+  if (h.width == 0 || h.height == 0) throw Error(ErrorCategory::Input, "", name + ": PNG has an empty image (" + dims + ")");
   if (h.width > kMaxPngSide || h.height > kMaxPngSide)
-    throw Error(name + ": PNG size " + dims + " exceeds the limit of " + std::to_string(kMaxPngSide) + " per side");
+    throw Error(ErrorCategory::Input, "", name + ": PNG size " + dims + " exceeds the limit of " + std::to_string(kMaxPngSide) + " per side");
   if (channels_of(h.color_type) == 0)
-    throw Error(name + ": PNG has an invalid colour type " + std::to_string(h.color_type));
+    throw Error(ErrorCategory::Input, "", name + ": PNG has an invalid colour type " + std::to_string(h.color_type));
   if (!legal_depth(h.color_type, h.bit_depth))
-    throw Error(name + ": PNG bit depth " + std::to_string(h.bit_depth) + " is not allowed for colour type " +
+    throw Error(ErrorCategory::Input, "", name + ": PNG bit depth " + std::to_string(h.bit_depth) + " is not allowed for colour type " +
                 std::to_string(h.color_type));
   if (compression != 0 || filter != 0 || h.interlace > 1)
-    throw Error(name + ": PNG IHDR has an unknown compression, filter or interlace method");
+    throw Error(ErrorCategory::Input, "", name + ": PNG IHDR has an unknown compression, filter or interlace method");
   return h;
 }
 
@@ -99,73 +99,73 @@ std::string png_chunk(std::string_view type, std::string_view data) {
 
 PngStructure parse_png_structure(std::string_view bytes, const std::string& name) {
   if (bytes.size() < 8 || bytes.substr(0, 8) != std::string_view(kPngSignature, 8))
-    throw Error(name + ": not a PNG file (bad signature)");
+    throw Error(ErrorCategory::Input, "", name + ": not a PNG file (bad signature)");
   PngStructure s;
   bool seen_ihdr = false, seen_plte = false, seen_idat = false, idat_ended = false, seen_iend = false;
   size_t count = 0;
   size_t pos = 8;
   while (!seen_iend) {
     if (bytes.size() - pos < 12)
-      throw Error(name + ": PNG is truncated at offset " + std::to_string(pos) + " (no IEND chunk)");
+      throw Error(ErrorCategory::Input, "", name + ": PNG is truncated at offset " + std::to_string(pos) + " (no IEND chunk)");
     const uint32_t length = be32(bytes, pos);
     const std::string_view type = bytes.substr(pos + 4, 4);
     const std::string where = name + ": PNG chunk '" + printable_type(type) + "' at offset " + std::to_string(pos);
     if (!is_letter(type[0]) || !is_letter(type[1]) || !is_letter(type[2]) || !is_letter(type[3]))
-      throw Error(where + " has an invalid type");
+      throw Error(ErrorCategory::Input, "", where + " has an invalid type");
     if (length > 0x7FFFFFFFu || length > bytes.size() - pos - 12)
-      throw Error(where + " claims " + std::to_string(length) + " bytes, past the end of the file (" +
+      throw Error(ErrorCategory::Input, "", where + " claims " + std::to_string(length) + " bytes, past the end of the file (" +
                   std::to_string(bytes.size()) + " bytes; truncated?)");
     const std::string_view data = bytes.substr(pos + 8, length);
     const uint32_t stored = be32(bytes, pos + 8 + length);
     const uint32_t computed = crc32(data.data(), data.size(), crc32(type.data(), 4));
-    if (stored != computed) throw Error(where + " has a bad CRC (corrupt file)");
-    if (++count > kMaxPngChunks) throw Error(name + ": PNG has more than " + std::to_string(kMaxPngChunks) + " chunks");
+    if (stored != computed) throw Error(ErrorCategory::Input, "", where + " has a bad CRC (corrupt file)");
+    if (++count > kMaxPngChunks) throw Error(ErrorCategory::Input, "", name + ": PNG has more than " + std::to_string(kMaxPngChunks) + " chunks");
 
-    if (!seen_ihdr && type != "IHDR") throw Error(where + ": the first chunk must be IHDR");
+    if (!seen_ihdr && type != "IHDR") throw Error(ErrorCategory::Input, "", where + ": the first chunk must be IHDR");
     if (seen_idat && type != "IDAT") idat_ended = true;
     if (type == "IHDR") {
-      if (seen_ihdr) throw Error(where + ": duplicate IHDR");
-      if (length != 13) throw Error(where + ": IHDR must be 13 bytes, not " + std::to_string(length));
+      if (seen_ihdr) throw Error(ErrorCategory::Input, "", where + ": duplicate IHDR");
+      if (length != 13) throw Error(ErrorCategory::Input, "", where + ": IHDR must be 13 bytes, not " + std::to_string(length));
       s.header = parse_ihdr(data, name);
       seen_ihdr = true;
     } else if (type == "PLTE") {
       const uint32_t entries = length / 3;
-      if (seen_plte || seen_idat) throw Error(where + ": PLTE must appear once, before the image data");
-      if (length % 3 != 0 || entries == 0 || entries > 256) throw Error(where + ": PLTE has an invalid length");
+      if (seen_plte || seen_idat) throw Error(ErrorCategory::Input, "", where + ": PLTE must appear once, before the image data");
+      if (length % 3 != 0 || entries == 0 || entries > 256) throw Error(ErrorCategory::Input, "", where + ": PLTE has an invalid length");
       if (s.header.color_type == 0 || s.header.color_type == 4)
-        throw Error(where + ": PLTE is not allowed for a greyscale image");
+        throw Error(ErrorCategory::Input, "", where + ": PLTE is not allowed for a greyscale image");
       if (s.header.color_type == 3 && entries > (1u << s.header.bit_depth))
-        throw Error(where + ": PLTE has more entries than the bit depth can index");
+        throw Error(ErrorCategory::Input, "", where + ": PLTE has more entries than the bit depth can index");
       s.palette = data;
       seen_plte = true;
     } else if (type == "tRNS") {
-      if (seen_idat || !s.transparency.empty()) throw Error(where + ": tRNS must appear once, before the image data");
+      if (seen_idat || !s.transparency.empty()) throw Error(ErrorCategory::Input, "", where + ": tRNS must appear once, before the image data");
       const uint8_t ct = s.header.color_type;
       const bool ok = (ct == 0 && length == 2) || (ct == 2 && length == 6) ||
                       (ct == 3 && seen_plte && length >= 1 && length <= s.palette.size() / 3);
-      if (!ok) throw Error(where + ": tRNS does not fit the colour type / palette");
+      if (!ok) throw Error(ErrorCategory::Input, "", where + ": tRNS does not fit the colour type / palette");
       s.transparency = data;
     } else if (type == "IDAT") {
-      if (idat_ended) throw Error(where + ": IDAT chunks must be consecutive");
-      if (s.header.color_type == 3 && !seen_plte) throw Error(where + ": palette image without a PLTE chunk");
-      if (s.idat.size() + length > kMaxPngFileBytes) throw Error(where + ": too much image data");
+      if (idat_ended) throw Error(ErrorCategory::Input, "", where + ": IDAT chunks must be consecutive");
+      if (s.header.color_type == 3 && !seen_plte) throw Error(ErrorCategory::Input, "", where + ": palette image without a PLTE chunk");
+      if (s.idat.size() + length > kMaxPngFileBytes) throw Error(ErrorCategory::Input, "", where + ": too much image data");
       s.idat.append(data.data(), data.size());
       seen_idat = true;
     } else if (type == "IEND") {
-      if (length != 0) throw Error(where + ": IEND must be empty");
+      if (length != 0) throw Error(ErrorCategory::Input, "", where + ": IEND must be empty");
       seen_iend = true;
     } else if (type == "tEXt" || type == "zTXt" || type == "iTXt") {
       s.text.push_back({std::string(type), data, pos});
     } else if (type[0] >= 'A' && type[0] <= 'Z') {
       // Uppercase first letter = critical: a decoder that does not know it must not show the image.
-      throw Error(where + ": unknown critical chunk");
+      throw Error(ErrorCategory::Input, "", where + ": unknown critical chunk");
     }
     pos += 12 + length;
   }
-  if (!seen_idat) throw Error(name + ": PNG has no image data (IDAT)");
+  if (!seen_idat) throw Error(ErrorCategory::Input, "", name + ": PNG has no image data (IDAT)");
   s.raw_bytes = png_raw_bytes(s.header);
   if (s.raw_bytes > kMaxPngRawBytes)
-    throw Error(name + ": PNG image data would inflate to " + std::to_string(s.raw_bytes) + " bytes (limit " +
+    throw Error(ErrorCategory::Input, "", name + ": PNG image data would inflate to " + std::to_string(s.raw_bytes) + " bytes (limit " +
                 std::to_string(kMaxPngRawBytes) + ")");
   return s;
 }

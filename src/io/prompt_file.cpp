@@ -85,7 +85,7 @@ std::vector<PromptLine> parse_prompt_text(std::string_view content, bool jsonl, 
 std::vector<PromptLine> parse_prompt_file(const std::string& path, const std::set<std::string>& allowed_fields) {
   const std::string ext = lower_extension(path);
   if (ext != ".txt" && ext != ".jsonl")
-    throw Error(path + ": unknown prompt file type '" + ext + "' (expected .txt or .jsonl)");
+    throw Error(ErrorCategory::Input, "", path + ": unknown prompt file type '" + ext + "' (expected .txt or .jsonl)");
   const std::string content = read_file(path);
   return parse_prompt_text(content, ext == ".jsonl", path, allowed_fields);
 }

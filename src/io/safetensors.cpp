@@ -36,7 +36,7 @@ const DTypeEntry* find_dtype(const std::string& name) {
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw Error(path + ": invalid safetensors file: " + what);
+  throw Error(ErrorCategory::Input, "", path + ": invalid safetensors file: " + what);
 }
 
 }  // namespace
@@ -49,18 +49,18 @@ int64_t TensorInfo::numel() const {
 
 size_t dtype_size(const std::string& dtype) {
   if (auto e = find_dtype(dtype)) return e->size;
-  throw Error("unsupported safetensors dtype '" + dtype + "'");
+  throw Error(ErrorCategory::Input, "", "unsupported safetensors dtype '" + dtype + "'");
 }
 
 at::ScalarType dtype_to_scalar(const std::string& dtype) {
   if (auto e = find_dtype(dtype)) return e->scalar;
-  throw Error("unsupported safetensors dtype '" + dtype + "'");
+  throw Error(ErrorCategory::Input, "", "unsupported safetensors dtype '" + dtype + "'");
 }
 
 std::string scalar_to_dtype(at::ScalarType type) {
   for (const auto& e : kDTypes)
     if (e.scalar == type) return e.name;
-  throw Error(std::string("cannot store tensors of type ") + c10::toString(type) + " in safetensors");
+  throw Error(ErrorCategory::Input, "", std::string("cannot store tensors of type ") + c10::toString(type) + " in safetensors");
 }
 
 struct SafetensorsFile::Mapping {
@@ -149,10 +149,10 @@ std::vector<TensorInfo> SafetensorsFile::parse_header(const std::string& header_
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
+  if (!in) throw Error(ErrorCategory::Input, "", path + ": cannot open file");
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) throw Error(path + ": cannot stat file");
-  if (S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, expected a .safetensors file");
+  if (stat(path.c_str(), &st) != 0) throw Error(ErrorCategory::Input, "", path + ": cannot stat file");
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorCategory::Input, "", path + ": is a directory, expected a .safetensors file");
   const uint64_t file_size = static_cast<uint64_t>(st.st_size);
   if (file_size < 8) fail(path, "file is shorter than the 8-byte header length");
   unsigned char len_bytes[8];
@@ -187,11 +187,11 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
 void SafetensorsFile::map_data() const {
   if (mapping_) return;
   int fd = ::open(path_.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(path_ + ": cannot open file for mapping");
+  if (fd < 0) throw Error(ErrorCategory::Input, "", path_ + ": cannot open file for mapping");
   struct stat st {};
   if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != file_size_) {
     ::close(fd);
-    throw Error(path_ + ": file changed size since its header was read");
+    throw Error(ErrorCategory::Input, "", path_ + ": file changed size since its header was read");
   }
   auto m = std::make_shared<Mapping>();
   m->length = file_size_;
@@ -199,7 +199,7 @@ void SafetensorsFile::map_data() const {
   ::close(fd);
   if (m->addr == MAP_FAILED) {
     m->addr = nullptr;
-    throw Error(path_ + ": cannot memory-map file");
+    throw Error(ErrorCategory::Input, "", path_ + ": cannot memory-map file");
   }
   register_mapping(m->addr, m->length);
   mapping_ = m;
@@ -207,7 +207,7 @@ void SafetensorsFile::map_data() const {
 
 at::Tensor SafetensorsFile::tensor(const std::string& name) const {
   const TensorInfo* info = find(name);
-  if (!info) throw Error(path_ + ": no tensor named '" + name + "'");
+  if (!info) throw Error(ErrorCategory::Input, "", path_ + ": no tensor named '" + name + "'");
   const at::ScalarType type = dtype_to_scalar(info->dtype);
   const auto options = at::TensorOptions().dtype(type).device(at::kCPU);
   if (info->begin == info->end) return at::empty(info->shape, options);
@@ -215,7 +215,7 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
   // A file truncated after opening would fault on access: refuse instead.
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < data_start_ + info->end)
-    throw Error(path_ + ": file shrank while mapped (tensor '" + name + "')");
+    throw Error(ErrorCategory::Input, "", path_ + ": file shrank while mapped (tensor '" + name + "')");
   auto* base = static_cast<char*>(mapping_->addr) + data_start_ + info->begin;
   if (reinterpret_cast<uintptr_t>(base) % dtype_size(info->dtype) != 0) {
     at::Tensor out = at::empty(info->shape, options);

@@ -82,7 +82,7 @@ std::string sha256_hex(const std::string& bytes) {
 
 FileHashes hash_file(const std::string& path, bool safetensors_data_hash) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot be read");
+  if (!in) throw Error(ErrorCategory::Input, "", path + ": cannot be read");
   Sha256 whole, data;
   uint64_t header_end = UINT64_MAX, offset = 0;  // data hash: bytes from 8 + header length on
   std::vector<unsigned char> buf(1 << 20);
@@ -101,7 +101,7 @@ FileHashes hash_file(const std::string& path, bool safetensors_data_hash) {
     }
     offset += n;
   }
-  if (in.bad()) throw Error(path + ": read error");
+  if (in.bad()) throw Error(ErrorCategory::Input, "", path + ": read error");
   return {whole.hex(), safetensors_data_hash ? data.hex() : std::string()};
 }
 

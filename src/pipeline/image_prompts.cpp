@@ -47,7 +47,7 @@ CLIPVisionModel& ImagePrompts::encoder(const std::string& path) {
 std::vector<ImagePromptAttention> ImagePrompts::prepare(const std::vector<IpAdapterSpec>& specs, int64_t rows, bool cfg) {
   std::vector<ImagePromptAttention> out;
   for (const IpAdapterSpec& s : specs) {
-    if (s.image_encoder_used.empty()) throw Error("image prompt " + s.path + ": not checked before use");
+    if (s.image_encoder_used.empty()) throw Error(ErrorCategory::Generation, "", "image prompt " + s.path + ": not checked before use");
     IpAdapter& a = adapter(s.path);
     CLIPVisionModel& e = encoder(s.image_encoder_used);
     io::Image image;

@@ -16,7 +16,7 @@ at::Tensor encode_init_image(AutoencoderKL& vae, const at::Tensor& image, NoiseS
 
 bool Inpainting::is_nine_channel(int64_t unet_in_channels) {
   if (unet_in_channels != 4 && unet_in_channels != 9)
-    throw Error("inpainting needs a UNet with 4 or 9 input channels, this one has " +
+    throw Error(ErrorCategory::Input, "", "inpainting needs a UNet with 4 or 9 input channels, this one has " +
                 std::to_string(unet_in_channels));
   return unet_in_channels == 9;
 }

@@ -26,7 +26,7 @@ void grow_span(int& lo, int& hi, int grow, int limit) {
 
 CropBox mask_crop_region(const at::Tensor& luminance, int padding) {
   at::Tensor nz = luminance.nonzero();  // [N, 2] (y, x)
-  if (nz.size(0) == 0) throw Error("mask_crop_region: the mask is all black");
+  if (nz.size(0) == 0) throw Error(ErrorCategory::Input, "", "mask_crop_region: the mask is all black");
   const int H = static_cast<int>(luminance.size(0)), W = static_cast<int>(luminance.size(1));
   at::Tensor lo = std::get<0>(nz.min(0)), hi = std::get<0>(nz.max(0));
   CropBox b;
@@ -56,7 +56,7 @@ io::Image crop(const io::Image& image, const CropBox& b) {
 }
 
 io::Image paste(const io::Image& image, const io::Image& patch, const CropBox& b) {
-  if (patch.width != b.width() || patch.height != b.height()) throw Error("paste: the patch is not the box's size");
+  if (patch.width != b.width() || patch.height != b.height()) throw Error(ErrorCategory::Input, "", "paste: the patch is not the box's size");
   io::Image out = image;
   for (int y = 0; y < b.height(); ++y)
     std::copy_n(&patch.rgb[static_cast<size_t>(y) * b.width() * 3], static_cast<size_t>(b.width()) * 3,

@@ -70,7 +70,7 @@ at::Tensor blur_pass(const at::Tensor& plane, const std::vector<int>& k, int axi
 }
 
 void check_plane(const at::Tensor& t, const char* what) {
-  if (t.scalar_type() != at::kByte || t.dim() != 2) throw Error(std::string(what) + ": expected a uint8 [H,W] mask");
+  if (t.scalar_type() != at::kByte || t.dim() != 2) throw Error(ErrorCategory::Input, "", std::string(what) + ": expected a uint8 [H,W] mask");
 }
 
 }  // namespace

@@ -67,14 +67,14 @@ std::unique_ptr<TextConditioner> load_text_conditioner(const Checkpoint& ckpt, c
   std::vector<TextEncoder> encoders;
   if (kind == ModelKind::Base) {
     const auto* te1 = find_component(ckpt, "text_encoder");
-    if (!te1) throw Error(ckpt.path + ": the base checkpoint has no text_encoder (CLIP ViT-L)");
+    if (!te1) throw Error(ErrorCategory::Input, "", ckpt.path + ": the base checkpoint has no text_encoder (CLIP ViT-L)");
     auto tokenizer = tokenizer_for(ckpt.tokenizer_dir, "text_encoder", te1->config, text::ClipCleaning::Transformers);
     encoders.push_back(TextEncoder::from_state_dict("text_encoder", tokenizer,
                                                     te1->tensors, te1->config, placement.device, placement.dtype));
   }
   std::shared_ptr<TextEncoder> te2 = load_text_encoder_2(ckpt, placement);
   if (!te2) te2 = shared_te2;  // a refiner folder without its own reuses the base's encoder 2
-  if (!te2) throw Error(ckpt.path + ": the checkpoint has no text_encoder_2 (OpenCLIP ViT-bigG)");
+  if (!te2) throw Error(ErrorCategory::Input, "", ckpt.path + ": the checkpoint has no text_encoder_2 (OpenCLIP ViT-bigG)");
   encoders.push_back(*te2);
   if (te2_out) *te2_out = te2;
   TextConditionerOptions opt;
@@ -90,7 +90,7 @@ ModelSet::ModelSet(const std::string& model_path, const std::string& config_dir,
   scheduler = checkpoint.scheduler_config.is_null()
                   ? SchedulerConfig{}
                   : SchedulerConfig::from_json(checkpoint.scheduler_config, path + " scheduler");
-  if (!find_component(checkpoint, "unet")) throw Error(path + ": the checkpoint has no UNet");
+  if (!find_component(checkpoint, "unet")) throw Error(ErrorCategory::Input, "", path + ": the checkpoint has no UNet");
 }
 
 UNet2DConditionModel& ModelSet::ensure_unet() {
@@ -105,7 +105,7 @@ UNet2DConditionModel& ModelSet::ensure_unet() {
 AutoencoderKL& ModelSet::ensure_vae() {
   if (!has_vae()) {
     if (share_from_ && share_from_->has_vae()) return share_from_->ensure_vae();
-    throw Error(path + ": the checkpoint has no VAE");
+    throw Error(ErrorCategory::Input, "", path + ": the checkpoint has no VAE");
   }
   if (!vae) {
     Stopwatch timer;

@@ -117,7 +117,7 @@ struct Pipeline::Impl {
                  ? vae_override->tiny_config.downscale()
                  : VaeConfig::from_json(vae_override->kl.config, vae_override->path + ": vae config").downscale();
     const ModelSet& owner = base->has_vae() || !refiner ? *base : *refiner;
-    if (!owner.has_vae()) throw Error(owner.path + ": the checkpoint has no VAE");
+    if (!owner.has_vae()) throw Error(ErrorCategory::Input, "", owner.path + ": the checkpoint has no VAE");
     return VaeConfig::from_json(owner.checkpoint.components.at("vae").config, owner.path + ": vae config").downscale();
   }
   void ensure_swapped() {

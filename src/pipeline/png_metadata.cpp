@@ -143,7 +143,7 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       params_line = i;
       break;
     }
-  if (params_line == lines.size()) throw Error("PNG parameters text has no 'Steps: ...' line");
+  if (params_line == lines.size()) throw Error(ErrorCategory::Input, "", "PNG parameters text has no 'Steps: ...' line");
   GenerationRequest r = base;
   std::vector<std::string> prompt_lines, negative_lines;
   bool in_negative = false;
@@ -179,17 +179,17 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       else if (key == "Hires steps") r.hires_steps = std::stoi(value);
       else if (key == "Hires upscaler") {
         auto upscaler = find_enum(kHiresUpscalerWebUiNames, value);
-        if (!upscaler) throw Error("unknown upscaler");
+        if (!upscaler) throw Error(ErrorCategory::Input, "", "unknown upscaler");
         r.hires_upscaler = *upscaler;
       }
       else if (key == "CFG Rescale phi") r.guidance_rescale = std::stod(value);
       else if (key == "Size") {
         auto x = value.find('x');
-        if (x == std::string::npos) throw Error("bad size");
+        if (x == std::string::npos) throw Error(ErrorCategory::Input, "", "bad size");
         r.size = Size{std::stoi(value.substr(x + 1)), std::stoi(value.substr(0, x))};
       }
     } catch (const std::exception&) {
-      throw Error("PNG parameters: bad value for '" + key + "': " + value);
+      throw Error(ErrorCategory::Input, "", "PNG parameters: bad value for '" + key + "': " + value);
     }
   }
   // The web UI writes one "Denoising strength": img2img's, else the hires pass's.
@@ -205,7 +205,7 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
         r.sampler = parse_sampler(s.ours);
         known = true;
       }
-    if (!known) throw Error("PNG parameters: sampler '" + sampler + "' is not supported by sdxl-gen");
+    if (!known) throw Error(ErrorCategory::Input, "", "PNG parameters: sampler '" + sampler + "' is not supported by sdxl-gen");
   }
   return r;
 }
@@ -223,12 +223,15 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(const Generatio
                                                                  const Provenance& p) {
   GenerationRequest single = r;
   single.seed = seed;
-  single.num_images = 1;
+  if (p.batch_image < 0) single.num_images = 1;
   nlohmann::json j = to_json(single);
+  if (p.batch_image >= 0) j["batch_image"] = p.batch_image;
   const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version, &p.embeddings_dir};
   for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
     if (!values[i]->empty()) j[kProvenanceKeys[i]] = *values[i];
-  std::string params = a1111_parameters(r, seed, model_display_name(p.model));
+  GenerationRequest shown = r;
+  if (!p.written_prompt.empty()) shown.prompt = p.written_prompt;
+  std::string params = a1111_parameters(shown, seed, model_display_name(p.model));
   if (!p.model_hash.empty()) params.insert(params.find(", Model: "), ", Model hash: " + p.model_hash);
   if (!p.version.empty()) params.replace(params.rfind(", Version: "), std::string::npos, ", Version: " + quote_if_needed(p.version));
   if (!p.refiner.empty()) params.insert(params.rfind(", Version: "), ", Refiner: " + quote_if_needed(model_display_name(p.refiner)));
@@ -271,6 +274,8 @@ Provenance provenance_from_png_chunks(const std::vector<std::pair<std::string, s
     for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
       if (j.contains(kProvenanceKeys[i]) && j[kProvenanceKeys[i]].is_string())
         *values[i] = j[kProvenanceKeys[i]].get<std::string>();
+    if (j.contains("runtime") && j["runtime"].is_object()) p.runtime = j["runtime"];
+    if (j.contains("batch_image") && j["batch_image"].is_number_integer()) p.batch_image = j["batch_image"].get<int>();
     if (j.contains("embeddings") && j["embeddings"].is_array())
       for (const auto& e : j["embeddings"])
         if (e.is_object())
@@ -284,14 +289,15 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
   for (const auto& [key, value] : chunks)
     if (key == "sdxl-gen") {
       nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) throw Error(path + ": the sdxl-gen metadata chunk is not valid JSON");
+      if (j.is_discarded() || !j.is_object()) throw Error(ErrorCategory::Input, "", path + ": the sdxl-gen metadata chunk is not valid JSON");
       for (const char* key : kProvenanceKeys) j.erase(key);
       j.erase("runtime");
       j.erase("embeddings");
+      j.erase("batch_image");
       try {
         return request_from_json(j, GenerationRequest{});
       } catch (const Error& e) {
-        throw Error(path + ": sdxl-gen metadata: " + e.what());
+        throw Error(ErrorCategory::Input, "", path + ": sdxl-gen metadata: " + e.what());
       }
     }
   for (const auto& [key, value] : chunks)
@@ -299,10 +305,10 @@ GenerationRequest request_from_png_chunks(const std::vector<std::pair<std::strin
       try {
         return parse_a1111_parameters(value, GenerationRequest{});
       } catch (const Error& e) {
-        throw Error(path + ": " + e.what());
+        throw Error(ErrorCategory::Input, "", path + ": " + e.what());
       }
     }
-  throw Error(path + ": no generation parameters recorded (no 'sdxl-gen' or 'parameters' text chunk)");
+  throw Error(ErrorCategory::Input, "", path + ": no generation parameters recorded (no 'sdxl-gen' or 'parameters' text chunk)");
 }
 
 }  // namespace sdxl

@@ -38,8 +38,15 @@ struct Provenance {
   std::string embeddings_dir;
   std::vector<EmbeddingUse> embeddings;
   // GenerationResult::runtime (dtypes, device, a swapped VAE): the JSON's "runtime" object and, for the VAE
-  // and dtype, the web-UI text. Not read back: it describes the run, not the request.
+  // and dtype, the web-UI text. Read back for --from-png, which runs with the recorded dtypes and VAE.
   nlohmann::json runtime;
+  // The prompt as the user wrote it, <lora:NAME:w> tags included, for the web-UI text (the web UI keeps the
+  // tags in its infotext, next to "Lora hashes"); "" = the request's prompt. The `sdxl-gen` JSON keeps the
+  // request as run: tags resolved into `loras`.
+  std::string written_prompt;
+  // Image i of a --batch-noise shared batch: the batch is one sample from one generator, so the image is
+  // reproduced only by the whole batch (num_images kept in the request) and this index; -1 otherwise.
+  int batch_image = -1;
 };
 
 // Provenance::embeddings as the `sdxl-gen` chunk records them: [{"name", "path", "sha256"}, ...].

@@ -7,7 +7,7 @@ namespace sdxl {
 
 at::Tensor latent_rgb_preview(const at::Tensor& latents) {
   if (latents.dim() != 4 || latents.size(1) != 4)
-    throw Error("latent preview: expected latents [B,4,h,w], got " + std::to_string(latents.dim()) + " dimensions");
+    throw Error(ErrorCategory::Input, "", "latent preview: expected latents [B,4,h,w], got " + std::to_string(latents.dim()) + " dimensions");
   // Rows: latent channels 0..3; columns: R, G, B (ComfyUI latent_formats.SDXL).
   static const float kFactors[4][3] = {{0.3651f, 0.4232f, 0.4341f},
                                        {-0.2533f, -0.0042f, 0.1068f},

@@ -343,9 +343,15 @@ void validate(const GenerationRequest& r) {
   if (r.hires_scale) {
     if (!std::isfinite(*r.hires_scale) || *r.hires_scale < 1 || *r.hires_scale > 8)
       throw usage_error("hires_scale", "must be between 1 and 8");
-    if (r.hires_steps && *r.hires_steps < 1) throw usage_error("hires_steps", "must be >= 1");
+    if (r.hires_steps && (*r.hires_steps < 1 || *r.hires_steps > 10000))
+      throw usage_error("hires_steps", "must be between 1 and 10000, got " + std::to_string(*r.hires_steps));
     if (!std::isfinite(r.hires_strength) || r.hires_strength <= 0 || r.hires_strength > 1)
       throw usage_error("hires_strength", "must be in (0, 1]");
+    // The second pass keeps int(hires_steps * hires_strength) steps, as img2img does (get_timesteps).
+    if (static_cast<int>(r.hires_steps.value_or(r.steps) * r.hires_strength) < 1)
+      throw usage_error("hires_strength", std::to_string(r.hires_strength) + " with " +
+                                              std::to_string(r.hires_steps.value_or(r.steps)) +
+                                              " hires steps leaves no denoising step (needs steps * strength >= 1)");
     if (r.mask || r.outpaint)
       throw usage_error("hires_scale", "the hires fix does not combine with inpainting or outpainting");
   }

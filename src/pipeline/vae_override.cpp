@@ -82,7 +82,7 @@ VaeOverride open_vae_override(const std::string& path) {
       const bool decoder = tensors.begin()->first.rfind("decoder.", 0) == 0;
       const std::string other = decoder ? sibling(path, "decoder", "encoder") : sibling(path, "encoder", "decoder");
       if (!decoder && other.empty())
-        throw Error(what + ": a TAESD encoder alone cannot decode; give the decoder file (taesdxl_decoder.safetensors)");
+        throw Error(ErrorCategory::Input, "", what + ": a TAESD encoder alone cannot decode; give the decoder file (taesdxl_decoder.safetensors)");
       if (!other.empty())
         for (auto& [name, t] : taesd_to_diffusers(all_tensors(*files::open_weights(other)), other))
           tensors[name] = t;
@@ -93,7 +93,7 @@ VaeOverride open_vae_override(const std::string& path) {
   // AutoencoderKL: any layout the checkpoint loader knows; only its VAE is used.
   Checkpoint ckpt = open_checkpoint(path);
   auto it = ckpt.components.find("vae");
-  if (it == ckpt.components.end()) throw Error(what + ": holds no VAE (no AutoencoderKL or AutoencoderTiny tensors)");
+  if (it == ckpt.components.end()) throw Error(ErrorCategory::Input, "", what + ": holds no VAE (no AutoencoderKL or AutoencoderTiny tensors)");
   v.kl = std::move(it->second);
   v.force_upcast = v.kl.config.is_object() ? v.kl.config.value("force_upcast", true) : true;
   return v;

@@ -7,7 +7,7 @@
 namespace sdxl {
 
 NoiseSource::NoiseSource(uint64_t seed, bool per_image, int64_t generators) : seed_(seed), per_image_(per_image) {
-  if (generators < 1) throw Error("noise: batch size must be at least 1, got " + std::to_string(generators));
+  if (generators < 1) throw Error(ErrorCategory::Input, "", "noise: batch size must be at least 1, got " + std::to_string(generators));
   for (int64_t i = 0; i < generators; ++i)
     generators_.push_back(at::make_generator<at::CPUGeneratorImpl>(seed + static_cast<uint64_t>(i)));
 }
@@ -23,7 +23,7 @@ at::Tensor NoiseSource::randn(at::IntArrayRef shape, const at::TensorOptions& ta
   } else {
     const int64_t batch = static_cast<int64_t>(generators_.size());
     if (shape.empty() || shape[0] != batch)
-      throw Error("noise: per-image source for " + std::to_string(batch) + " images asked for shape " +
+      throw Error(ErrorCategory::Input, "", "noise: per-image source for " + std::to_string(batch) + " images asked for shape " +
                   c10::str(shape));
     std::vector<int64_t> one(shape.begin(), shape.end());
     one[0] = 1;

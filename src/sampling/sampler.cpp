@@ -111,13 +111,13 @@ Sampler::Sampler(Schedule schedule) : schedule_(std::move(schedule)) {
   const int n = schedule_.num_inference_steps();
   if (n < 1 || static_cast<int>(schedule_.sigmas.size()) != n + 1 || schedule_.begin < 0 ||
       schedule_.begin > schedule_.end || schedule_.end > n)
-    throw Error("sampler: inconsistent schedule (" + std::to_string(n) + " timesteps, range [" +
+    throw Error(ErrorCategory::Input, "", "sampler: inconsistent schedule (" + std::to_string(n) + " timesteps, range [" +
                 std::to_string(schedule_.begin) + ", " + std::to_string(schedule_.end) + "))");
 }
 
 int Sampler::global_index(int i, const char* what) const {
   if (i < 0 || i >= schedule_.size())
-    throw Error(std::string("sampler: ") + what + " step " + std::to_string(i) + " outside the " +
+    throw Error(ErrorCategory::Input, "", std::string("sampler: ") + what + " step " + std::to_string(i) + " outside the " +
                 std::to_string(schedule_.size()) + " steps of this schedule");
   return schedule_.begin + i;
 }
@@ -137,7 +137,7 @@ at::Tensor Sampler::step(const at::Tensor& out, int i, const at::Tensor& x, Nois
                          at::Tensor* pred_original) {
   const int k = global_index(i, "step");
   if (i != next_step_)
-    throw Error("sampler: step " + std::to_string(i) + " called out of order (expected " +
+    throw Error(ErrorCategory::Input, "", "sampler: step " + std::to_string(i) + " called out of order (expected " +
                 std::to_string(next_step_) + ")");
   at::Tensor x0, prev;
   const Schedule& s = schedule_;

@@ -15,7 +15,7 @@ static_assert(table_complete(kPredictionNames, PredictionType::Sample),
 template <typename E, size_t N>
 E parse(const std::array<EnumName<E>, N>& table, const std::string& text, const std::string& what) {
   if (auto v = find_enum(table, text)) return *v;
-  throw Error(what + ": unknown value '" + text + "' (valid: " + enum_names(table) + ")");
+  throw Error(ErrorCategory::Input, "", what + ": unknown value '" + text + "' (valid: " + enum_names(table) + ")");
 }
 
 }  // namespace

@@ -112,7 +112,7 @@ void fill_lcm(Schedule& s, const TrainSchedule& train, const SchedulerConfig& co
   const int n = s.num_inference_steps(), T = s.num_train_timesteps;
   const int original = config.original_inference_steps;
   if (n > original)
-    throw Error("sampler 'lcm': " + std::to_string(n) + " steps exceed the scheduler's original_inference_steps (" +
+    throw Error(ErrorCategory::Input, "", "sampler 'lcm': " + std::to_string(n) + " steps exceed the scheduler's original_inference_steps (" +
                 std::to_string(original) + ")");
   const int64_t k = T / original;
   std::vector<int64_t> origin;  // reversed: (original)*k - 1, ..., k - 1
@@ -141,7 +141,7 @@ void fill_ddim(Schedule& s, const TrainSchedule& train) {
   for (int i = 0; i < n; ++i) {
     const int64_t t = static_cast<int64_t>(s.timesteps[i]);
     if (t < 0 || t >= T)
-      throw Error("ddim: " + std::to_string(n) + " steps give timestep " + std::to_string(t) + " outside [0, " +
+      throw Error(ErrorCategory::Input, "", "ddim: " + std::to_string(n) + " steps give timestep " + std::to_string(t) + " outside [0, " +
                   std::to_string(T - 1) + "]");
     const int64_t prev = t - s.step_ratio;
     s.prev_timesteps.push_back(prev);
@@ -165,7 +165,7 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
                        std::optional<TimestepSpacing> spacing) {
   const int T = config.num_train_timesteps;
   if (steps < 1 || steps > T)
-    throw Error(std::string("steps must be in [1, ") + std::to_string(T) + "], got " + std::to_string(steps));
+    throw Error(ErrorCategory::Input, "", std::string("steps must be in [1, ") + std::to_string(T) + "], got " + std::to_string(steps));
   if (karras && (kind == SamplerKind::DDIM || kind == SamplerKind::LCM))
     throw usage_error("karras", std::string("is not available for sampler '") + to_string(kind) +
                                     "' (only euler, euler_a, dpmpp_2m)");
@@ -202,7 +202,7 @@ Schedule make_schedule(SamplerKind kind, int steps, const SchedulerConfig& confi
 
 Schedule with_strength(Schedule s, double strength) {
   if (!(strength >= 0.0 && strength <= 1.0))
-    throw Error("strength must be in [0, 1], got " + std::to_string(strength));
+    throw Error(ErrorCategory::Input, "", "strength must be in [0, 1], got " + std::to_string(strength));
   const int n = s.size();
   const int keep = std::min(static_cast<int>(n * strength), n);  // int() truncates, as the reference
   s.begin = s.end - keep;
@@ -213,7 +213,7 @@ namespace {
 // The reference's discrete_timestep_cutoff: int(round(T - fraction * T)) (Python round: half to even).
 double cutoff(const Schedule& s, double fraction, const char* name) {
   if (!(fraction > 0.0 && fraction < 1.0))
-    throw Error(std::string(name) + " must be in (0, 1), got " + std::to_string(fraction));
+    throw Error(ErrorCategory::Input, "", std::string(name) + " must be in (0, 1), got " + std::to_string(fraction));
   const double T = s.num_train_timesteps;
   return numpy::round_half_even(T - fraction * T);
 }

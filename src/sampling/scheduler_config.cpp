@@ -30,7 +30,7 @@ std::optional<SamplerKind> sampler_of_scheduler_class(const std::string& name) {
 }
 
 SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& what) {
-  if (!j.is_object()) throw Error(what + ": expected a JSON object");
+  if (!j.is_object()) throw Error(ErrorCategory::Input, "", what + ": expected a JSON object");
   const config::Reader r(j, what);
   SchedulerConfig c;
   c.num_train_timesteps = static_cast<int>(r.integer("num_train_timesteps", c.num_train_timesteps));
@@ -39,7 +39,7 @@ SchedulerConfig SchedulerConfig::from_json(const json& j, const std::string& wha
   c.beta_start = r.number("beta_start", c.beta_start);
   c.beta_end = r.number("beta_end", c.beta_end);
   if (!(c.beta_start > 0 && c.beta_start < 1) || !(c.beta_end > 0 && c.beta_end < 1))
-    throw Error(what + ": beta_start/beta_end must lie in (0, 1), got " + std::to_string(c.beta_start) + ", " +
+    throw Error(ErrorCategory::Input, "", what + ": beta_start/beta_end must lie in (0, 1), got " + std::to_string(c.beta_start) + ", " +
                 std::to_string(c.beta_end));
 
   const std::string schedule = r.string("beta_schedule", "scaled_linear");
@@ -93,7 +93,7 @@ SchedulerConfig SchedulerConfig::from_file(const std::string& path) {
   try {
     j = json::parse(io::read_file(path));
   } catch (const json::exception& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
+    throw Error(ErrorCategory::Input, "", path + ": invalid JSON: " + e.what());
   }
   return from_json(j, path);
 }

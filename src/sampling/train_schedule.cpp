@@ -68,7 +68,7 @@ TrainSchedule::TrainSchedule(const SchedulerConfig& config, bool terminal_floor)
   const int T = config.num_train_timesteps;
   if (!config.trained_betas.empty()) {
     if (static_cast<int>(config.trained_betas.size()) != T)
-      throw Error("scheduler config: trained_betas has " + std::to_string(config.trained_betas.size()) +
+      throw Error(ErrorCategory::Input, "", "scheduler config: trained_betas has " + std::to_string(config.trained_betas.size()) +
                   " values, num_train_timesteps is " + std::to_string(T));
     for (double b : config.trained_betas) betas.push_back(static_cast<float>(b));
   } else if (config.beta_schedule == BetaSchedule::ScaledLinear) {

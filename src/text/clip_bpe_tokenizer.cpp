@@ -43,26 +43,26 @@ std::shared_ptr<const ClipBpeVocabulary> ClipBpeVocabulary::load(const std::stri
   try {
     vocab = nlohmann::json::parse(io::read_file(vocab_json));
   } catch (const nlohmann::json::exception& e) {
-    throw Error(vocab_json + ": not a JSON vocabulary: " + e.what());
+    throw Error(ErrorCategory::Input, "", vocab_json + ": not a JSON vocabulary: " + e.what());
   }
-  if (!vocab.is_object() || vocab.empty()) throw Error(vocab_json + ": expected a JSON object token -> id");
+  if (!vocab.is_object() || vocab.empty()) throw Error(ErrorCategory::Input, "", vocab_json + ": expected a JSON object token -> id");
   for (const auto& [token, id] : vocab.items()) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (1 << 24))
-      throw Error(vocab_json + ": id of token '" + token + "' is not a small non-negative integer");
+      throw Error(ErrorCategory::Input, "", vocab_json + ": id of token '" + token + "' is not a small non-negative integer");
     auto i = id.get<size_t>();
     if (v->tokens_.size() <= i) v->tokens_.resize(i + 1);
-    if (!v->tokens_[i].empty()) throw Error(vocab_json + ": id " + std::to_string(i) + " is used twice");
+    if (!v->tokens_[i].empty()) throw Error(ErrorCategory::Input, "", vocab_json + ": id " + std::to_string(i) + " is used twice");
     v->tokens_[i] = token;
     v->ids_[token] = static_cast<int>(i);
   }
   for (size_t i = 0; i < v->tokens_.size(); ++i)
-    if (v->tokens_[i].empty()) throw Error(vocab_json + ": ids are not contiguous (no token has id " + std::to_string(i) + ")");
+    if (v->tokens_[i].empty()) throw Error(ErrorCategory::Input, "", vocab_json + ": ids are not contiguous (no token has id " + std::to_string(i) + ")");
 
   for (int b = 0; b < 256; ++b) {
     std::string symbol;
     text::append_utf8(clip_byte_to_symbol(static_cast<unsigned char>(b)), symbol);
     int plain = v->id(symbol), end = v->id(symbol + kEndOfWord);
-    if (plain < 0 || end < 0) throw Error(vocab_json + ": byte symbol of byte " + std::to_string(b) + " is missing");
+    if (plain < 0 || end < 0) throw Error(ErrorCategory::Input, "", vocab_json + ": byte symbol of byte " + std::to_string(b) + " is missing");
     v->byte_symbol_.push_back(plain);
     v->byte_symbol_end_.push_back(end);
   }
@@ -81,15 +81,15 @@ std::shared_ptr<const ClipBpeVocabulary> ClipBpeVocabulary::load(const std::stri
     if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
     const size_t space = line.find(' ');
     if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos)
-      throw Error(merges_txt + ":" + std::to_string(line_no) + ": expected 'left right', got '" + line + "'");
+      throw Error(ErrorCategory::Input, "", merges_txt + ":" + std::to_string(line_no) + ": expected 'left right', got '" + line + "'");
     const std::string left = line.substr(0, space), right = line.substr(space + 1);
     const int l = v->id(left), r = v->id(right), result = v->id(left + right);
     if (l < 0 || r < 0 || result < 0)
-      throw Error(merges_txt + ":" + std::to_string(line_no) + ": merge '" + line + "' uses a token missing from " +
+      throw Error(ErrorCategory::Input, "", merges_txt + ":" + std::to_string(line_no) + ": merge '" + line + "' uses a token missing from " +
                   vocab_json);
     v->merges_.emplace(pair_key(l, r), Merge{rank++, result});  // a repeated pair keeps its first rank
   }
-  if (v->merges_.empty()) throw Error(merges_txt + ": no merges");
+  if (v->merges_.empty()) throw Error(ErrorCategory::Input, "", merges_txt + ": no merges");
   return v;
 }
 
@@ -100,7 +100,7 @@ int ClipBpeVocabulary::id(const std::string& token) const {
 
 const std::string& ClipBpeVocabulary::token(int id) const {
   if (id < 0 || static_cast<size_t>(id) >= tokens_.size())
-    throw Error("token id " + std::to_string(id) + " is outside the vocabulary of " + source_);
+    throw Error(ErrorCategory::Input, "", "token id " + std::to_string(id) + " is outside the vocabulary of " + source_);
   return tokens_[static_cast<size_t>(id)];
 }
 

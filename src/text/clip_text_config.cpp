@@ -10,7 +10,7 @@ ClipActivation parse_clip_activation(const std::string& name, const std::string&
   if (name == "quick_gelu") return ClipActivation::QuickGelu;
   if (name == "gelu") return ClipActivation::Gelu;
   if (name == "gelu_new" || name == "gelu_pytorch_tanh") return ClipActivation::GeluTanh;
-  throw Error(what + ": unsupported hidden_act '" + name + "' (expected quick_gelu, gelu, gelu_new or gelu_pytorch_tanh)");
+  throw Error(ErrorCategory::Input, "", what + ": unsupported hidden_act '" + name + "' (expected quick_gelu, gelu, gelu_new or gelu_pytorch_tanh)");
 }
 
 CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::string& what) {
@@ -33,7 +33,7 @@ CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::
 
 void CLIPTextConfig::validate(const std::string& what) const {
   auto positive = [&](const char* key, int64_t v) {
-    if (v <= 0) throw Error(what + ": '" + key + "' must be positive, got " + std::to_string(v));
+    if (v <= 0) throw Error(ErrorCategory::Input, "", what + ": '" + key + "' must be positive, got " + std::to_string(v));
   };
   positive("hidden_size", hidden_size);
   positive("num_hidden_layers", num_hidden_layers);
@@ -43,9 +43,9 @@ void CLIPTextConfig::validate(const std::string& what) const {
   positive("vocab_size", vocab_size);
   positive("projection_dim", projection_dim);
   if (hidden_size % num_attention_heads != 0)
-    throw Error(what + ": hidden_size " + std::to_string(hidden_size) + " is not divisible by num_attention_heads " +
+    throw Error(ErrorCategory::Input, "", what + ": hidden_size " + std::to_string(hidden_size) + " is not divisible by num_attention_heads " +
                 std::to_string(num_attention_heads));
-  if (!(layer_norm_eps > 0)) throw Error(what + ": 'layer_norm_eps' must be positive");
+  if (!(layer_norm_eps > 0)) throw Error(ErrorCategory::Input, "", what + ": 'layer_norm_eps' must be positive");
 }
 
 namespace {

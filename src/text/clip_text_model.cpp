@@ -14,7 +14,7 @@ at::Tensor CLIPTextEmbeddingsImpl::forward(const at::Tensor& input_ids) {
   const int64_t length = input_ids.size(1);
   const at::Tensor& positions = position_embedding->weight;
   if (length > positions.size(0))
-    throw Error("text encoder input has " + std::to_string(length) + " tokens, more than its " +
+    throw Error(ErrorCategory::Input, "", "text encoder input has " + std::to_string(length) + " tokens, more than its " +
                 std::to_string(positions.size(0)) + " positions");
   return token_embedding->forward(input_ids) + positions.slice(0, 0, length).unsqueeze(0);
 }
@@ -86,12 +86,12 @@ CLIPTextModelImpl::CLIPTextModelImpl(const CLIPTextConfig& config, bool with_pro
 }
 
 CLIPTextOutput CLIPTextModelImpl::forward(const at::Tensor& input_ids) {
-  if (input_ids.dim() != 2) throw Error("text encoder input_ids must be [batch, tokens], got " + std::to_string(input_ids.dim()) + " dims");
+  if (input_ids.dim() != 2) throw Error(ErrorCategory::Input, "", "text encoder input_ids must be [batch, tokens], got " + std::to_string(input_ids.dim()) + " dims");
   const at::Tensor& table = text_model->embeddings->token_embedding->weight;
   const at::Tensor ids = input_ids.to(table.device(), at::kLong);
   // The table's rows, not config.vocab_size: textual-inversion embeddings append rows (adapters/embeddings.h).
   if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= table.size(0)))
-    throw Error("text encoder input has token ids outside [0, " + std::to_string(table.size(0)) + ")");
+    throw Error(ErrorCategory::Input, "", "text encoder input has token ids outside [0, " + std::to_string(table.size(0)) + ")");
 
   CLIPTextOutput out;
   at::Tensor x = text_model->embeddings->forward(ids);

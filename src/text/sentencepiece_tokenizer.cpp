@@ -20,15 +20,15 @@ std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const
                                                                            const std::string& pad_token) {
   auto impl = std::make_unique<Impl>();
   const auto status = impl->processor.Load(model_path);
-  if (!status.ok()) throw Error(model_path + ": cannot load SentencePiece model: " + status.ToString());
+  if (!status.ok()) throw Error(ErrorCategory::Input, "", model_path + ": cannot load SentencePiece model: " + status.ToString());
   int pad = impl->processor.pad_id();
   if (!pad_token.empty()) {
     pad = impl->processor.PieceToId(pad_token);
     if (pad == impl->processor.unk_id() && pad_token != impl->processor.IdToPiece(pad))
-      throw Error(model_path + ": pad token '" + pad_token + "' is not in the vocabulary");
+      throw Error(ErrorCategory::Input, "", model_path + ": pad token '" + pad_token + "' is not in the vocabulary");
   }
   if (pad < 0) pad = impl->processor.eos_id();
-  if (pad < 0) throw Error(model_path + ": the SentencePiece model has neither a pad nor an eos piece");
+  if (pad < 0) throw Error(ErrorCategory::Input, "", model_path + ": the SentencePiece model has neither a pad nor an eos piece");
   return std::shared_ptr<const SentencePieceTokenizer>(
       new SentencePieceTokenizer(std::move(impl), model_path, pad, context_length));
 }
@@ -37,14 +37,14 @@ std::vector<int> SentencePieceTokenizer::encode(const std::string& utf8) const {
   text::utf8_to_u32(utf8, "prompt");  // same contract as CLIP BPE: invalid UTF-8 is an error
   std::vector<int> ids;
   const auto status = impl_->processor.Encode(utf8, &ids);
-  if (!status.ok()) throw Error(path_ + ": SentencePiece encode failed: " + status.ToString());
+  if (!status.ok()) throw Error(ErrorCategory::Input, "", path_ + ": SentencePiece encode failed: " + status.ToString());
   return ids;
 }
 
 std::string SentencePieceTokenizer::decode(const std::vector<int>& ids) const {
   std::string text;
   const auto status = impl_->processor.Decode(ids, &text);
-  if (!status.ok()) throw Error(path_ + ": SentencePiece decode failed: " + status.ToString());
+  if (!status.ok()) throw Error(ErrorCategory::Input, "", path_ + ": SentencePiece decode failed: " + status.ToString());
   return text;
 }
 
@@ -57,7 +57,7 @@ struct SentencePieceTokenizer::Impl {};
 
 std::shared_ptr<const SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& model_path, int,
                                                                            const std::string&) {
-  throw Error(model_path + ": this build of sdxl-gen has no SentencePiece support (install libsentencepiece-dev "
+  throw Error(ErrorCategory::Input, "", model_path + ": this build of sdxl-gen has no SentencePiece support (install libsentencepiece-dev "
               "and reconfigure)");
 }
 std::vector<int> SentencePieceTokenizer::encode(const std::string&) const { return {}; }

@@ -37,25 +37,25 @@ TextConditioner::TextConditioner(std::vector<TextEncoder> encoders, TextConditio
     : encoders_(std::move(encoders)), options_(options) {
   const size_t expected = options_.kind == ModelKind::Base ? 2 : 1;
   if (encoders_.size() != expected)
-    throw Error(std::string(options_.kind == ModelKind::Base ? "base" : "refiner") + " text conditioning needs " +
+    throw Error(ErrorCategory::Input, "", std::string(options_.kind == ModelKind::Base ? "base" : "refiner") + " text conditioning needs " +
                 std::to_string(expected) + " text encoder(s), got " + std::to_string(encoders_.size()));
   for (const auto& e : encoders_) {
-    if (!e.tokenizer) throw Error(e.name + ": no tokenizer");
-    if (e.model.is_empty()) throw Error(e.name + ": no model");
+    if (!e.tokenizer) throw Error(ErrorCategory::Input, "", e.name + ": no tokenizer");
+    if (e.model.is_empty()) throw Error(ErrorCategory::Input, "", e.name + ": no model");
     context_width_ += e.model->config().hidden_size;
     // The encoders' outputs are concatenated token by token, so both must read the same number of tokens.
     const int length = e.tokenizer->context_length();
     if (length > e.model->config().max_position_embeddings)
-      throw Error(e.name + ": the tokenizer's context length " + std::to_string(length) +
+      throw Error(ErrorCategory::Input, "", e.name + ": the tokenizer's context length " + std::to_string(length) +
                   " exceeds max_position_embeddings " + std::to_string(e.model->config().max_position_embeddings));
     if (length != encoders_.front().tokenizer->context_length())
-      throw Error(e.name + ": context length " + std::to_string(length) + " differs from " + encoders_.front().name +
+      throw Error(ErrorCategory::Input, "", e.name + ": context length " + std::to_string(length) + " differs from " + encoders_.front().name +
                   "'s " + std::to_string(encoders_.front().tokenizer->context_length()));
   }
   context_length_ = encoders_.front().tokenizer->context_length();
   const auto& last = encoders_.back();
   if (!last.model->has_projection())
-    throw Error(last.name + " has no text_projection: SDXL's pooled embedding comes from it "
+    throw Error(ErrorCategory::Input, "", last.name + " has no text_projection: SDXL's pooled embedding comes from it "
                 "(expected a CLIPTextModelWithProjection)");
   pooled_width_ = last.model->config().projection_dim;
   output_options_ = last.model->text_projection->weight.options();
@@ -129,7 +129,7 @@ void TextConditioner::run_encoders(const std::vector<std::vector<const Chunk*>>&
         missing.push_back(chunk->tokens.ids77);
     if (missing.empty()) continue;
     if (released_)
-      throw Error(encoders_[e].name + " was released after encoding; a new prompt cannot be encoded any more");
+      throw Error(ErrorCategory::Input, "", encoders_[e].name + " was released after encoding; a new prompt cannot be encoded any more");
     CLIPTextModel& model = encoders_[e].model;
     const bool pooled = e + 1 == encoders_.size();
     for (const auto& ids77 : missing) {
@@ -160,7 +160,7 @@ at::Tensor TextConditioner::pooled_row(const std::vector<Chunks>& per_encoder) c
 }
 
 EncodedPrompts TextConditioner::encode(const std::vector<PromptRequest>& batch, bool with_negative) {
-  if (batch.empty()) throw Error("encode: empty batch of prompts");
+  if (batch.empty()) throw Error(ErrorCategory::Input, "", "encode: empty batch of prompts");
   EncodedPrompts result;
   const bool base = options_.kind == ModelKind::Base;
   const size_t n_enc = encoders_.size();

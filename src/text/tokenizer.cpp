@@ -41,13 +41,13 @@ std::string special_token(const std::string& dir, const char* key) {
     try {
       j = nlohmann::json::parse(io::read_file(path));
     } catch (const nlohmann::json::exception& e) {
-      throw Error(path + ": invalid JSON: " + e.what());
+      throw Error(ErrorCategory::Input, "", path + ": invalid JSON: " + e.what());
     }
     if (!j.is_object() || !j.contains(key) || j[key].is_null()) continue;
     const auto& v = j[key];
     if (v.is_string()) return v.get<std::string>();
     if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-    throw Error(path + ": '" + key + "' is neither a string nor an object with 'content'");
+    throw Error(ErrorCategory::Input, "", path + ": '" + key + "' is neither a string nor an object with 'content'");
   }
   return "";
 }
@@ -58,7 +58,7 @@ int model_max_length(const std::string& dir, int fallback) {
   const std::string path = dir + "/tokenizer_config.json";
   if (!fs::exists(path)) return fallback;
   nlohmann::json j = nlohmann::json::parse(io::read_file(path), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(path + ": invalid JSON");
+  if (j.is_discarded()) throw Error(ErrorCategory::Input, "", path + ": invalid JSON");
   if (!j.is_object()) j = nullptr;  // not a settings object: every key takes its default
   const config::Reader r(j, path);  // keeps a reference to j
   const int64_t length = r.integer("model_max_length", fallback);
@@ -70,7 +70,7 @@ int model_max_length(const std::string& dir, int fallback) {
 
 int required_id(const ClipBpeVocabulary& vocab, const std::string& token, const std::string& what) {
   const int id = vocab.id(token);
-  if (id < 0) throw Error(vocab.source() + ": " + what + " '" + token + "' is not in the vocabulary");
+  if (id < 0) throw Error(ErrorCategory::Input, "", vocab.source() + ": " + what + " '" + token + "' is not in the vocabulary");
   return id;
 }
 
@@ -86,7 +86,7 @@ TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids) const {
   const int context_length = context_length_;
   const bool has_bos = bos_id() >= 0;
   const int capacity = context_length - 1 - (has_bos ? 1 : 0);
-  if (capacity < 0) throw Error("context length " + std::to_string(context_length) + " is too short for bos/eos");
+  if (capacity < 0) throw Error(ErrorCategory::Input, "", "context length " + std::to_string(context_length) + " is too short for bos/eos");
   TokenizedPrompt out;
   out.length = static_cast<int>(std::min<size_t>(ids.size(), static_cast<size_t>(capacity)));
   out.ids77.reserve(static_cast<size_t>(context_length));
@@ -101,7 +101,7 @@ TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids) const {
 
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::ClipCleaning cleaning,
                                                 int default_context_length) {
-  if (!fs::is_directory(dir)) throw Error("tokenizer folder " + dir + " does not exist");
+  if (!fs::is_directory(dir)) throw Error(ErrorCategory::Input, "", "tokenizer folder " + dir + " does not exist");
   const std::string pad = special_token(dir, "pad_token");
   const int context_length = model_max_length(dir, default_context_length);
   if (fs::exists(dir + "/tokenizer.model"))
@@ -109,7 +109,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::Cl
 
   const std::string vocab_json = dir + "/vocab.json", merges_txt = dir + "/merges.txt";
   if (!fs::exists(vocab_json) || !fs::exists(merges_txt))
-    throw Error("tokenizer folder " + dir + " has neither tokenizer.model nor vocab.json + merges.txt");
+    throw Error(ErrorCategory::Input, "", "tokenizer folder " + dir + " has neither tokenizer.model nor vocab.json + merges.txt");
   auto vocab = shared_vocabulary(vocab_json, merges_txt);
   std::string bos = special_token(dir, "bos_token"), eos = special_token(dir, "eos_token");
   if (bos.empty()) bos = kClipBos;
@@ -136,7 +136,7 @@ std::string bundled_clip_dir() {
     if (fs::is_regular_file(dir + "/vocab.json", ec) && fs::is_regular_file(dir + "/merges.txt", ec)) return dir;
     tried += (tried.empty() ? "" : ", ") + dir;
   }
-  throw Error("CLIP vocab.json + merges.txt not found (looked in " + tried + "; set SDXL_CLIP_DIR)");
+  throw Error(ErrorCategory::Input, "", "CLIP vocab.json + merges.txt not found (looked in " + tried + "; set SDXL_CLIP_DIR)");
 }
 
 std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, int context_length, text::ClipCleaning cleaning) {

@@ -65,7 +65,7 @@ std::u32string utf8_to_u32(const std::string& utf8, const std::string& what) {
   if (bad != std::string_view::npos) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(utf8[bad]));
-    throw Error(what + " is not valid UTF-8: byte " + hex + " at offset " + std::to_string(bad) + " in \"" +
+    throw Error(ErrorCategory::Input, "", what + " is not valid UTF-8: byte " + hex + " at offset " + std::to_string(bad) + " in \"" +
                 io::printable(utf8) + "\"");
   }
   std::u32string out;

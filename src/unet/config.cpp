@@ -131,7 +131,7 @@ UNetConfig UNetConfig::from_json(const json& j, const std::string& what) {
 
 UNetConfig UNetConfig::from_file(const std::string& path) {
   json j = json::parse(io::read_file(path), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(path + ": not valid JSON");
+  if (j.is_discarded()) throw Error(ErrorCategory::Input, "", path + ": not valid JSON");
   return from_json(j, path);
 }
 

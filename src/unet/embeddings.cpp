@@ -8,8 +8,8 @@ namespace sdxl {
 
 at::Tensor timestep_embedding(const at::Tensor& t, int64_t dim, bool flip_sin_to_cos, double shift,
                               double max_period) {
-  if (t.dim() != 1) throw Error("timestep_embedding: expected a 1-D tensor of values, got " + std::to_string(t.dim()) + "-D");
-  if (dim < 2) throw Error("timestep_embedding: dim must be >= 2, got " + std::to_string(dim));
+  if (t.dim() != 1) throw Error(ErrorCategory::Input, "", "timestep_embedding: expected a 1-D tensor of values, got " + std::to_string(t.dim()) + "-D");
+  if (dim < 2) throw Error(ErrorCategory::Input, "", "timestep_embedding: dim must be >= 2, got " + std::to_string(dim));
   const int64_t half = dim / 2;
   // Same float32 op sequence as the reference, so results match it to the last bits.
   at::Tensor exponent = at::arange(half, t.options().dtype(at::kFloat)) * (-std::log(max_period));

@@ -9,18 +9,18 @@ namespace {
 
 void check_size(const std::optional<PixelSize>& s, const char* field) {
   if (s && (s->height < 1 || s->width < 1))
-    throw Error(std::string("micro-conditioning: ") + field + " must be positive, got " + std::to_string(s->height) +
+    throw Error(ErrorCategory::Input, "", std::string("micro-conditioning: ") + field + " must be positive, got " + std::to_string(s->height) +
                 "x" + std::to_string(s->width) + " (height x width)");
 }
 
 void check_crop(const std::optional<CropTopLeft>& c, const char* field) {
   if (c && (c->top < 0 || c->left < 0))
-    throw Error(std::string("micro-conditioning: ") + field + " must be >= 0, got (" + std::to_string(c->top) + ", " +
+    throw Error(ErrorCategory::Input, "", std::string("micro-conditioning: ") + field + " must be >= 0, got (" + std::to_string(c->top) + ", " +
                 std::to_string(c->left) + ") (top, left)");
 }
 
 void check_score(const std::optional<double>& s, const char* field) {
-  if (s && !std::isfinite(*s)) throw Error(std::string("micro-conditioning: ") + field + " must be finite");
+  if (s && !std::isfinite(*s)) throw Error(ErrorCategory::Input, "", std::string("micro-conditioning: ") + field + " must be finite");
 }
 
 void validate(const MicroConditioning& mc, PixelSize image) {

@@ -23,11 +23,11 @@ class ImagePromptBinding {
       : layers_(std::move(layers)) {
     for (const ImagePromptAttention& ip : extras->image_prompts) {
       if (ip.keys.size() != layers_.size() || ip.values.size() != layers_.size())
-        throw Error("unet forward: an image prompt has " + std::to_string(ip.keys.size()) + " key/value pairs, the UNet " +
+        throw Error(ErrorCategory::Generation, "", "unet forward: an image prompt has " + std::to_string(ip.keys.size()) + " key/value pairs, the UNet " +
                     std::to_string(layers_.size()) + " cross-attention layers");
       for (size_t i = 0; i < layers_.size(); ++i) {
         if (ip.keys[i].size(0) != batch || ip.values[i].size(0) != batch)
-          throw Error("unet forward: image-prompt keys of batch " + std::to_string(ip.keys[i].size(0)) +
+          throw Error(ErrorCategory::Generation, "", "unet forward: image-prompt keys of batch " + std::to_string(ip.keys[i].size(0)) +
                       " for a sample batch of " + std::to_string(batch));
         layers_[i]->image_prompt_terms.push_back({ip.scale, ip.keys[i], ip.values[i]});
       }
@@ -126,7 +126,7 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
                                             const at::Tensor& context, const at::Tensor& text_embeds,
                                             const at::Tensor& time_ids) const {
   const UNetConfig& c = config_;
-  auto fail = [](const std::string& what) { throw Error("unet forward: " + what); };
+  auto fail = [](const std::string& what) { throw Error(ErrorCategory::Input, "", "unet forward: " + what); };
   if (!sample.defined() || sample.dim() != 4 || sample.size(1) != c.in_channels)
     fail("sample must be [B, " + std::to_string(c.in_channels) + ", h, w], got " +
          (sample.defined() ? shape_of(sample) : std::string("undefined")));

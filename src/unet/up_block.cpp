@@ -24,7 +24,7 @@ UpBlockImpl::UpBlockImpl(int64_t in_channels, int64_t prev_channels, int64_t out
 at::Tensor UpBlockImpl::forward(at::Tensor x, const at::Tensor& emb_act, const at::Tensor& context,
                                 std::vector<at::Tensor>& skips, Activations* acts, const std::string& name) {
   for (size_t i = 0; i < resnet_list.size(); ++i) {
-    if (skips.empty()) throw Error(name + ": no skip connection left for resnet " + std::to_string(i));
+    if (skips.empty()) throw Error(ErrorCategory::Input, "", name + ": no skip connection left for resnet " + std::to_string(i));
     x = at::cat({x, skips.back()}, 1);
     skips.pop_back();
     x = resnet_list[i](x, emb_act);

@@ -40,7 +40,7 @@ at::Tensor Posterior::sample(const at::Tensor& noise) const {
   if (noise.sizes() != mean.sizes()) {
     std::ostringstream o;
     o << "VAE posterior sample: noise shape " << noise.sizes() << " does not match the latent shape " << mean.sizes();
-    throw Error(o.str());
+    throw Error(ErrorCategory::Input, "", o.str());
   }
   return mean + stddev() * noise.to(mean.device(), mean.scalar_type());
 }
@@ -94,7 +94,7 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents, const VaeTiling&
   if (latents.dim() != 4 || latents.size(1) != config_.latent_channels) {
     std::ostringstream o;
     o << "VAE decode: expected latents [B," << config_.latent_channels << ",h,w], got " << latents.sizes();
-    throw Error(o.str());
+    throw Error(ErrorCategory::Input, "", o.str());
   }
   if (int64_t bad = count_non_finite(latents))
     throw Error(ErrorCategory::Generation, "dtype",
@@ -131,7 +131,7 @@ Posterior AutoencoderKLImpl::encode(const at::Tensor& image) {
     std::ostringstream o;
     o << "VAE encode: expected an image [B," << config_.in_channels << ",H,W] with H and W multiples of " << f
       << ", got " << image.sizes();
-    throw Error(o.str());
+    throw Error(ErrorCategory::Input, "", o.str());
   }
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> moments;
@@ -153,7 +153,7 @@ AutoencoderKL load_autoencoder_kl(const std::string& folder, at::ScalarType dtyp
   try {
     j = nlohmann::json::parse(io::read_file(config_path));
   } catch (const nlohmann::json::exception& e) {
-    throw Error(config_path + ": invalid JSON: " + e.what());
+    throw Error(ErrorCategory::Input, "", config_path + ": invalid JSON: " + e.what());
   }
   AutoencoderKL vae(VaeConfig::from_json(j, config_path), at::TensorOptions().dtype(dtype).device(device));
 
@@ -164,7 +164,7 @@ AutoencoderKL load_autoencoder_kl(const std::string& folder, at::ScalarType dtyp
       break;
     }
   }
-  if (weights_path.empty()) throw Error(folder + ": no diffusion_pytorch_model[.fp16].safetensors in the VAE folder");
+  if (weights_path.empty()) throw Error(ErrorCategory::Input, "", folder + ": no diffusion_pytorch_model[.fp16].safetensors in the VAE folder");
   auto file = io::SafetensorsFile::open(weights_path);
   StateDict tensors;
   for (const auto& t : file->tensors()) tensors[t.name] = file->tensor(t.name);

@@ -27,7 +27,7 @@ at::Tensor axis_weight(const std::vector<int64_t>& starts, size_t k, int64_t til
 
 std::vector<int64_t> tile_starts(int64_t length, int64_t tile, int64_t overlap) {
   if (tile <= 0 || overlap < 0 || overlap >= tile)
-    throw Error("VAE tiling: need tile_latent > overlap_latent >= 0, got tile " + std::to_string(tile) + " overlap " +
+    throw Error(ErrorCategory::Input, "", "VAE tiling: need tile_latent > overlap_latent >= 0, got tile " + std::to_string(tile) + " overlap " +
                 std::to_string(overlap));
   if (length <= tile) return {0};
   std::vector<int64_t> starts;

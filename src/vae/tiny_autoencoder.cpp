@@ -52,7 +52,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::from_json(const nlohmann::json& j, 
   if (c.encoder_block_out_channels.size() != c.num_encoder_blocks.size() ||
       c.decoder_block_out_channels.size() != c.num_decoder_blocks.size() || c.num_encoder_blocks.empty() ||
       c.num_decoder_blocks.empty())
-    throw Error(what + ": block_out_channels and num_*_blocks must have the same, non-zero length");
+    throw Error(ErrorCategory::Input, "", what + ": block_out_channels and num_*_blocks must have the same, non-zero length");
   return c;
 }
 
@@ -60,7 +60,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::infer(const StateDict& tensors, con
   TinyAutoencoderConfig c;
   auto weight = [&](const std::string& name) -> const at::Tensor& {
     auto it = tensors.find(name);
-    if (it == tensors.end()) throw Error(what + ": not an AutoencoderTiny: missing tensor " + name);
+    if (it == tensors.end()) throw Error(ErrorCategory::Input, "", what + ": not an AutoencoderTiny: missing tensor " + name);
     return it->second;
   };
   // Encoder: conv (stride 1, then stride 2), blocks..., conv, blocks..., final conv to the latent channels.
@@ -71,7 +71,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::infer(const StateDict& tensors, con
     for (const auto& [i, block] : enc) {
       const at::Tensor& w = weight("encoder.layers." + std::to_string(i) + (block ? ".conv.0.weight" : ".weight"));
       if (block) {
-        if (c.num_encoder_blocks.empty()) throw Error(what + ": AutoencoderTiny encoder starts with a block");
+        if (c.num_encoder_blocks.empty()) throw Error(ErrorCategory::Input, "", what + ": AutoencoderTiny encoder starts with a block");
         ++c.num_encoder_blocks.back();
       } else if (i != enc.rbegin()->first) {
         c.encoder_block_out_channels.push_back(w.size(0));
@@ -84,7 +84,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::infer(const StateDict& tensors, con
   }
   // Decoder: conv, relu, then per level blocks..., [upsample], conv (the last one to the image channels).
   const auto dec = entries(tensors, "decoder.layers.");
-  if (dec.empty()) throw Error(what + ": not an AutoencoderTiny: no decoder.layers.* tensors");
+  if (dec.empty()) throw Error(ErrorCategory::Input, "", what + ": not an AutoencoderTiny: no decoder.layers.* tensors");
   c.decoder_block_out_channels.clear();
   c.num_decoder_blocks.clear();
   int64_t blocks = 0;
@@ -98,7 +98,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::infer(const StateDict& tensors, con
       if (blocks == 0) c.decoder_block_out_channels.push_back(w.size(0));
       ++blocks;
     } else {
-      if (blocks == 0) throw Error(what + ": AutoencoderTiny decoder level without blocks");
+      if (blocks == 0) throw Error(ErrorCategory::Input, "", what + ": AutoencoderTiny decoder level without blocks");
       c.num_decoder_blocks.push_back(blocks);
       blocks = 0;
       if (i == dec.rbegin()->first) c.out_channels = w.size(0);
@@ -106,7 +106,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::infer(const StateDict& tensors, con
   }
   if (enc.empty()) c.encoder_block_out_channels = c.decoder_block_out_channels;  // unused without an encoder
   if (c.decoder_block_out_channels.size() != c.num_decoder_blocks.size())
-    throw Error(what + ": AutoencoderTiny decoder does not end with a convolution");
+    throw Error(ErrorCategory::Input, "", what + ": AutoencoderTiny decoder does not end with a convolution");
   return c;
 }
 
@@ -187,7 +187,7 @@ at::Tensor AutoencoderTinyImpl::decode(const at::Tensor& latents) {
 }
 
 at::Tensor AutoencoderTinyImpl::encode(const at::Tensor& image) {
-  if (!has_encoder()) throw Error("the tiny autoencoder was loaded without its encoder (taesdxl_encoder.safetensors)");
+  if (!has_encoder()) throw Error(ErrorCategory::Input, "", "the tiny autoencoder was loaded without its encoder (taesdxl_encoder.safetensors)");
   const at::Tensor x = image.to(device(), dtype());
   return (encoder((x + 1) / 2) * config_.scaling_factor).to(at::kFloat);
 }
@@ -196,11 +196,11 @@ StateDict taesd_to_diffusers(const StateDict& tensors, const std::string& what) 
   // The encoder's first conv (index 0) reads the image; the decoder's index 0 is its clamp, index 1 a conv.
   const bool encoder = tensors.count("0.weight") > 0;
   if (!encoder && tensors.count("1.weight") == 0)
-    throw Error(what + ": not a TAESD encoder or decoder file (no 0.weight or 1.weight)");
+    throw Error(ErrorCategory::Input, "", what + ": not a TAESD encoder or decoder file (no 0.weight or 1.weight)");
   StateDict out;
   for (const auto& [name, t] : tensors) {
     const int64_t i = layer_index(name, "");
-    if (i < 0) throw Error(what + ": unexpected tensor name '" + name + "' in a TAESD file");
+    if (i < 0) throw Error(ErrorCategory::Input, "", what + ": unexpected tensor name '" + name + "' in a TAESD file");
     const std::string rest = name.substr(name.find('.'));
     out[(encoder ? "encoder.layers." + std::to_string(i) : "decoder.layers." + std::to_string(i - 1)) + rest] = t;
   }

@@ -48,7 +48,7 @@ VaeConfig VaeConfig::from_json(const json& j, const std::string& what) {
   c.latents_mean = r.numbers_or_null("latents_mean", static_cast<size_t>(c.latent_channels));
   c.latents_std = r.numbers_or_null("latents_std", static_cast<size_t>(c.latent_channels));
   if (c.latents_mean.has_value() != c.latents_std.has_value())
-    throw Error(what + ": fields 'latents_mean' and 'latents_std' must both be set or both be null");
+    throw Error(ErrorCategory::Input, "", what + ": fields 'latents_mean' and 'latents_std' must both be set or both be null");
   c.use_quant_conv = r.boolean("use_quant_conv", true);
   c.use_post_quant_conv = r.boolean("use_post_quant_conv", true);
   return c;

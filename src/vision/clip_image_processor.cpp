@@ -13,7 +13,7 @@ constexpr double kStd[3] = {0.26862954, 0.26130258, 0.27577711};
 }  // namespace
 
 at::Tensor clip_image_pixels(const io::Image& rgb, int64_t size) {
-  if (rgb.width < 1 || rgb.height < 1) throw Error("image prompt: empty image");
+  if (rgb.width < 1 || rgb.height < 1) throw Error(ErrorCategory::Input, "ip_image", "empty image");
   // get_resize_output_image_size(default_to_square=False): the short side becomes `size`.
   const bool wide = rgb.width > rgb.height;
   const int64_t short_side = wide ? rgb.height : rgb.width, long_side = wide ? rgb.width : rgb.height;

@@ -31,8 +31,8 @@ CLIPVisionConfig CLIPVisionConfig::from_shapes(const std::map<std::string, std::
                                                const std::string& what) {
   auto shape = [&](const std::string& key, size_t rank) -> const std::vector<int64_t>& {
     auto it = shapes.find(key);
-    if (it == shapes.end()) throw Error(what + ": no tensor '" + key + "' (not a CLIP vision model)");
-    if (it->second.size() != rank) throw Error(what + ": '" + key + "' has " + std::to_string(it->second.size()) +
+    if (it == shapes.end()) throw Error(ErrorCategory::Input, "image_encoder", what + ": no tensor '" + key + "' (not a CLIP vision model)");
+    if (it->second.size() != rank) throw Error(ErrorCategory::Input, "image_encoder", what + ": '" + key + "' has " + std::to_string(it->second.size()) +
                                                " dimensions, expected " + std::to_string(rank));
     return it->second;
   };
@@ -45,7 +45,7 @@ CLIPVisionConfig CLIPVisionConfig::from_shapes(const std::map<std::string, std::
   const int64_t positions = shape(p + "embeddings.position_embedding.weight", 2)[0];
   const auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(positions - 1))));
   if (side * side + 1 != positions)
-    throw Error(what + ": " + std::to_string(positions) + " position embeddings are not a square grid plus the class token");
+    throw Error(ErrorCategory::Input, "image_encoder", what + ": " + std::to_string(positions) + " position embeddings are not a square grid plus the class token");
   c.image_size = side * c.patch_size;
   c.num_hidden_layers = 0;
   while (shapes.count(p + "encoder.layers." + std::to_string(c.num_hidden_layers) + ".layer_norm1.weight"))
@@ -76,7 +76,7 @@ CLIPTextConfig CLIPVisionConfig::blocks() const {
 
 void CLIPVisionConfig::validate(const std::string& what) const {
   auto positive = [&](const char* key, int64_t v) {
-    if (v <= 0) throw Error(what + ": '" + key + "' must be positive, got " + std::to_string(v));
+    if (v <= 0) throw Error(ErrorCategory::Input, "image_encoder", what + ": '" + key + "' must be positive, got " + std::to_string(v));
   };
   positive("hidden_size", hidden_size);
   positive("intermediate_size", intermediate_size);
@@ -87,10 +87,10 @@ void CLIPVisionConfig::validate(const std::string& what) const {
   positive("image_size", image_size);
   positive("patch_size", patch_size);
   if (image_size % patch_size != 0)
-    throw Error(what + ": image_size " + std::to_string(image_size) + " is not a multiple of patch_size " +
+    throw Error(ErrorCategory::Input, "image_encoder", what + ": image_size " + std::to_string(image_size) + " is not a multiple of patch_size " +
                 std::to_string(patch_size));
   if (num_hidden_layers < 2)
-    throw Error(what + ": image prompts use the penultimate layer, the model has only " +
+    throw Error(ErrorCategory::Input, "image_encoder", what + ": image prompts use the penultimate layer, the model has only " +
                 std::to_string(num_hidden_layers));
   blocks().validate(what);
 }

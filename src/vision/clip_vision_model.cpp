@@ -37,7 +37,7 @@ CLIPVisionOutput CLIPVisionModelImpl::forward(const at::Tensor& pixel_values) {
   const CLIPVisionConfig& c = config_;
   if (pixel_values.dim() != 4 || pixel_values.size(1) != c.num_channels || pixel_values.size(2) != c.image_size ||
       pixel_values.size(3) != c.image_size)
-    throw Error("image encoder input must be [B, " + std::to_string(c.num_channels) + ", " +
+    throw Error(ErrorCategory::Generation, "", "image encoder input must be [B, " + std::to_string(c.num_channels) + ", " +
                 std::to_string(c.image_size) + ", " + std::to_string(c.image_size) + "]");
   const auto device = visual_projection->weight.device();
   // transformers: hidden_states[0] is the encoder input (after pre_layrnorm), then one per layer.

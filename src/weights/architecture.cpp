@@ -108,7 +108,7 @@ ShapeMap unet_tensors(const nlohmann::json& cfg) {
   b.linear("time_embedding.linear_2.", temb, temb);
   if (r.string("addition_embed_type", "") == "text_time") {
     const int64_t add_in = r.integer("projection_class_embeddings_input_dim", -1);
-    if (add_in <= 0) throw Error(kUnetWhat + ": text_time needs projection_class_embeddings_input_dim");
+    if (add_in <= 0) throw Error(ErrorCategory::Input, "", kUnetWhat + ": text_time needs projection_class_embeddings_input_dim");
     b.linear("add_embedding.linear_1.", temb, add_in);
     b.linear("add_embedding.linear_2.", temb, temb);
   }
@@ -232,22 +232,22 @@ UnetStructure unet_structure(const nlohmann::json& cfg) {
   const auto down_types = r.strings("down_block_types");
   const auto up_types = r.strings("up_block_types");
   if (down_types.size() != n || up_types.size() != n)
-    throw Error(kUnetWhat + ": down_block_types and up_block_types need one entry per block_out_channels entry (" +
+    throw Error(ErrorCategory::Input, "", kUnetWhat + ": down_block_types and up_block_types need one entry per block_out_channels entry (" +
                 std::to_string(n) + ")");
   require_value(r, "reverse_transformer_layers_per_block", {nullptr});
   s.down_layers = r.per_level("layers_per_block", n, 2);
   s.down_depth = r.per_level("transformer_layers_per_block", n, 1);
   for (size_t i = 0; i < n; ++i) {
     if (down_types[i] != "CrossAttnDownBlock2D" && down_types[i] != "DownBlock2D")
-      throw Error(kUnetWhat + ": down block type '" + down_types[i] + "' is not supported");
+      throw Error(ErrorCategory::Input, "", kUnetWhat + ": down block type '" + down_types[i] + "' is not supported");
     if (up_types[i] != "CrossAttnUpBlock2D" && up_types[i] != "UpBlock2D")
-      throw Error(kUnetWhat + ": up block type '" + up_types[i] + "' is not supported");
+      throw Error(ErrorCategory::Input, "", kUnetWhat + ": up block type '" + up_types[i] + "' is not supported");
     s.down_attention.push_back(down_types[i] == "CrossAttnDownBlock2D");
     s.up_attention.push_back(up_types[i] == "CrossAttnUpBlock2D");
     s.up_depth.push_back(s.down_depth[n - 1 - i]);
   }
   const std::string mid = r.string("mid_block_type", "UNetMidBlock2DCrossAttn");
-  if (mid != "UNetMidBlock2DCrossAttn") throw Error(kUnetWhat + ": mid_block_type '" + mid + "' is not supported");
+  if (mid != "UNetMidBlock2DCrossAttn") throw Error(ErrorCategory::Input, "", kUnetWhat + ": mid_block_type '" + mid + "' is not supported");
   s.mid_attention = true;
   s.mid_depth = s.down_depth.back();  // diffusers: the mid block uses the deepest level's depth
   return s;
@@ -259,9 +259,9 @@ VaeStructure vae_structure(const nlohmann::json& cfg) {
   s.channels = r.integers("block_out_channels");
   s.layers_per_block = r.integer("layers_per_block", 1);
   for (const auto& t : r.strings("down_block_types"))
-    if (t != "DownEncoderBlock2D") throw Error(kVaeWhat + ": down block type '" + t + "' is not supported");
+    if (t != "DownEncoderBlock2D") throw Error(ErrorCategory::Input, "", kVaeWhat + ": down block type '" + t + "' is not supported");
   for (const auto& t : r.strings("up_block_types"))
-    if (t != "UpDecoderBlock2D") throw Error(kVaeWhat + ": up block type '" + t + "' is not supported");
+    if (t != "UpDecoderBlock2D") throw Error(ErrorCategory::Input, "", kVaeWhat + ": up block type '" + t + "' is not supported");
   return s;
 }
 
@@ -274,7 +274,7 @@ ShapeMap expected_tensors(const std::string& component, const nlohmann::json& co
   if (component == "vae") return vae_tensors(config);
   if (component == "text_encoder") return clip_tensors(config, false, "text_encoder config");
   if (component == "text_encoder_2") return clip_tensors(config, true, "text_encoder_2 config");
-  throw Error("unknown model component '" + component + "' (expected unet, vae, text_encoder or text_encoder_2)");
+  throw Error(ErrorCategory::Input, "", "unknown model component '" + component + "' (expected unet, vae, text_encoder or text_encoder_2)");
 }
 
 int64_t count_elements(const ShapeMap& shapes) {

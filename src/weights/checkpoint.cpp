@@ -16,7 +16,7 @@ Checkpoint open_checkpoint(const std::string& path, const std::string& config_di
                       " problems):";
     for (size_t i = 0; i < problems.size() && i < kShown; ++i) msg += " " + problems[i] + ";";
     if (problems.size() > kShown) msg += " ...";
-    throw Error(msg);
+    throw Error(ErrorCategory::Input, "", msg);
   }
   Checkpoint ckpt;
   ckpt.path = plan.path;

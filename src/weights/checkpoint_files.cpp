@@ -50,7 +50,7 @@ void refuse_pickle(const std::string& path) {
   bool pickle_ext = false;
   for (const char* e : kPickleExtensions) pickle_ext = pickle_ext || ext == e;
   if (!pickle_ext && !looks_like_pickle(path)) return;
-  throw Error(path + ": is a PyTorch pickle checkpoint; loading a pickle can execute arbitrary code, so sdxl-gen "
+  throw Error(ErrorCategory::Input, "", path + ": is a PyTorch pickle checkpoint; loading a pickle can execute arbitrary code, so sdxl-gen "
               "reads only .safetensors. Convert it once in a trusted Python environment: "
               "python -c \"import torch; from safetensors.torch import save_file; "
               "sd = torch.load('" + path + "', map_location='cpu', weights_only=True); "
@@ -60,15 +60,15 @@ void refuse_pickle(const std::string& path) {
 
 std::shared_ptr<io::SafetensorsFile> open_weights(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
-  if (fs::is_directory(path, ec)) throw Error(path + ": is a folder, expected a .safetensors file");
+  if (!fs::exists(path, ec)) throw Error(ErrorCategory::Input, "", path + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(ErrorCategory::Input, "", path + ": is a folder, expected a .safetensors file");
   refuse_pickle(path);
   try {
     return io::SafetensorsFile::open(path);
   } catch (const Error& e) {
     if (fs::path(path).extension() == ".safetensors") throw;
     // Likely not a weights file at all (a config.json, an image, ...): say what was expected.
-    throw Error(std::string(e.what()) + " (expected a .safetensors file, a diffusers folder or a component folder)");
+    throw Error(ErrorCategory::Input, "", std::string(e.what()) + " (expected a .safetensors file, a diffusers folder or a component folder)");
   }
 }
 
@@ -81,13 +81,13 @@ std::string find_weights_file(const std::string& folder) {
     const std::string p = join(folder, name);
     if (is_file(p)) refuse_pickle(p);
   }
-  throw Error(folder + ": no weights file (expected diffusion_pytorch_model.safetensors or model.safetensors)");
+  throw Error(ErrorCategory::Input, "", folder + ": no weights file (expected diffusion_pytorch_model.safetensors or model.safetensors)");
 }
 
 nlohmann::json read_json(const std::string& path) {
   const std::string text = io::read_file(path);
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(path + ": not valid JSON");
+  if (j.is_discarded()) throw Error(ErrorCategory::Input, "", path + ": not valid JSON");
   return j;
 }
 

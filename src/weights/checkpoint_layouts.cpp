@@ -74,7 +74,7 @@ ShapeMap single_file_tensors(ModelKind kind, const std::map<std::string, nlohman
       const std::vector<int64_t> stored = stored_shape(shape, o.how);
       auto [pos, inserted] = out.emplace(key, stored);
       if (!inserted && pos->second != stored)  // q, k and v must agree on the fused tensor
-        throw Error("single-file tensor " + key + " gets shapes of different sizes from " + name);
+        throw Error(ErrorCategory::Input, "", "single-file tensor " + key + " gets shapes of different sizes from " + name);
     }
   }
   return out;

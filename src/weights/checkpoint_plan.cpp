@@ -75,21 +75,21 @@ class Planner {
   Planner(const std::string& path, const std::string& config_dir) : config_dir_(config_dir) {
     plan_.path = path;
     if (!config_dir.empty() && !files::is_dir(config_dir))
-      throw Error(config_dir + ": config folder does not exist or is not a folder");
+      throw Error(ErrorCategory::Input, "", config_dir + ": config folder does not exist or is not a folder");
   }
 
   CheckpointPlan run() {
     namespace fs = std::filesystem;
     const std::string& path = plan_.path;
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw Error(path + ": no such file or folder");
+    if (!fs::exists(path, ec)) throw Error(ErrorCategory::Input, "", path + ": no such file or folder");
     if (files::is_dir(path)) {
       if (files::is_file(files::join(path, "model_index.json")))
         plan_diffusers_folder();
       else if (files::is_file(files::join(path, "config.json")))
         plan_component_folder();
       else
-        throw Error(path + ": folder has neither model_index.json (a diffusers pipeline) nor config.json (one "
+        throw Error(ErrorCategory::Input, "", path + ": folder has neither model_index.json (a diffusers pipeline) nor config.json (one "
                     "component); expected a .safetensors file or a diffusers folder");
     } else {
       auto file = files::open_weights(path);
@@ -136,14 +136,14 @@ class Planner {
     std::vector<Source> sources;
     for (const auto& c : kComponents) {
       // model_index lists present components as [library, class]; [null, null] or no entry = absent.
-      if (!own_index_.is_object()) throw Error(files::join(plan_.path, "model_index.json") + ": not a JSON object");
+      if (!own_index_.is_object()) throw Error(ErrorCategory::Input, "", files::join(plan_.path, "model_index.json") + ": not a JSON object");
       auto it = own_index_.find(c);
       if (it == own_index_.end() || !it->is_array() || it->empty() || it->at(0).is_null()) continue;
       const std::string folder = files::join(plan_.path, c);
-      if (!files::is_dir(folder)) throw Error(folder + ": missing (model_index.json lists " + c + ")");
+      if (!files::is_dir(folder)) throw Error(ErrorCategory::Input, "", folder + ": missing (model_index.json lists " + c + ")");
       sources.push_back({c, files::open_weights(files::find_weights_file(folder)), "", Naming::Canonical, folder});
     }
-    if (sources.empty()) throw Error(plan_.path + "/model_index.json: lists none of unet, vae, text_encoder, text_encoder_2");
+    if (sources.empty()) throw Error(ErrorCategory::Input, "", plan_.path + "/model_index.json: lists none of unet, vae, text_encoder, text_encoder_2");
     plan_sources(sources);
   }
 
@@ -152,7 +152,7 @@ class Planner {
     const std::string& dir = plan_.path;
     const std::string c = component_of_config(files::read_json(files::join(dir, "config.json")));
     if (c.empty())
-      throw Error(files::join(dir, "config.json") +
+      throw Error(ErrorCategory::Input, "", files::join(dir, "config.json") +
                   ": not a UNet2DConditionModel, AutoencoderKL, CLIPTextModel or CLIPTextModelWithProjection config");
     plan_sources({{c, files::open_weights(files::find_weights_file(dir)), "", Naming::Canonical, dir}});
   }
@@ -175,7 +175,7 @@ class Planner {
     }
     std::string first;
     for (size_t i = 0; i < file->tensors().size() && i < 3; ++i) first += (i ? ", " : "") + file->tensors()[i].name;
-    throw Error(plan_.path + ": not an SDXL checkpoint: no model.diffusion_model./first_stage_model./conditioner. "
+    throw Error(ErrorCategory::Input, "", plan_.path + ": not an SDXL checkpoint: no model.diffusion_model./first_stage_model./conditioner. "
                 "tensors and no UNet, VAE or CLIP tensor names (first tensors: " + first + ")");
   }
 
@@ -189,7 +189,7 @@ class Planner {
     if (!unresolved_.empty()) {
       std::string why;
       for (const auto& u : unresolved_) why += (why.empty() ? "" : "; ") + u;
-      throw Error(plan_.path + ": cannot infer the model configs from tensor shapes (" + why +
+      throw Error(ErrorCategory::Input, "", plan_.path + ": cannot infer the model configs from tensor shapes (" + why +
                   "); pass a diffusers config folder (config_dir) holding <component>/config.json");
     }
     for (const auto& c : kComponents)
@@ -219,7 +219,7 @@ class Planner {
     } else if (s.component == "text_encoder_2") {
       inferred = s.naming == Naming::Original ? infer_open_clip_config(shapes) : infer_clip_config(shapes, s.component);
     } else if (s.naming == Naming::Canonical) {
-      throw Error(s.file->path() + ": a diffusers-named " + s.component +
+      throw Error(ErrorCategory::Input, "", s.file->path() + ": a diffusers-named " + s.component +
                   " needs its config.json (beside the weights, or in <config folder>/" + s.component + "/)");
     } else if (s.component == "vae") {
       inferred = infer_vae_config(shapes);

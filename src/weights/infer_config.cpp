@@ -25,9 +25,9 @@ struct Shapes {
   }
   const std::vector<int64_t>& of(const std::string& name, size_t rank) const {
     auto it = map.find(name);
-    if (it == map.end()) throw Error(what + ": cannot detect the architecture: no tensor '" + name + "'");
+    if (it == map.end()) throw Error(ErrorCategory::Input, "", what + ": cannot detect the architecture: no tensor '" + name + "'");
     if (it->second.size() != rank)
-      throw Error(what + ": cannot detect the architecture: '" + name + "' has rank " +
+      throw Error(ErrorCategory::Input, "", what + ": cannot detect the architecture: '" + name + "' has rank " +
                   std::to_string(it->second.size()) + ", expected " + std::to_string(rank));
     return it->second;
   }
@@ -107,9 +107,9 @@ InferredConfig infer_unet_config(const ShapeMap& sgm, int64_t pooled_dim, int nu
   }
   for (size_t i = 0; i < levels.size(); ++i)
     if (levels[i].resnets == 0)
-      throw Error("unet: cannot detect the architecture: down level " + std::to_string(i) + " has no resnets");
+      throw Error(ErrorCategory::Input, "", "unet: cannot detect the architecture: down level " + std::to_string(i) + " has no resnets");
   const int64_t mid_depth = static_cast<int64_t>(s.indices("middle_block.1.transformer_blocks.").size());
-  if (mid_depth == 0) throw Error("unet: cannot detect the architecture: no middle_block.1 transformer blocks");
+  if (mid_depth == 0) throw Error(ErrorCategory::Input, "", "unet: cannot detect the architecture: no middle_block.1 transformer blocks");
 
   InferredConfig out;
   nlohmann::json& c = out.config;
@@ -159,7 +159,7 @@ InferredConfig infer_unet_config(const ShapeMap& sgm, int64_t pooled_dim, int nu
     c["projection_class_embeddings_input_dim"] = add_in;
     if (pooled_dim > 0 && num_time_ids > 0) {
       if ((add_in - pooled_dim) % num_time_ids != 0 || add_in <= pooled_dim)
-        throw Error("unet: add embedding input " + std::to_string(add_in) + " does not fit pooled width " +
+        throw Error(ErrorCategory::Input, "", "unet: add embedding input " + std::to_string(add_in) + " does not fit pooled width " +
                     std::to_string(pooled_dim) + " + " + std::to_string(num_time_ids) + " time ids");
       c["addition_time_embed_dim"] = (add_in - pooled_dim) / num_time_ids;
     } else {
@@ -186,7 +186,7 @@ InferredConfig infer_vae_config(const ShapeMap& ldm) {
   c["out_channels"] = s.of("decoder.conv_out.weight", 4)[0];
   c["latent_channels"] = s.of("decoder.conv_in.weight", 4)[1];
   const auto levels = s.indices("encoder.down.");
-  if (levels.empty()) throw Error("vae: cannot detect the architecture: no encoder.down.* tensors");
+  if (levels.empty()) throw Error(ErrorCategory::Input, "", "vae: cannot detect the architecture: no encoder.down.* tensors");
   std::vector<int64_t> channels;
   for (size_t i = 0; i < levels.size(); ++i)
     channels.push_back(s.of("encoder.down." + std::to_string(i) + ".block.0.conv2.weight", 4)[0]);

@@ -139,7 +139,7 @@ OriginalNames::OriginalNames(const std::string& component, const nlohmann::json&
     for (int64_t k = 0; k < clip_layers(config); ++k)
       add("text_model.encoder.layers." + num(k) + ".", "transformer.resblocks." + num(k) + ".", kOpenClipLayer);
   } else {
-    throw Error("unknown model component '" + component + "'");
+    throw Error(ErrorCategory::Input, "", "unknown model component '" + component + "'");
   }
 }
 
@@ -162,7 +162,7 @@ OriginalName OriginalNames::of(const std::string& canonical) const {
       return {block->original_prefix + inner->original + rest.substr(std::string(inner->canonical).size()), inner->how,
               inner->part};
   }
-  throw Error(component_ + ": tensor '" + canonical + "' has no name in the original single-file layout");
+  throw Error(ErrorCategory::Input, "", component_ + ": tensor '" + canonical + "' has no name in the original single-file layout");
 }
 
 std::vector<int64_t> stored_shape(const std::vector<int64_t>& canonical, Stored how) {

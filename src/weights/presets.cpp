@@ -78,13 +78,13 @@ nlohmann::json merged(const char* common, const char* specific) {
 std::vector<std::string> preset_components(const std::string& preset) {
   if (preset == "sdxl-base") return {"unet", "vae", "text_encoder", "text_encoder_2"};
   if (preset == "sdxl-refiner") return {"unet", "vae", "text_encoder_2"};
-  throw Error("unknown preset '" + preset + "' (expected sdxl-base or sdxl-refiner)");
+  throw Error(ErrorCategory::Input, "", "unknown preset '" + preset + "' (expected sdxl-base or sdxl-refiner)");
 }
 
 nlohmann::json preset_config(const std::string& preset, const std::string& component) {
   const auto components = preset_components(preset);
   if (std::find(components.begin(), components.end(), component) == components.end())
-    throw Error("preset '" + preset + "' has no component '" + component + "'");
+    throw Error(ErrorCategory::Input, "", "preset '" + preset + "' has no component '" + component + "'");
   if (component == "unet") return merged(kUnetCommon, preset == "sdxl-base" ? kUnetBase : kUnetRefiner);
   if (component == "vae") return nlohmann::json::parse(kVae);
   if (component == "text_encoder") return merged(kClipCommon, kClipL);

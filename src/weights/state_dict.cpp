@@ -63,7 +63,7 @@ void load_state_dict(torch::nn::Module& module, const StateDict& tensors, const 
   std::map<std::string, std::vector<int64_t>> provided;
   for (const auto& [name, t] : tensors) provided[name] = t.sizes().vec();
   LoadReport report = check_state_dict(module_shapes(module), provided, ignored);
-  if (!report.ok()) throw Error(what + ": checkpoint does not match the model:" + report.describe());
+  if (!report.ok()) throw Error(ErrorCategory::Input, "", what + ": checkpoint does not match the model:" + report.describe());
   torch::NoGradGuard no_grad;
   // Each source's mapped pages are dropped once copied (io/mapped_pages.h): peak memory = the parameters.
   for (auto& p : module.named_parameters(true)) {

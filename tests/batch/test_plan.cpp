@@ -33,7 +33,7 @@ Error error_of(const std::function<void()>& f) {
     return e;
   }
   ADD_FAILURE() << "no sdxl::Error thrown";
-  return Error("none");
+  return Error(ErrorCategory::Usage, "", "none");
 }
 
 TEST(BatchPlan, BadLinesKeepTheirIndexSoNamesAreLineStable) {

@@ -63,7 +63,7 @@ TEST(BatchRunner, AFailingItemIsReportedAndTheRestRun) {
   std::vector<int> failed;
   batch::RunEvents events;
   events.progress = [](const batch::PlanItem& item, const Progress& p) {
-    if (item.index == 2 && p.stage == "base") throw Error(ErrorCategory::Generation, "boom");
+    if (item.index == 2 && p.stage == "base") throw Error(ErrorCategory::Generation, "", "boom");
   };
   events.item_failed = [&](const batch::PlanItem& item, const std::exception& e) {
     failed.push_back(item.index);

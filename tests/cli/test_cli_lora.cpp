@@ -108,7 +108,7 @@ TEST(CliLora, FilesThatDoNotFitAreInputErrors) {
   CliResult tag = run_cli("--model tiny --steps 2 --size 64x64 --seed 3 --prompt " + shell_quote("a cat <lora:kohya_sgn>") +
                           " --lora-dir " + lora_data("") + " --out " + dir + "/y.png");
   EXPECT_EQ(tag.code, 3);
-  EXPECT_NE(tag.err.find("no kohya_sgn.safetensors under --lora-dir"), std::string::npos) << tag.err;
+  EXPECT_NE(tag.err.find("no kohya_sgn.safetensors under the LoRA folder"), std::string::npos) << tag.err;
   EXPECT_NE(tag.err.find("close matches: kohya_sgm"), std::string::npos) << tag.err;
 
   CliResult missing = run_cli(kFlags + " --lora " + dir + "/nope.safetensors:0.5 --out " + dir + "/z.png");

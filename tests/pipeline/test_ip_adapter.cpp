@@ -3,6 +3,8 @@
 // random image encoders; plus the projected image tokens on their own, and the bad inputs of the issue.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "adapters/ip_adapter.h"
@@ -127,8 +129,10 @@ TEST(IpAdapterErrors, AdapterForAnotherUNet) {
 
 TEST(IpAdapterErrors, MissingEncoderSaysWhereItLooked) {
   // The adapter copied to a folder with no image_encoder beside it, and no encoder given.
-  const std::string dir = std::filesystem::path(temp_path("ip_no_encoder")).lexically_normal().string();
-  std::filesystem::remove_all(dir);  // a previous run's copy of the encoder would be found
+  // A folder of this process (a previous run's copy of the encoder would be found; libtorch's bundled
+  // std::filesystem::remove_all crashes, so nothing is removed).
+  const std::string dir =
+      std::filesystem::path(temp_path("ip_no_encoder_" + std::to_string(getpid()))).lexically_normal().string();
   std::filesystem::create_directories(dir + "/sdxl_models");
   const std::string path = dir + "/sdxl_models/ip.safetensors";
   std::filesystem::copy_file(ip_data("ip_base.safetensors"), path, std::filesystem::copy_options::overwrite_existing);

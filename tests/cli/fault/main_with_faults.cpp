@@ -24,7 +24,7 @@ FaultHook fault_hook() {
       C10_THROW_ERROR(OutOfMemoryError,
                       "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
                       "which 1.06 GiB is free. (simulated by SDXL_GEN_FAIL_ITEM)");
-    throw Error(ErrorCategory::Generation, "forced failure (SDXL_GEN_FAIL_ITEM)");
+    throw Error(ErrorCategory::Generation, "", "forced failure (SDXL_GEN_FAIL_ITEM)");
   };
 }
 

@@ -1,4 +1,4 @@
-#include "cli/model_path.h"
+#include "run/model_path.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "weights/check_weights.h"
 
-namespace sdxl::cli {
+namespace sdxl {
 namespace {
 
 bool is_dir(const std::string& p) {
@@ -48,7 +48,7 @@ std::vector<std::string> candidates(const std::string& dir) {
 
 const char* kDownloadHint =
     "download sd_xl_base_1.0.safetensors from Hugging Face (stabilityai/stable-diffusion-xl-base-1.0) into "
-    "weights/, pass --model PATH, or try --model tiny (bundled smoke-test model)";
+    "weights/, give a model path, or use 'tiny' (the bundled smoke-test model)";
 
 }  // namespace
 
@@ -57,7 +57,7 @@ const char* kDownloadHint =
 std::string tiny_model_dir() {
   for (const std::string& p : {exe_dir() + "/../share/sdxl-gen/tiny-sdxl", exe_dir() + "/fixtures/tiny-sdxl"})
     if (is_file(p + "/model_index.json")) return p;
-  throw Error("the bundled tiny model is missing (expected fixtures/tiny-sdxl next to the built sdxl-gen: rebuild)");
+  throw input_error("model", "the bundled tiny model is missing (expected fixtures/tiny-sdxl next to the built sdxl-gen: rebuild)");
 }
 
 std::string resolve_model_path(const std::string& model, std::string* config_dir) {
@@ -75,13 +75,13 @@ std::string resolve_model_path(const std::string& model, std::string* config_dir
     if (!bases.empty()) break;
   }
   if (bases.size() == 1) return bases[0];
-  if (bases.empty()) throw Error(std::string("no --model given and no SDXL base checkpoint in weights/: ") + kDownloadHint);
-  throw Error("no --model given and several base checkpoints in weights/ (" + bases[0] + ", " + bases[1] +
-              ", ...): choose one with --model");
+  if (bases.empty()) throw input_error("model", std::string("none given and no SDXL base checkpoint in weights/: ") + kDownloadHint);
+  throw input_error("model", "none given and several base checkpoints in weights/ (" + bases[0] + ", " + bases[1] +
+                               ", ...): choose one");
 }
 
 bool is_tiny_model(const std::string& resolved) {
   return resolved.find("tiny-sdxl") != std::string::npos || resolved.find("tiny_sdxl") != std::string::npos;
 }
 
-}  // namespace sdxl::cli
+}  // namespace sdxl

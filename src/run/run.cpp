@@ -1,0 +1,232 @@
+// Run: the one sequencer of a generation run for every front end (sdxl/run.h). prepare() turns a RunSpec
+// into a batch plan (src/batch/plan.h) with every policy decided up front; execute() loads the models and
+// hands the plan to the batch runner (src/batch/runner.h).
+#include "sdxl/run.h"
+
+#include <set>
+#include <tuple>
+
+#include "batch/plan.h"
+#include "batch/recorded.h"
+#include "batch/runner.h"
+#include "common/stopwatch.h"
+#include "common/strings.h"
+#include "io/png.h"
+#include "run/model_path.h"
+#include "run/output_policy.h"
+#include "run/recorded_choice.h"
+
+namespace sdxl {
+
+struct Run::Impl {
+  RunSpec spec;
+  RunPlan plan;
+  Provenance provenance, recorded_provenance;
+  bool prepared = false;
+  std::set<std::string> said;  // notes and warnings already given (each once)
+};
+
+Run::Run() : impl_(std::make_unique<Impl>()) {}
+Run::~Run() = default;
+
+const RunPlan& Run::plan() const { return impl_->plan; }
+
+namespace {
+
+RunNote note_from_line(const std::string& line) {
+  // The planner's item notes are "note: ..." / "warning: ..." lines.
+  const bool warning = line.rfind("warning: ", 0) == 0;
+  const size_t colon = line.find(": ");
+  return RunNote{warning ? RunNote::Warning : RunNote::Note, "", colon == std::string::npos ? line : line.substr(colon + 2)};
+}
+
+std::string note_key(const RunNote& n) { return std::to_string(n.kind) + ":" + n.field + ":" + n.text; }
+
+// The request-level checks that need no model, for every item to run: so a bad value fails before any load.
+void check_items(const std::vector<batch::PlanItem>& plan) {
+  for (const auto& item : plan)
+    if (item.error.empty() && !item.done) check_item_outputs(item);
+}
+
+// Fields the user gave that do nothing in this request: said once (a value that is silently ignored looks
+// like a value that works). `r` is the request the fields went into.
+void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vector<RunNote>& notes) {
+  struct Rule {
+    std::vector<const char*> fields;
+    bool applies;
+    const char* needs;
+  };
+  const Rule rules[] = {
+      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "hires_scale (the hires fix)"},
+      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.init_image.has_value(),
+       "init_image"},
+      {{"save_trajectory"}, !r.save_latents.has_value(), "save_latents"},
+      {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
+       "a refiner"},
+      {{"preview_every"}, !r.preview.has_value(), "preview"},
+  };
+  for (const Rule& rule : rules)
+    if (rule.applies)
+      for (const char* f : rule.fields)
+        if (s.given.contains(f)) notes.push_back({RunNote::Warning, f, std::string("does nothing without ") + rule.needs});
+  if (s.output.resume && s.output.overwrite)
+    notes.push_back({RunNote::Warning, "resume", "skips finished items, so overwrite only replaces the unfinished ones' files"});
+}
+
+}  // namespace
+
+const RunPlan& Run::prepare(const RunSpec& spec) {
+  impl_ = std::make_unique<Impl>();
+  Impl& d = *impl_;
+  d.spec = spec;
+  RunSpec& s = d.spec;
+  RunPlan& plan = d.plan;
+  std::vector<RunNote> notes;
+
+  batch::Recorded recorded;
+  recorded.request = s.defaults;
+  if (!s.from_png.empty()) recorded = batch::read_recorded(s.from_png);
+  d.recorded_provenance = recorded.provenance;
+  Provenance& provenance = d.provenance;
+  provenance = recorded.provenance;
+
+  batch::PlanBase base;
+  base.request = request_from_json(s.given, recorded.request);
+  if (!s.loras.empty()) base.request.loras = s.loras;
+  base.size_given = s.given.contains("size") || !s.from_png.empty();
+  // Image i of a shared-noise batch: the batch again, image i written (unless the flags change the batch).
+  if (recorded.provenance.batch_image >= 0 && !s.given.contains("num_images") && !s.given.contains("batch_noise"))
+    base.only_image = recorded.provenance.batch_image;
+  if (s.prompt_file.empty() && !s.given.contains("prompt") && s.from_png.empty())
+    throw usage_error("prompt", "a prompt is required (or a prompt file, or a PNG to re-run)");
+  if (!s.prompt_file.empty() && s.given.contains("prompt") && !ends_with(ascii_lower(s.prompt_file), ".jsonl"))
+    throw usage_error("prompt", "given with the prompt file " + s.prompt_file +
+                                    ": a .txt prompt file gives every prompt (with .jsonl, the prompt is the default "
+                                    "for lines without one)");
+  if (!s.shard.empty()) std::tie(s.output.shard_index, s.output.shard_count) = batch::parse_shard(s.shard);
+  check_output_options(s);
+  apply_recorded_runtime(s.pipeline, provenance, notes);
+  Pipeline::check_options(s.pipeline);
+
+  // Models: the option when given, else what the PNG recorded (which must still be there).
+  s.pipeline.model = choose_recorded_model(s.pipeline.model, provenance.model, "model", notes);
+  s.pipeline.refiner = choose_recorded_model(s.pipeline.refiner, provenance.refiner, "refiner", notes);
+  s.pipeline.embeddings_dir = choose_recorded_embeddings_dir(s.pipeline.embeddings_dir, provenance, notes);
+  provenance.embeddings_dir = s.pipeline.embeddings_dir;
+  provenance.model = s.pipeline.model;
+  const std::string model_path = resolve_model_path(s.pipeline.model, &s.pipeline.config_dir);
+  if (provenance.model.empty()) provenance.model = model_path;  // found in weights/
+  base.model_name = model_display_name(model_path);
+  // The model's own scheduler class picks the sampler (and Karras sigmas) unless a field or the PNG names one.
+  if (s.from_png.empty() && (!s.given.contains("sampler") || !s.given.contains("karras"))) {
+    PipelineOptions for_defaults = s.pipeline;
+    for_defaults.model = model_path;
+    const GenerationRequest defaults = model_default_request(for_defaults);
+    if (!s.given.contains("sampler")) base.request.sampler = defaults.sampler;
+    if (!s.given.contains("karras")) base.request.karras = defaults.karras;
+  }
+
+  // (Flags are only defaults for the lines of a prompt file, which may use them.)
+  if (s.from_png.empty() && s.prompt_file.empty()) warn_unused_fields(s, base.request, notes);
+  plan.items = s.prompt_file.empty() ? batch::plan_single(base, s.output)
+                                     : batch::plan_prompt_file(s.prompt_file, base, s.output);
+  plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";
+  check_items(plan.items);
+  plan.pending = batch::pending_items(plan.items);
+  refuse_existing_outputs(plan, s.output);
+  batch::prepare_output_dir(output_folder(s.output), s.output.out.empty() ? "out_dir" : "out");
+
+  if (is_tiny_model(model_path))
+    notes.push_back({RunNote::Note, "model", "tiny is a smoke-test model with random weights: images are noise by design"});
+  for (const auto& item : plan.items) {
+    if (!item.error.empty() || item.done) continue;
+    for (const auto& n : item.notes) notes.push_back(note_from_line(n));
+  }
+  for (const auto& n : notes)
+    if (d.said.insert(note_key(n)).second) plan.notes.push_back(n);
+
+  plan.pipeline = s.pipeline;
+  plan.pipeline.model = model_path;
+  // With a single image to make, every model is used once anyway: load each only for its stage
+  // (the low-memory schedule), which costs nothing and keeps the peak at the largest model.
+  if (plan.pending == 1) plan.pipeline.low_memory = true;
+  d.prepared = true;
+  return plan;
+}
+
+RunSummary Run::execute(const RunEvents& events) {
+  Impl& d = *impl_;
+  if (!d.prepared) throw Error(ErrorCategory::Usage, "", "Run::execute before Run::prepare");
+  RunPlan& plan = d.plan;
+  Provenance& provenance = d.provenance;
+  auto note = [&](const RunNote& n) {
+    if (events.note && d.said.insert(note_key(n)).second) events.note(n);
+  };
+
+  std::unique_ptr<Pipeline> pipeline;
+  if (plan.pending > 0) {
+    pipeline = std::make_unique<Pipeline>(plan.pipeline);  // checkpoints open once; a bad one fails the run here
+    if (!pipeline->placement_note().empty())
+      note({RunNote::Report, "", pipeline->placement_note() + "; fp32 dtypes give reference-exact output"});
+    provenance.refiner = d.spec.pipeline.refiner;
+    batch::hash_models(provenance, plan.pipeline.model);
+    // The same path with other content (a replaced checkpoint) gives another image: worth saying.
+    const Provenance& old = d.recorded_provenance;
+    for (const auto& [path, hash, old_path, old_hash] :
+         {std::tuple{provenance.model, provenance.model_hash, old.model, old.model_hash},
+          std::tuple{provenance.refiner, provenance.refiner_hash, old.refiner, old.refiner_hash}})
+      if (!old_hash.empty() && path == old_path && hash != old_hash)
+        note({RunNote::Warning, "", path + " has changed since the PNG was made (content hash " + hash + ", recorded " + old_hash + ")"});
+    // LoRA files are read and matched against the model before the first item, like the checkpoints: a
+    // file that cannot be used fails the run as an input error naming the file and the first mismatch.
+    std::vector<LoraSpec> all;
+    for (const auto& item : plan.items)
+      if (item.error.empty() && !item.done) {
+        const auto loras = pipeline->request_loras(item.request);
+        all.insert(all.end(), loras.begin(), loras.end());
+      }
+    std::vector<std::string> skipped;
+    for (const auto& line : pipeline->load_loras(all, &skipped)) note({RunNote::Report, "", line});
+    if (d.spec.list_unmatched_lora_tensors)
+      for (const auto& k : skipped) note({RunNote::Report, "", "lora skipped: " + k});
+  }
+  provenance.version = d.spec.version;
+
+  batch::RunOptions run;
+  run.metadata = d.spec.metadata;
+  run.provenance = provenance;
+  run.grid = plan.grid;
+  batch::RunEvents e;
+  e.item_started = events.item_started;
+  e.progress = [&](const batch::PlanItem& item, const Progress& p) {
+    if (events.cancelled && events.cancelled()) throw batch::Abandon();
+    if (p.preview.defined() && item.request.preview) io::write_png(*item.request.preview, io::from_tensor(p.preview), {});
+    if (events.progress) events.progress(item, p);
+  };
+  e.warning = [&](const batch::PlanItem&, const std::string& w) { note({RunNote::Warning, "", w}); };
+  e.image_written = [&](const batch::WrittenImage& w) {
+    if (events.image_written)
+      events.image_written(ImageWritten{w.item, w.image, w.path, w.result.seeds[static_cast<size_t>(w.image)], w.result});
+  };
+  e.item_failed = events.item_failed;
+
+  const double load_before = pipeline ? pipeline->load_s() : 0.0;
+  const Stopwatch clock;
+  const batch::RunSummary b = batch::run_plan(pipeline.get(), plan.items, run, e);
+  RunSummary s;
+  s.written = b.written;
+  s.skipped = b.skipped;
+  s.invalid = b.invalid;
+  s.failed = b.failed;
+  s.left = b.left;
+  s.abandoned = b.abandoned;
+  s.loaded = pipeline != nullptr;
+  // Models load lazily inside the run; "generate" is the rest (encode, denoise, decode, PNG), so the
+  // figures README's timing table needs come from one run.
+  s.load_s = pipeline ? pipeline->load_s() : 0.0;
+  s.generate_s = clock.seconds() - (pipeline ? pipeline->load_s() - load_before : 0.0);
+  if (!plan.grid.empty() && b.written) s.grid = plan.grid;
+  return s;
+}
+
+}  // namespace sdxl
