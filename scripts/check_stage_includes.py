@@ -7,9 +7,10 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Each stage with the stages it may use (besides itself); text, unet and vae are siblings.
-ORDER = [["common"], ["io"], ["weights"], ["text", "unet", "vae"], ["control"], ["sampling"], ["adapters"], ["pipeline"],
-         ["batch"], ["run"], ["server"], ["cli"]]
+# Each stage with the stages it may use (besides itself); text, unet and vae are siblings; vision (image
+# encoders) reuses the text encoder's transformer blocks.
+ORDER = [["common"], ["io"], ["weights"], ["text", "unet", "vae"], ["vision"], ["control"], ["sampling"], ["adapters"],
+         ["pipeline"], ["batch"], ["run"], ["server"], ["cli"]]
 RANK = {stage: i for i, level in enumerate(ORDER) for stage in level}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/')
 

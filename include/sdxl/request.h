@@ -68,6 +68,21 @@ struct LoraSpec {
   bool operator==(const LoraSpec& o) const { return path == o.path && multiplier == o.multiplier; }
 };
 
+// An image prompt (README "Image prompts (IP-Adapter)"): an IP-Adapter file, the image it reads, and the weight
+// of its attention term (diffusers set_ip_adapter_scale). The image encoder is found beside the adapter file
+// unless `image_encoder` names one.
+struct IpAdapterSpec {
+  std::string path, image;
+  double scale = 1.0;
+  std::optional<std::string> image_encoder;
+  // Recorded by the pipeline (metadata only; not compared): sha256 of the adapter file and of the image file,
+  // and the encoder used.
+  std::string sha256, image_sha256, image_encoder_used;
+  bool operator==(const IpAdapterSpec& o) const {
+    return path == o.path && image == o.image && scale == o.scale && image_encoder == o.image_encoder;
+  }
+};
+
 // A textual-inversion embedding a request's prompts used (recorded in PNG metadata, README "LoRA, VAE,
 // embeddings"): the prompt word, its file and the sha256 of the whole file (the web UI's "TI hashes" take
 // its first 12 hex digits).
@@ -154,6 +169,8 @@ struct GenerationRequest {
 
   // Adapters merged into the base model for this request (in order; jsonl: "loras": [{"path", "multiplier"}]).
   std::vector<LoraSpec> loras;
+  // Image prompts on the base model's passes (jsonl: "ip_adapters": [{"path", "image", "scale"}]).
+  std::vector<IpAdapterSpec> ip_adapters;
 
   // Control models (summed, each with its image and step range) and guess mode (diffusers' guess_mode: with
   // CFG the control sees the conditional half only; residuals weighted from 0.1 at the shallowest skip to 1).

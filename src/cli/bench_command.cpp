@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli/bench_image_encoder.h"
 #include "cli/bench_lora.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -130,6 +131,15 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
              preset + " unet forward batch " + std::to_string(b));
   }
   if (!prefix.empty()) return;
+  if (c.flags.all) {
+    // One IP-Adapter's decoupled cross-attention (4 image tokens in every attn2) on the CFG batch.
+    auto in = inputs(2);
+    const UNetExtras ip = random_image_prompt(*unet, 2);
+    c.report("unet_forward_ip_s",
+             time_median(c.flags.repeat, c.placement.device,
+                         [&] { unet->forward(in[0], in[1], in[2], in[3], in[4], nullptr, &ip); }),
+             preset + " unet forward batch 2 with one IP-Adapter (4 image tokens)");
+  }
 
   // Sampling steps on the SDXL default (Euler): UNet on the doubled batch with CFG, guidance, update.
   Sampler sampler(make_schedule(SamplerKind::Euler, c.flags.steps, SchedulerConfig{}));
@@ -196,6 +206,9 @@ int run_bench(const BenchFlags& f) {
   bench_text_encoders(c);
   bench_unet(c, "sdxl-base", "");
   if (f.all) bench_unet(c, "sdxl-refiner", "refiner_");
+  if (f.all)
+    bench_image_encoders(p, f.repeat, randomize,
+                         [&](const std::string& k, double s, const std::string& label) { c.report(k, s, label); });
   out["vae_decode_s"] = 0.0;
   if (!f.skip_vae) bench_vae(c);
   bench_tiny_vae(c);
@@ -231,7 +244,9 @@ Command add_bench(CLI::App& app) {
   sub->add_option("--lora", f->lora_rank,
                   "Also merge and unmerge a random kohya LoRA of this rank on every attention and feed-forward "
                   "linear of the base UNet and text encoders");
-  sub->add_flag("--all", f->all, "Also time the refiner UNet");
+  sub->add_flag("--all", f->all,
+                "Also time the refiner UNet, the IP-Adapter image encoders (ViT-bigG/14, ViT-H/14) and one "
+                "IP-Adapter's attention in the base UNet");
   sub->add_flag("--skip-vae", f->skip_vae, "Do not time the VAE decoder");
   sub->add_flag("--json", f->json, "One JSON object on stdout");
   add_runtime_flags(*sub, f->runtime, nullptr);

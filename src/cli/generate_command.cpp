@@ -11,6 +11,7 @@
 #include "cli/fault_injection.h"
 #include "cli/generate_flags.h"
 #include "cli/interrupt.h"
+#include "cli/ip_adapter_flags.h"
 #include "cli/lora_flags.h"
 #include "cli/progress.h"
 #include "cli/runtime.h"
@@ -53,6 +54,7 @@ int run_generate(GenerateFlags& f) {
   spec.given = f.request.given();
   f.control.add_given(spec.given);
   if (!f.loras.empty()) spec.loras = parse_lora_flags(f.loras);
+  if (f.ip_adapters.given()) spec.given["ip_adapters"] = ip_adapter_flags_json(f.ip_adapters);
   if (f.metadata != "full" && f.metadata != "none") throw usage_error("metadata", "expected full or none, got '" + f.metadata + "'");
   spec.metadata = f.metadata == "full";
   spec.version = version_line();

@@ -21,6 +21,7 @@ void add_generate_flags(CLI::App& app, GenerateFlags& f) {
       ->group("Model");
   app.add_option("--lora", f.loras, "LoRA/LyCORIS .safetensors FILE[:MULTIPLIER] (repeatable; default multiplier 1)")
       ->group("Model");
+  add_ip_adapter_flags(app, f.ip_adapters);
   app.add_option("--lora-dir", f.spec.pipeline.lora_dir, "Folder searched (recursively) for <lora:NAME:MULT> prompt tags")
       ->group("Model");
   app.add_option("--embeddings-dir", f.spec.pipeline.embeddings_dir,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/control_flags.h"
+#include "cli/ip_adapter_flags.h"
 #include "cli/request_flags.h"
 #include "cli/runtime.h"
 #include "sdxl/run.h"
@@ -19,6 +20,7 @@ struct GenerateFlags {
   RuntimeFlags runtime;
   std::vector<std::string> loras;  // --lora FILE[:MULTIPLIER]
   ControlFlags control;            // --control ... (README "ControlNet")
+  IpAdapterFlags ip_adapters;      // --ip-adapter FILE[:SCALE] --ip-image PNG [--image-encoder PATH]
   std::string metadata = "full";
   bool json = false, quiet = false;
 };

@@ -19,6 +19,22 @@ double sinc(double x) {
 
 double lanczos(double x) { return (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3.0) : 0.0; }
 
+// Keys' cubic convolution with a = -0.5 (Pillow bicubic_filter).
+double bicubic(double x) {
+  constexpr double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+struct Filter {
+  double (*kernel)(double);
+  double support;
+};
+
+Filter filter_of(ResampleFilter f) { return f == ResampleFilter::Bicubic ? Filter{bicubic, 2.0} : Filter{lanczos, 3.0}; }
+
 // For each output index: the first input index and the fixed-point weights (Pillow precompute_coeffs and
 // normalize_coeffs_8bpc).
 struct Coeffs {
@@ -26,10 +42,10 @@ struct Coeffs {
   std::vector<std::vector<int>> weights;
 };
 
-Coeffs coefficients(int in_size, int out_size) {
+Coeffs coefficients(int in_size, int out_size, const Filter& filter) {
   const double scale = static_cast<double>(in_size) / out_size;
   const double filterscale = std::max(scale, 1.0);
-  const double support = 3.0 * filterscale;
+  const double support = filter.support * filterscale;
   Coeffs c;
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
@@ -42,7 +58,7 @@ Coeffs coefficients(int in_size, int out_size) {
     std::vector<double> k(xmax);
     double ww = 0.0;
     for (int x = 0; x < xmax; ++x) {
-      k[x] = lanczos((x + xmin - center + 0.5) * ss);
+      k[x] = filter.kernel((x + xmin - center + 0.5) * ss);
       ww += k[x];
     }
     std::vector<int> fixed(xmax);
@@ -59,8 +75,8 @@ Coeffs coefficients(int in_size, int out_size) {
 uint8_t clip8(int64_t v) { return static_cast<uint8_t>(std::clamp<int64_t>(v >> kPrecisionBits, 0, 255)); }
 
 // One pass along x (horizontal) or y (vertical) of an RGB buffer.
-Image pass(const Image& in, int out_w, int out_h, bool horizontal) {
-  const Coeffs c = coefficients(horizontal ? in.width : in.height, horizontal ? out_w : out_h);
+Image pass(const Image& in, int out_w, int out_h, bool horizontal, const Filter& filter) {
+  const Coeffs c = coefficients(horizontal ? in.width : in.height, horizontal ? out_w : out_h, filter);
   Image out{out_w, out_h, std::vector<uint8_t>(static_cast<size_t>(out_w) * out_h * 3)};
   for (int y = 0; y < out_h; ++y)
     for (int x = 0; x < out_w; ++x) {
@@ -81,12 +97,13 @@ Image pass(const Image& in, int out_w, int out_h, bool horizontal) {
 
 }  // namespace
 
-Image lanczos_resize(const Image& image, int width, int height) {
-  if (width < 1 || height < 1) throw Error(ErrorCategory::Input, "", "lanczos_resize: the target size must be positive");
+Image pillow_resize(const Image& image, int width, int height, ResampleFilter f) {
+  if (width < 1 || height < 1) throw Error(ErrorCategory::Input, "", "image resize: the target size must be positive");
   if (width == image.width && height == image.height) return image;
+  const Filter filter = filter_of(f);
   Image out = image;
-  if (width != image.width) out = pass(out, width, out.height, true);
-  if (height != image.height) out = pass(out, width, height, false);
+  if (width != image.width) out = pass(out, width, out.height, true, filter);
+  if (height != image.height) out = pass(out, width, height, false, filter);
   return out;
 }
 

@@ -1,12 +1,20 @@
-// Lanczos resampling of 8-bit RGB images exactly as Pillow's Image.resize(size, Image.LANCZOS) computes it
-// (libImaging/Resample.c): a 3-lobe windowed sinc, support widened by the scale when shrinking, weights
+// Resampling of 8-bit RGB images exactly as Pillow's Image.resize(size, filter) computes it
+// (libImaging/Resample.c): a convolution filter whose support is widened by the scale when shrinking, weights
 // normalised per output pixel then quantised to 22 fraction bits, a horizontal pass then a vertical pass,
-// each rounded and clamped to 8 bits. The web UIs' "Lanczos" upscaler is this call.
+// each rounded and clamped to 8 bits. The web UIs' "Lanczos" upscaler is the Lanczos call; CLIP's image
+// processor (transformers CLIPImageProcessor, resample=BICUBIC) the bicubic one.
 #pragma once
 #include "io/png.h"
 
 namespace sdxl::io {
 
-Image lanczos_resize(const Image& image, int width, int height);
+// Pillow's Image.LANCZOS (3-lobe windowed sinc, support 3) and Image.BICUBIC (cubic convolution with
+// a = -0.5, support 2).
+enum class ResampleFilter { Lanczos, Bicubic };
+
+Image pillow_resize(const Image& image, int width, int height, ResampleFilter filter);
+inline Image lanczos_resize(const Image& image, int width, int height) {
+  return pillow_resize(image, width, height, ResampleFilter::Lanczos);
+}
 
 }  // namespace sdxl::io

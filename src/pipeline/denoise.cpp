@@ -16,7 +16,9 @@ at::Tensor denoise(UNet2DConditionModel& unet, Sampler& sampler, at::Tensor late
     // The reference feeds the scheduler's timestep (float for the Euler family, integer otherwise); the
     // sinusoid embeds it in float32 either way.
     at::Tensor t = at::full({x_in.size(0)}, sampler.schedule().timestep(i), latents.options().dtype(at::kFloat));
-    const UNetExtras extras = options.unet_extras ? options.unet_extras(i, total, x_in, t) : UNetExtras{};
+    // Control residuals depend on the step's input; the image-prompt keys/values are the same every step.
+    UNetExtras extras = options.unet_extras ? options.unet_extras(i, total, x_in, t) : UNetExtras{};
+    extras.image_prompts = cond.image_prompts;
     if (options.extra_input.defined()) x_in = at::cat({x_in, options.extra_input}, 1);
     at::Tensor eps = unet->forward(x_in, t, cond.context, cond.pooled, cond.time_ids, nullptr,
                                    extras.empty() ? nullptr : &extras);

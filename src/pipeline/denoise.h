@@ -18,6 +18,7 @@ struct UNetConditioning {
   at::Tensor context;   // [B', L, C]
   at::Tensor pooled;    // [B', P]
   at::Tensor time_ids;  // [B', n]
+  std::vector<ImagePromptAttention> image_prompts;  // IP-Adapters (pipeline/image_prompts.h), same batch layout
 };
 
 struct DenoiseOptions {

@@ -19,6 +19,7 @@
 #include "pipeline/control_stage.h"
 #include "pipeline/denoise.h"
 #include "pipeline/hires.h"
+#include "pipeline/image_prompts.h"
 #include "pipeline/inpaint.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/model_set.h"
@@ -54,6 +55,15 @@ void record_schedule(GenerationRequest& r, const Schedule& s, const SchedulerCon
 
 const char* dtype_name(at::ScalarType t) {
   return t == at::kHalf ? "fp16" : t == at::kBFloat16 ? "bf16" : "fp32";
+}
+
+// The base UNet's cross-attention shapes, which an IP-Adapter must fit: from the loaded model, else from a
+// meta-device model built from its config (no weights read).
+std::vector<CrossAttentionShape> unet_cross_attention(ModelSet& base) {
+  if (base.unet) return cross_attention_shapes(*base.unet);
+  const ComponentWeights& c = base.checkpoint.components.at("unet");
+  UNet2DConditionModel meta(UNetConfig::from_json(c.config, c.config_source), at::TensorOptions().device(at::kMeta));
+  return cross_attention_shapes(*meta);
 }
 
 nlohmann::json runtime_info(const Placement& p) {
@@ -151,6 +161,7 @@ struct Pipeline::Impl {
   }
 
   std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
+  std::unique_ptr<ImagePrompts> image_prompts;  // IP-Adapters and their image encoders, kept across requests
   std::vector<TextualInversion> embeddings;  // from options.embeddings_dir, added to the base's encoders
 
   // The base's text encoders with the embeddings added and the request's LoRA set merged (a changed
@@ -425,12 +436,25 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   result.embeddings = embeddings_used(m.embeddings, {r.prompt, r.prompt_2.value_or(""), r.negative_prompt.value_or(""),
                                                      r.negative_prompt_2.value_or("")});
 
-  // 1. Text and micro-conditioning for the first stage (the same rows for every pass).
+  // 0b. Image prompts: every file checked (and hashed for the metadata) before a model loads for them.
+  if (!r.ip_adapters.empty()) {
+    if (!m.image_prompts) m.image_prompts = std::make_unique<ImagePrompts>(m.placement);
+    m.image_prompts->check(r.ip_adapters, unet_cross_attention(base), m.options.model);
+    if (!m.options.refiner.empty())
+      result.warnings.push_back("image prompts steer the base model's passes only, not the refiner");
+  }
+
+  // 1. Text and micro-conditioning for the first stage (the same rows for every pass), and the image
+  // prompts' attention terms in the same batch layout.
   Stopwatch timer;
   m.sync_text_adapters();
   report("encode", 0, 0, 0);
   UNetConditioning cond = build_conditioning(base, r, pass_batch, &result.warnings);
   if (low_memory) base.release_text();
+  if (!r.ip_adapters.empty()) {
+    cond.image_prompts = m.image_prompts->prepare(r.ip_adapters, pass_batch, uses_cfg(r.cfg));
+    if (low_memory) m.image_prompts->release_encoders();
+  }
   result.encode_s = timer.seconds();
 
   // 2. First stage: txt2img, or img2img on an init image. (Loading is not part of the stage's time.)
@@ -489,6 +513,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     result.base_latents = at::cat(first);  // the first pass's
     m.sync_text_adapters();  // --low-memory may have reloaded the encoders
     UNetConditioning hcond = build_conditioning(base, final_r, pass_batch, &result.warnings);
+    hcond.image_prompts = cond.image_prompts;
     if (low_memory) base.release_text();
     // The control images again, resized for the second pass.
     std::optional<ControlStage> hires_control;

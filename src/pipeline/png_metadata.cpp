@@ -122,6 +122,15 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
   for (const LoraSpec& l : r.loras)
     if (!l.webui_hash.empty()) lora_hashes += (lora_hashes.empty() ? "" : ", ") + file_stem(l.path) + ": " + l.webui_hash;
   if (!lora_hashes.empty()) o << ", Lora hashes: " << quote_if_needed(lora_hashes);
+  // Image prompts, one field each in the shape of the web UI ControlNet extension's units (which is how
+  // that UI runs IP-Adapters): model stem with a short hash, weight, and the image read. The full record
+  // (paths, sha256s, encoder) is in the sdxl-gen chunk.
+  for (size_t i = 0; i < r.ip_adapters.size(); ++i) {
+    const IpAdapterSpec& a = r.ip_adapters[i];
+    std::string unit = "Model: " + file_stem(a.path) + (a.sha256.empty() ? "" : " [" + a.sha256.substr(0, 8) + "]") +
+                       ", Weight: " + format_number(a.scale) + ", Image: " + a.image;
+    o << ", IP-Adapter " << i << ": " << quote_if_needed(unit);
+  }
   // The web UI's ControlNet extension's record, one quoted unit per control ("ControlNet 0: \"Module: canny,
   // Model: NAME [hash], Weight: ...\""); the sdxl-gen chunk holds the paths and hashes that re-run it.
   for (size_t i = 0; i < r.controls.size(); ++i) {

@@ -160,6 +160,46 @@ json controls_json(const std::vector<ControlSpec>& controls) {
   return out;
 }
 
+// "ip_adapters": [{"path": "ip.safetensors", "image": "face.png", "scale": 0.6, "image_encoder": ...}, ...]
+// (scale default 1; sha256 / image_sha256 / image_encoder_used are recorded by the pipeline for metadata).
+void read(const json& v, const std::string& f, std::vector<IpAdapterSpec>& out) {
+  if (!v.is_array()) throw usage_error(f, "expected a list of {\"path\": ..., \"image\": ..., \"scale\": ...}, got " + v.dump());
+  out.clear();
+  for (const json& e : v) {
+    if (!e.is_object() || !e.contains("path") || !e.contains("image"))
+      throw usage_error(f, "each entry needs a \"path\" and an \"image\", got " + e.dump());
+    IpAdapterSpec spec;
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      if (it.key() == "path") read(it.value(), f + ".path", spec.path);
+      else if (it.key() == "image") read(it.value(), f + ".image", spec.image);
+      else if (it.key() == "scale") read(it.value(), f + ".scale", spec.scale);
+      else if (it.key() == "image_encoder") {
+        std::string p;
+        read(it.value(), f + ".image_encoder", p);
+        spec.image_encoder = p;
+      } else if (it.key() == "sha256") read(it.value(), f + ".sha256", spec.sha256);
+      else if (it.key() == "image_sha256") read(it.value(), f + ".image_sha256", spec.image_sha256);
+      else if (it.key() == "image_encoder_used") read(it.value(), f + ".image_encoder_used", spec.image_encoder_used);
+      else
+        throw usage_error(f, "unknown key '" + it.key() +
+                                 "' (expected path, image, scale, image_encoder, sha256, image_sha256, image_encoder_used)");
+    }
+    out.push_back(spec);
+  }
+}
+json ip_adapters_json(const std::vector<IpAdapterSpec>& specs) {
+  json out = json::array();
+  for (const IpAdapterSpec& s : specs) {
+    json e = {{"path", s.path}, {"image", s.image}, {"scale", s.scale}};
+    if (s.image_encoder) e["image_encoder"] = *s.image_encoder;
+    if (!s.sha256.empty()) e["sha256"] = s.sha256;
+    if (!s.image_sha256.empty()) e["image_sha256"] = s.image_sha256;
+    if (!s.image_encoder_used.empty()) e["image_encoder_used"] = s.image_encoder_used;
+    out.push_back(e);
+  }
+  return out;
+}
+
 // Member -> JSON value (absent optionals are left out).
 template <typename T>
 json write(const T& v) {
@@ -244,6 +284,10 @@ const std::vector<Field>& fields() {
             [](const R& r, json& j) {
               if (!r.loras.empty()) j["loras"] = loras_json(r.loras);  // left out when none, like an absent optional
             }},
+      Field{"ip_adapters", [](R& r, const json& v) { read(v, "ip_adapters", r.ip_adapters); },
+            [](const R& r, json& j) {
+              if (!r.ip_adapters.empty()) j["ip_adapters"] = ip_adapters_json(r.ip_adapters);
+            }},
       Field{"controls", [](R& r, const json& v) { read(v, "controls", r.controls); },
             [](const R& r, json& j) {
               if (!r.controls.empty()) j["controls"] = controls_json(r.controls);
@@ -317,6 +361,9 @@ void validate(const GenerationRequest& r) {
   for (auto [name, s] : {std::pair{"original_size", &r.original_size}, std::pair{"target_size", &r.target_size},
                          std::pair{"negative_original_size", &r.negative_original_size},
                          std::pair{"negative_target_size", &r.negative_target_size}})
+  for (const IpAdapterSpec& a : r.ip_adapters)
+    if (a.path.empty() || a.image.empty() || !std::isfinite(a.scale))
+      throw usage_error("ip_adapters", "each needs a path, an image and a finite scale");
     if (*s) check_size(name, **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
   if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));

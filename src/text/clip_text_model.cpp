@@ -19,8 +19,8 @@ at::Tensor CLIPTextEmbeddingsImpl::forward(const at::Tensor& input_ids) {
   return token_embedding->forward(input_ids) + positions.slice(0, 0, length).unsqueeze(0);
 }
 
-CLIPAttentionImpl::CLIPAttentionImpl(const CLIPTextConfig& c, const at::TensorOptions& options)
-    : heads(c.num_attention_heads) {
+CLIPAttentionImpl::CLIPAttentionImpl(const CLIPTextConfig& c, const at::TensorOptions& options, bool causal)
+    : heads(c.num_attention_heads), causal(causal) {
   q_proj = register_module("q_proj", Linear(c.hidden_size, c.hidden_size, true, options));
   k_proj = register_module("k_proj", Linear(c.hidden_size, c.hidden_size, true, options));
   v_proj = register_module("v_proj", Linear(c.hidden_size, c.hidden_size, true, options));
@@ -32,8 +32,8 @@ at::Tensor CLIPAttentionImpl::forward(const at::Tensor& x) {
   // [B,T,W] -> [B,heads,T,head_dim]: each head is a contiguous slice of the width.
   auto split = [&](const at::Tensor& t) { return t.view({batch, length, heads, width / heads}).transpose(1, 2); };
   at::Tensor q = split(q_proj->forward(x)), k = split(k_proj->forward(x)), v = split(v_proj->forward(x));
-  // softmax(q k^T / sqrt(head_dim) + causal mask) v; key j is visible to query i iff j <= i.
-  at::Tensor a = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
+  // softmax(q k^T / sqrt(head_dim) + causal mask) v; key j is visible to query i iff j <= i (text).
+  at::Tensor a = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, causal);
   return out_proj->forward(a.transpose(1, 2).reshape({batch, length, width}));
 }
 
@@ -52,8 +52,8 @@ at::Tensor CLIPMLPImpl::forward(const at::Tensor& x) {
   return fc2->forward(h);
 }
 
-CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
-  self_attn = register_module("self_attn", CLIPAttention(c, options));
+CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(const CLIPTextConfig& c, const at::TensorOptions& options, bool causal) {
+  self_attn = register_module("self_attn", CLIPAttention(c, options, causal));
   layer_norm1 = register_module("layer_norm1", LayerNorm(c.hidden_size, c.layer_norm_eps, options));
   mlp = register_module("mlp", CLIPMLP(c, options));
   layer_norm2 = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps, options));
@@ -64,9 +64,9 @@ at::Tensor CLIPEncoderLayerImpl::forward(const at::Tensor& x) {
   return h + mlp->forward(layer_norm2->forward(h));
 }
 
-CLIPEncoderImpl::CLIPEncoderImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {
+CLIPEncoderImpl::CLIPEncoderImpl(const CLIPTextConfig& c, const at::TensorOptions& options, bool causal) {
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(CLIPEncoderLayer(c, options));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(CLIPEncoderLayer(c, options, causal));
 }
 
 CLIPTextTransformerImpl::CLIPTextTransformerImpl(const CLIPTextConfig& c, const at::TensorOptions& options) {

@@ -26,11 +26,13 @@ struct CLIPTextEmbeddingsImpl : torch::nn::Module {
 TORCH_MODULE(CLIPTextEmbeddings);
 
 // Multi-head self-attention with a causal mask only: padding tokens are attended to like any other
-// token (CLIP never used a padding mask; SDXL's conditioning depends on the padded positions).
+// token (CLIP never used a padding mask; SDXL's conditioning depends on the padded positions). The vision
+// tower (vision/clip_vision_model.h) uses the same blocks without the mask (`causal` false).
 struct CLIPAttentionImpl : torch::nn::Module {
-  CLIPAttentionImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
+  CLIPAttentionImpl(const CLIPTextConfig& config, const at::TensorOptions& options, bool causal = true);
   at::Tensor forward(const at::Tensor& x);
   int64_t heads;
+  bool causal;
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 };
 TORCH_MODULE(CLIPAttention);
@@ -45,7 +47,7 @@ TORCH_MODULE(CLIPMLP);
 
 // Pre-LN transformer block: x + attn(LN1(x)), then x + mlp(LN2(x)).
 struct CLIPEncoderLayerImpl : torch::nn::Module {
-  CLIPEncoderLayerImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
+  CLIPEncoderLayerImpl(const CLIPTextConfig& config, const at::TensorOptions& options, bool causal = true);
   at::Tensor forward(const at::Tensor& x);
   CLIPAttention self_attn{nullptr};
   LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
@@ -54,7 +56,7 @@ struct CLIPEncoderLayerImpl : torch::nn::Module {
 TORCH_MODULE(CLIPEncoderLayer);
 
 struct CLIPEncoderImpl : torch::nn::Module {
-  CLIPEncoderImpl(const CLIPTextConfig& config, const at::TensorOptions& options);
+  CLIPEncoderImpl(const CLIPTextConfig& config, const at::TensorOptions& options, bool causal = true);
   torch::nn::ModuleList layers{nullptr};
 };
 TORCH_MODULE(CLIPEncoder);

@@ -23,7 +23,14 @@ AttentionImpl::AttentionImpl(int64_t query_dim, int64_t context_dim, int64_t hea
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context) {
   const at::Tensor& kv = context.defined() ? context : x;
-  return out(multi_head_attention(to_q(x), to_k(kv), to_v(kv), heads_));
+  if (image_prompt_terms.empty()) return out(multi_head_attention(to_q(x), to_k(kv), to_v(kv), heads_));
+  // Decoupled cross-attention: the same query attends to the text and to each adapter's image tokens
+  // separately; hidden = attn(text) + scale * attn(image) for each adapter in turn (diffusers order).
+  const at::Tensor q = to_q(x);
+  at::Tensor h = multi_head_attention(q, to_k(kv), to_v(kv), heads_);
+  for (const auto& term : image_prompt_terms)
+    h = h + term.scale * multi_head_attention(q, term.key, term.value, heads_);
+  return out(h);
 }
 
 }  // namespace sdxl

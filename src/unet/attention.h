@@ -17,6 +17,15 @@ struct AttentionImpl : torch::nn::Module {
                 const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& context = {});
 
+  // IP-Adapter terms (unet/unet_extras.h) of this layer for the UNet call in progress: (scale, keys, values)
+  // per adapter, added to the attention output before to_out. Set and cleared by
+  // UNet2DConditionModelImpl::forward around one call, so the blocks' signatures stay free of them.
+  struct ImagePromptTerm {
+    double scale;
+    at::Tensor key, value;
+  };
+  std::vector<ImagePromptTerm> image_prompt_terms;
+
   Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, out{nullptr};
   torch::nn::ModuleList to_out;  // diffusers [Linear, Dropout]: only the Linear (= `out`) has weights
 

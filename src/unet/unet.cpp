@@ -3,6 +3,7 @@
 #include "common/error.h"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 namespace sdxl {
@@ -13,6 +14,34 @@ std::string shape_of(const at::Tensor& t) {
   o << t.sizes();
   return o.str();
 }
+
+// Hands each attn2 its image-prompt terms for one UNet call and takes them back afterwards (also when the
+// call throws), so that a later call without extras runs the plain model.
+class ImagePromptBinding {
+ public:
+  ImagePromptBinding(std::vector<std::shared_ptr<AttentionImpl>> layers, const UNetExtras* extras, int64_t batch)
+      : layers_(std::move(layers)) {
+    for (const ImagePromptAttention& ip : extras->image_prompts) {
+      if (ip.keys.size() != layers_.size() || ip.values.size() != layers_.size())
+        throw Error(ErrorCategory::Generation, "", "unet forward: an image prompt has " + std::to_string(ip.keys.size()) + " key/value pairs, the UNet " +
+                    std::to_string(layers_.size()) + " cross-attention layers");
+      for (size_t i = 0; i < layers_.size(); ++i) {
+        if (ip.keys[i].size(0) != batch || ip.values[i].size(0) != batch)
+          throw Error(ErrorCategory::Generation, "", "unet forward: image-prompt keys of batch " + std::to_string(ip.keys[i].size(0)) +
+                      " for a sample batch of " + std::to_string(batch));
+        layers_[i]->image_prompt_terms.push_back({ip.scale, ip.keys[i], ip.values[i]});
+      }
+    }
+  }
+  ~ImagePromptBinding() {
+    for (auto& layer : layers_) layer->image_prompt_terms.clear();
+  }
+  ImagePromptBinding(const ImagePromptBinding&) = delete;
+  ImagePromptBinding& operator=(const ImagePromptBinding&) = delete;
+
+ private:
+  std::vector<std::shared_ptr<AttentionImpl>> layers_;
+};
 
 template <typename T>
 std::vector<T> reversed(std::vector<T> v) {
@@ -101,11 +130,28 @@ void UNet2DConditionModelImpl::check_inputs(const at::Tensor& sample, const at::
          " per time id; base models take 6 ids, refiners 5)");
 }
 
+std::vector<std::shared_ptr<AttentionImpl>> UNet2DConditionModelImpl::cross_attention_layers() {
+  std::vector<std::shared_ptr<AttentionImpl>> down, up, mid;
+  const std::string suffix = ".attn2";
+  for (const auto& item : named_modules("", /*include_self=*/false)) {
+    const std::string& name = item.key();
+    if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    auto layer = std::dynamic_pointer_cast<AttentionImpl>(item.value());
+    if (!layer) continue;
+    (name.rfind("down_blocks.", 0) == 0 ? down : name.rfind("up_blocks.", 0) == 0 ? up : mid).push_back(layer);
+  }
+  down.insert(down.end(), up.begin(), up.end());
+  down.insert(down.end(), mid.begin(), mid.end());
+  return down;
+}
+
 at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at::Tensor& timesteps,
                                              const at::Tensor& context, const at::Tensor& text_embeds,
                                              const at::Tensor& time_ids, Activations* acts, const UNetExtras* extras) {
   check_inputs(sample, timesteps, context, text_embeds, time_ids);
   const int64_t batch = sample.size(0);
+  std::optional<ImagePromptBinding> image_prompts;
+  if (extras && !extras->image_prompts.empty()) image_prompts.emplace(cross_attention_layers(), extras, batch);
   at::Tensor t = timesteps.reshape({-1});
   if (t.numel() == 1) t = t.expand({batch});
 

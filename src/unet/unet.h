@@ -40,6 +40,11 @@ struct UNet2DConditionModelImpl : torch::nn::Module {
 
   const UNetConfig& config() const { return config_; }
 
+  // The cross-attention (attn2) layers in diffusers' attn_processors order: down blocks, then up blocks, then
+  // the mid block (diffusers' UNet2DConditionModel registers up_blocks before mid_block). IP-Adapter files
+  // number their to_k_ip / to_v_ip weights in this order; UNetExtras::image_prompts is indexed by it.
+  std::vector<std::shared_ptr<AttentionImpl>> cross_attention_layers();
+
   Conv2d conv_in{nullptr}, conv_out{nullptr};
   TimestepEmbedding time_embedding{nullptr}, add_embedding{nullptr};
   std::vector<DownBlock> down_blocks;
