@@ -361,14 +361,14 @@ void validate(const GenerationRequest& r) {
   for (auto [name, s] : {std::pair{"original_size", &r.original_size}, std::pair{"target_size", &r.target_size},
                          std::pair{"negative_original_size", &r.negative_original_size},
                          std::pair{"negative_target_size", &r.negative_target_size}})
-  for (const IpAdapterSpec& a : r.ip_adapters)
-    if (a.path.empty() || a.image.empty() || !std::isfinite(a.scale))
-      throw usage_error("ip_adapters", "each needs a path, an image and a finite scale");
     if (*s) check_size(name, **s);
   if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
   if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));
   for (const LoraSpec& l : r.loras)
     if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
+  for (const IpAdapterSpec& a : r.ip_adapters)
+    if (a.path.empty() || a.image.empty() || !std::isfinite(a.scale))
+      throw usage_error("ip_adapters", "each needs a path, an image and a finite scale");
   for (const ControlSpec& c : r.controls) {
     if (c.model.empty() || c.image.empty()) throw usage_error("control", "each control needs a model and an image");
     if (!std::isfinite(c.scale)) throw usage_error("control_scale", "must be a finite number");
