@@ -47,7 +47,9 @@ TEST(CliRunLayer, ContinueCommandKeepsTheDrawnSeed) {
                           "/x.png 2>" + dir + "/err & echo $! > " + dir + "/pid; wait $!";
   std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (slurp(dir + "/err").find("base step") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+  // The shell creates err only when it starts the command: poll with try_slurp until it exists.
+  while (try_slurp(dir + "/err").value_or("").find("base step") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::system(("kill -INT $(cat " + dir + "/pid)").c_str());
   runner.join();
@@ -220,7 +222,10 @@ TEST(CliRunLayer, HiddenOutputNameIsRefused) {
 TEST(CliRunLayer, EveryRequestFieldHasItsFlag) {
   const std::string help = run_cli("--help").out;
   for (const std::string& field : request_fields()) {
-    std::string flag = field == "loras" ? "--lora" : field == "controls" ? "--control" : "--" + field;
+    std::string flag = field == "loras"         ? "--lora"
+                       : field == "controls"    ? "--control"
+                       : field == "ip_adapters" ? "--ip-adapter"
+                                                : "--" + field;
     for (char& c : flag)
       if (c == '_') c = '-';
     bool found = false;  // as a whole option name: followed by a space, ',' or '='
