@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "io/output_naming.h"
 #include "io/paths.h"
+#include "io/image_file.h"
 #include "io/png.h"
 #include "io/prompt_file.h"
 #include "pipeline/aspect_buckets.h"
@@ -42,7 +43,7 @@ void apply_init_image(GenerationRequest& r, bool size_given, std::vector<std::st
   if (!r.init_image) return;
   io::Image image;
   try {
-    image = io::read_png(*r.init_image);
+    image = io::read_image(*r.init_image);
   } catch (const Error& e) {
     throw input_error("init_image", e.what());
   }

@@ -1,6 +1,7 @@
 #include "pipeline/inpaint.h"
 
 #include "common/error.h"
+#include "io/image_file.h"
 #include "io/lanczos.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/outpaint.h"
@@ -58,7 +59,7 @@ void Inpainting::install(DenoiseOptions& options, const Sampler& sampler, bool c
 
 MaskedImage load_masked_image(const GenerationRequest& r) {
   MaskedImage m;
-  m.image = io::read_png(*r.init_image);
+  m.image = io::read_image(*r.init_image);
   auto wh = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   io::Image mask;
   std::string mask_name, mask_field = "mask";
@@ -78,7 +79,7 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
       throw usage_error("size", wh(r.size.width, r.size.height) + " differs from the init image " + *r.init_image +
                                     " (" + wh(m.image.width, m.image.height) + "; resize it or pass its size)");
     try {
-      mask = io::read_png(*r.mask);
+      mask = io::read_image(*r.mask);
     } catch (const Error& e) {
       throw input_error("mask", e.what());
     }

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/lanczos.h"
+#include "io/image_file.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
 #include "control/control_model.h"
@@ -238,7 +239,7 @@ struct Pipeline::Impl {
                            const io::Image* loaded = nullptr) {
     io::Image image;
     try {
-      image = loaded ? *loaded : io::read_png(*r.init_image);
+      image = loaded ? *loaded : io::read_image(*r.init_image);
     } catch (const Error& e) {
       throw input_error("init_image", e.what());
     }

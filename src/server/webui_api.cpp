@@ -189,7 +189,7 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
   GenerationRequest& r = out.job.request;
   auto it = b.find("init_images");
   if (it == b.end() || it->is_null() || !it->is_array() || it->empty() || !(*it)[0].is_string())
-    throw WireError(422, "init_images", "is required: a list with one base64 PNG");
+    throw WireError(422, "init_images", "is required: a list with one base64 PNG or JPEG");
   if (it->size() > 1) out.job.notes.push_back("init_images: only the first image is used");
   const long long resize_mode = opt_int(b, "resize_mode", 0, 3).value_or(0);
   if (resize_mode == 3) throw WireError(422, "resize_mode", "3 (latent upscale) is not supported; use 0, 1 or 2");
