@@ -52,6 +52,8 @@ for line in server.stderr:
 post(port)  # waits in the queue while the models load
 first = time.monotonic() - t0  # start, load and the first request
 warm = [post(port) for _ in range(repeat)]
+status = dict(l.split(":", 1) for l in open("/proc/%d/status" % server.pid) if ":" in l)
+rss_gb, peak_gb = (int(status[k].split()[0]) / 2 ** 20 for k in ("VmRSS", "VmHWM"))
 server.terminate()
 server.wait(60)
 med = statistics.median
@@ -60,4 +62,5 @@ print("CLI generate runs: %s; warm server requests: %s" % (["%.3f" % x for x in 
 print("CLI generate (load excluded): %.3f s; warm server request: %.3f s; overhead %.1f%%"
       % (med(cli_generate), med(warm), 100 * (med(warm) / med(cli_generate) - 1)))
 print("time to first image: CLI (load + generate) %.3f s; server start -> first answer %.3f s" % (med(cli_total), first))
+print("server memory after the requests: RSS %.2f GiB, peak %.2f GiB" % (rss_gb, peak_gb))
 PY
