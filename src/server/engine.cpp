@@ -139,21 +139,21 @@ std::optional<JobImage> Engine::generate(const Job& job, int index, const std::f
   }
   if (current.path.empty()) throw Error(ErrorCategory::Generation, "", "no model is loaded (the last switch failed)");
   GenerationRequest r = job.request;
-  r.num_images = 1;
-  r.seed = *job.request.seed + static_cast<uint64_t>(index);
+  r.sampling.num_images = 1;
+  r.sampling.seed = *job.request.sampling.seed + static_cast<uint64_t>(index);
   std::optional<ScratchDir> scratch;
   if (job.init_image) {
     scratch.emplace();
-    r.init_image = scratch->file("init_image.png");
-    io::write_png(*r.init_image, *job.init_image);
+    r.img2img.init_image = scratch->file("init_image.png");
+    io::write_png(*r.img2img.init_image, *job.init_image);
     if (job.mask) {
-      r.mask = scratch->file("mask.png");
-      io::write_png(*r.mask, *job.mask);
+      r.inpaint.mask = scratch->file("mask.png");
+      io::write_png(*r.inpaint.mask, *job.mask);
     }
   }
   // The progress endpoint's previews: in memory (OutputOptions::in_memory), never written nor recorded.
-  r.preview = "server-preview";
-  r.preview_every = 1;
+  r.output.preview = "server-preview";
+  r.output.preview_every = 1;
 
   RunSpec spec;
   spec.defaults = r;
@@ -181,8 +181,8 @@ std::optional<JobImage> Engine::generate(const Job& job, int index, const std::f
     for (const auto& [key, value] : w.text)
       if (key == "parameters") im.parameters = value;
     im.request = w.result.request;
-    im.request.preview.reset();
-    im.request.preview_every = GenerationRequest{}.preview_every;
+    im.request.output.preview.reset();
+    im.request.output.preview_every = OutputParams{}.preview_every;
     out = std::move(im);
   };
   events.item_failed = [&](const RunItem&, const std::exception& e) { failure = as_error(e); };

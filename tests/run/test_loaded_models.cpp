@@ -18,7 +18,7 @@ RunSpec tiny_spec(uint64_t seed) {
   RunSpec s;
   s.given = {{"prompt", "a fox"}, {"seed", seed}, {"steps", 2}, {"size", "64x64"}, {"sampler", "euler"}};
   s.pipeline.model = "tiny";
-  s.pipeline.dtype = s.pipeline.vae_dtype = "fp32";
+  s.pipeline.dtype = s.pipeline.vae_dtype = DType::Fp32;
   s.version = "test";
   return s;
 }
@@ -111,7 +111,7 @@ TEST(LoadedModels, ReusedWhileTheOptionsAgreeReplacedOtherwise) {
   }
   ASSERT_TRUE(models.loaded());
   EXPECT_EQ(models.loads(), 1);
-  EXPECT_EQ(models.options().dtype, "fp32");
+  EXPECT_TRUE(models.options().dtype == DType::Fp32);
   EXPECT_FALSE(models.options().low_memory) << "a kept set got the single-image low-memory schedule";
 
   Captured second;
@@ -126,14 +126,14 @@ TEST(LoadedModels, ReusedWhileTheOptionsAgreeReplacedOtherwise) {
   EXPECT_EQ(second.pngs, first.pngs);  // a kept set gives the same image
 
   RunSpec other = spec;  // another pipeline option: the set is replaced, not added to
-  other.pipeline.vae_dtype = "bf16";
+  other.pipeline.vae_dtype = DType::Bf16;
   {
     sdxl::Run run;
     run.prepare(other);
     ASSERT_EQ(run.execute({}, &models).written, 1);
   }
   EXPECT_EQ(models.loads(), 2);
-  EXPECT_EQ(models.options().vae_dtype, "bf16");
+  EXPECT_TRUE(models.options().vae_dtype == DType::Bf16);
 
   models.release();
   EXPECT_FALSE(models.loaded());
