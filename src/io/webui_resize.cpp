@@ -43,23 +43,24 @@ Image webui_resize(const Image& im, int width, int height, WebUiResize mode) {
   const int src_h = ratio >= src_ratio ? height : im.height * width / im.width;
   const Image resized = lanczos_resize(im, src_w, src_h);
   paste_at(res, resized, width / 2 - src_w / 2, height / 2 - src_h / 2);
-  // The bands: Lanczos "resizes" of the empty span at the resized image's top/bottom (left/right) edge, which
-  // weighs its three outermost rows (columns), stretched over the band.
+  // The bands: "resizes" of the empty span at the resized image's top/bottom (left/right) edge with Pillow's
+  // default filter (resize_image passes no resample there: bicubic), which weighs its two outermost rows
+  // (columns), stretched over the band.
   if (ratio < src_ratio) {
     const int fill_height = height / 2 - src_h / 2;
     if (fill_height > 0) {
-      paste_at(res, pillow_resize(resized, width, fill_height, ResampleFilter::Lanczos, {0, 0, as_float(width), 0}), 0, 0);
+      paste_at(res, pillow_resize(resized, width, fill_height, ResampleFilter::Bicubic, {0, 0, as_float(width), 0}), 0, 0);
       paste_at(res,
-               pillow_resize(resized, width, fill_height, ResampleFilter::Lanczos,
+               pillow_resize(resized, width, fill_height, ResampleFilter::Bicubic,
                              {0, as_float(resized.height), as_float(width), as_float(resized.height)}),
                0, fill_height + src_h);
     }
   } else if (ratio > src_ratio) {
     const int fill_width = width / 2 - src_w / 2;
     if (fill_width > 0) {
-      paste_at(res, pillow_resize(resized, fill_width, height, ResampleFilter::Lanczos, {0, 0, 0, as_float(height)}), 0, 0);
+      paste_at(res, pillow_resize(resized, fill_width, height, ResampleFilter::Bicubic, {0, 0, 0, as_float(height)}), 0, 0);
       paste_at(res,
-               pillow_resize(resized, fill_width, height, ResampleFilter::Lanczos,
+               pillow_resize(resized, fill_width, height, ResampleFilter::Bicubic,
                              {as_float(resized.width), 0, as_float(resized.width), as_float(height)}),
                fill_width + src_w, 0);
     }

@@ -11,6 +11,7 @@
 #include "golden_case.h"
 #include "io/png.h"
 #include "io/size_parse.h"
+#include "io/webui_resize.h"
 #include "pipeline/inpaint_full_res.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/masked_content.h"
@@ -151,6 +152,24 @@ TEST(WebUiInpaint, KeepUnmaskedOverlayIsTheWebUisComposite) {
                         io::to_tensor(webui_png(o.at("as_is"))), kOverlayLevels));
   const at::Tensor kept = (l == 0).unsqueeze(-1).expand_as(original);
   EXPECT_TRUE(at::equal(doubled.masked_select(kept), original.masked_select(kept)));
+}
+
+// images.resize_image's "crop and resize" (1) and "resize and fill" (2), as "only masked" uses them: equal to the
+// byte (Pillow's Lanczos, its empty-box resizes for the fill bands, the floor divisions of the sizes).
+TEST(WebUiInpaint, ResizeImageModesOneAndTwoAreTheWebUis) {
+  const io::Image init = io::read_png(fixture(webui().at("init_image")));
+  for (const auto& c : webui().at("resize_image")) {
+    io::Image source;
+    if (c.contains("from")) {
+      source = webui_png(c.at("from"));
+    } else {
+      const auto& b = c.at("crop");
+      source = crop(init, CropBox{b[0].get<int>(), b[1].get<int>(), b[2].get<int>(), b[3].get<int>()});
+    }
+    const auto mode = c.at("mode") == 1 ? io::WebUiResize::CropAndResize : io::WebUiResize::ResizeAndFill;
+    const io::Image got = io::webui_resize(source, c.at("width"), c.at("height"), mode);
+    EXPECT_TRUE(ImageNear(c.at("image"), io::to_tensor(got), io::to_tensor(webui_png(c.at("image"))), 0));
+  }
 }
 
 GenerationRequest webui_request(int width, int height) {

@@ -401,6 +401,19 @@ def main():
         "filled": save(small_image, "masked_content_full_res_filled.png"),
         "image": save(final, "masked_content_full_res_fill.png")}
 
+    # 7. resize_image modes 1 and 2 alone, on crops of the init image that are wider and taller than the target
+    # (both kinds of fill band, both kinds of overhang), and the 38x50 box of section 3 both ways.
+    spec["resize_image"] = []
+    for crop_box, w, h in (((6, 21, 44, 71), 48, 64), ((0, 10, 64, 50), 40, 48), ((10, 0, 40, 96), 48, 40),
+                           ((3, 5, 60, 90), 32, 32)):
+        for mode in (1, 2):
+            name = "resize_mode%d_%dx%d_to_%dx%d.png" % (mode, crop_box[2] - crop_box[0], crop_box[3] - crop_box[1], w, h)
+            spec["resize_image"].append({"crop": list(crop_box), "width": w, "height": h, "mode": mode,
+                                         "image": save(resize_image(mode, init.crop(crop_box), w, h), name)})
+    small = resize_image(2, init.crop((6, 21, 44, 71)), 48, 64)
+    spec["resize_image"].append({"from": "resize_mode2_38x50_to_48x64.png", "width": 38, "height": 50, "mode": 1,
+                                 "image": save(resize_image(1, small, 38, 50), "resize_mode1_back_48x64_to_38x50.png")})
+
     with open(OUT + "cases.json", "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
