@@ -30,20 +30,20 @@ const nlohmann::json& hires_cases() {
 
 GenerationRequest request_of(const nlohmann::json& c) {
   GenerationRequest r;
-  r.prompt = c.at("prompt");
-  r.negative_prompt = c.at("negative_prompt").get<std::string>();
-  r.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
-  r.steps = c.at("steps");
-  r.cfg = c.at("guidance_scale");
-  r.sampler = parse_sampler(c.at("sampler").get<std::string>());
-  r.seed = c.at("seed").get<uint64_t>();
-  r.save_trajectory = true;
-  if (c.contains("guidance_rescale")) r.guidance_rescale = c.at("guidance_rescale");
+  r.text.prompt = c.at("prompt");
+  r.text.negative_prompt = c.at("negative_prompt").get<std::string>();
+  r.sampling.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
+  r.sampling.steps = c.at("steps");
+  r.sampling.cfg = c.at("guidance_scale");
+  r.sampling.sampler = parse_sampler(c.at("sampler").get<std::string>());
+  r.sampling.seed = c.at("seed").get<uint64_t>();
+  r.output.save_trajectory = true;
+  if (c.contains("guidance_rescale")) r.sampling.guidance_rescale = c.at("guidance_rescale");
   if (c.at("kind") == "hires") {
-    r.hires_scale = c.at("hires_scale").get<double>();
-    r.hires_steps = c.at("hires_steps").get<int>();
-    r.hires_strength = c.at("hires_strength");
-    r.hires_upscaler = parse_enum(kHiresUpscalerNames, c.at("hires_upscaler").get<std::string>(), "hires_upscaler");
+    r.hires.scale = c.at("hires_scale").get<double>();
+    r.hires.steps = c.at("hires_steps").get<int>();
+    r.hires.strength = c.at("hires_strength");
+    r.hires.upscaler = parse_enum(kHiresUpscalerNames, c.at("hires_upscaler").get<std::string>(), "hires_upscaler");
   }
   return r;
 }
@@ -175,22 +175,22 @@ TEST(WebUiInpaint, ResizeImageModesOneAndTwoAreTheWebUis) {
 GenerationRequest webui_request(int width, int height) {
   const auto& w = webui();
   GenerationRequest r;
-  r.prompt = w.at("prompt");
-  r.negative_prompt = w.at("negative_prompt").get<std::string>();
-  r.size = Size{height, width};
-  r.steps = w.at("steps");
-  r.cfg = w.at("guidance_scale");
-  r.sampler = parse_sampler(w.at("sampler").get<std::string>());
-  r.seed = w.at("seed").get<uint64_t>();
-  r.strength = w.at("strength");
-  r.init_image = fixture(w.at("init_image"));
-  r.keep_unmasked = true;
+  r.text.prompt = w.at("prompt");
+  r.text.negative_prompt = w.at("negative_prompt").get<std::string>();
+  r.sampling.size = Size{height, width};
+  r.sampling.steps = w.at("steps");
+  r.sampling.cfg = w.at("guidance_scale");
+  r.sampling.sampler = parse_sampler(w.at("sampler").get<std::string>());
+  r.sampling.seed = w.at("seed").get<uint64_t>();
+  r.img2img.strength = w.at("strength");
+  r.img2img.init_image = fixture(w.at("init_image"));
+  r.inpaint.keep_unmasked = true;
   return r;
 }
 
 // The end-to-end images carry the 8-bit rounding of two runs that agree to float32 precision, then Lanczos and
-// the overlay (itself 1 level, above) on top. Measured worst: 1 level (full_res_64x64_pad8, keep_unmasked,
-// outpaint); bound 2 levels.
+// the overlay (itself 1 level, above) on top. Measured worst: 1 level (full_res_64x64_pad8, full_res_48x64_pad4,
+// keep_unmasked, outpaint, the masked-content "fill" with only masked); bound 2 levels.
 constexpr int kWebUiLevels = 2;
 
 TEST(WebUiInpaint, OnlyMaskedEqualsTheWebUisCropInpaintAndPasteBack) {
@@ -199,10 +199,10 @@ TEST(WebUiInpaint, OnlyMaskedEqualsTheWebUisCropInpaintAndPasteBack) {
     // fill") brings it to the output size and mode 1 ("crop and resize") back (io/webui_resize.h). Stretching
     // instead was 72 levels off at worst, on 952 values.
     GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-    r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-    r.mask_blur = c.at("mask_blur");
-    r.inpaint_full_res = true;
-    r.inpaint_padding = c.at("padding");
+    r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+    r.inpaint.mask_blur = c.at("mask_blur");
+    r.inpaint.full_res = true;
+    r.inpaint.padding = c.at("padding");
     GenerationResult out = tiny_pipeline().generate(r);
     const std::string name = c.at("name");
     EXPECT_TRUE(ImageNear(name, out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
@@ -212,8 +212,8 @@ TEST(WebUiInpaint, OnlyMaskedEqualsTheWebUisCropInpaintAndPasteBack) {
 TEST(WebUiInpaint, KeepUnmaskedEqualsDiffusersInpaintingUnderTheWebUisOverlay) {
   const auto& c = webui().at("keep_unmasked");
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-  r.mask_blur = c.at("mask_blur");
+  r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+  r.inpaint.mask_blur = c.at("mask_blur");
   GenerationResult out = tiny_pipeline().generate(r);
   EXPECT_TRUE(ImageNear("keep_unmasked", out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
 }
@@ -226,7 +226,8 @@ TEST(WebUiInpaint, OutpaintCanvasMaskAndResult) {
   EXPECT_TRUE(at::equal(io::to_tensor(canvas.mask).select(2, 0), webui_plane(c.at("mask"))))
       << "outpaint mask (ramp over " << kOutpaintOverlap << " original pixels)";
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.outpaint = c.at("edges").get<std::string>();
+  const io::Edges e = io::parse_edges(c.at("edges").get<std::string>());
+  r.inpaint.outpaint = OutpaintEdges{e.left, e.top, e.right, e.bottom};
   GenerationResult out = tiny_pipeline().generate(r);
   EXPECT_TRUE(ImageNear("outpaint", out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
 }
@@ -254,12 +255,12 @@ class WebUiMaskedContentMode : public ::testing::TestWithParam<std::string> {};
 TEST_P(WebUiMaskedContentMode, MatchesTheWebUiOnDiffusers) {
   const auto& c = masked_content_cases();
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.keep_unmasked = false;
-  r.steps = c.at("steps");
-  r.strength = c.at("strength");
-  r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-  r.mask_blur = c.at("mask_blur");
-  r.masked_content = parse_enum(kMaskedContentNames, GetParam(), "masked_content");
+  r.inpaint.keep_unmasked = false;
+  r.sampling.steps = c.at("steps");
+  r.img2img.strength = c.at("strength");
+  r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+  r.inpaint.mask_blur = c.at("mask_blur");
+  r.inpaint.masked_content = parse_enum(kMaskedContentNames, GetParam(), "masked_content");
   GenerationResult out = tiny_pipeline().generate(r);
   const at::Tensor want = load_golden_abs(kData + "webui_inpaint/" + c.at("latents").get<std::string>()).at(GetParam());
   EXPECT_TRUE(AllClose(GetParam() + " final_latents", out.latents, want, latent_tolerance(want)));
@@ -278,27 +279,27 @@ TEST(WebUiMaskedContent, FillWithOnlyMaskedOnAnUnevenBox) {
   // Fill after the crop box (38x50) was brought to 48x64 by "resize and fill", then the web UI's paste back.
   const auto& c = masked_content_cases().at("full_res_fill");
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.steps = masked_content_cases().at("steps");
-  r.strength = masked_content_cases().at("strength");
-  r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-  r.mask_blur = masked_content_cases().at("mask_blur");
-  r.inpaint_full_res = true;
-  r.inpaint_padding = c.at("padding");
-  r.masked_content = MaskedContent::Fill;
+  r.sampling.steps = masked_content_cases().at("steps");
+  r.img2img.strength = masked_content_cases().at("strength");
+  r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+  r.inpaint.mask_blur = masked_content_cases().at("mask_blur");
+  r.inpaint.full_res = true;
+  r.inpaint.padding = c.at("padding");
+  r.inpaint.masked_content = MaskedContent::Fill;
   GenerationResult out = tiny_pipeline().generate(r);
   EXPECT_TRUE(ImageNear("only masked, fill", out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
 }
 
 TEST(WebUiMaskedContent, RecordedInBothPngChunksAndReadBack) {
   GenerationRequest r = webui_request(64, 96);
-  r.mask = "m.png";
+  r.inpaint.mask = "m.png";
   for (const auto& e : kMaskedContentNames) {
-    r.masked_content = e.value;
+    r.inpaint.masked_content = e.value;
     const std::string text = a1111_parameters(r, 42, "tiny");
     // The web UI writes the field for every mode but "original".
     EXPECT_EQ(text.find("Masked content: ") != std::string::npos, e.value != MaskedContent::Original) << text;
-    EXPECT_EQ(parse_a1111_parameters(text, GenerationRequest{}).masked_content, e.value) << text;
-    EXPECT_EQ(request_from_json(to_json(r), GenerationRequest{}).masked_content, e.value) << e.name;
+    EXPECT_EQ(parse_a1111_parameters(text, GenerationRequest{}).inpaint.masked_content, e.value) << text;
+    EXPECT_EQ(request_from_json(to_json(r), GenerationRequest{}).inpaint.masked_content, e.value) << e.name;
   }
   EXPECT_NE(a1111_parameters(r, 42, "tiny").find("Masked content: latent nothing"), std::string::npos);
   try {
