@@ -40,6 +40,12 @@ enum class PromptSyntaxMode { None, A1111 };
 // The hires fix's upscaler (pipeline/hires.h): the web UI's latent interpolations, or Lanczos on pixels.
 enum class HiresUpscaler { Latent, LatentNearestExact, LatentBicubic, Lanczos };
 
+// What the masked area starts from before denoising (the web UI's "Masked content", its inpainting_fill 0..3
+// in this order; pipeline/masked_content.h): the image with the area filled by blurred colours of its
+// surroundings (masking.fill), the original image, latent noise, or zero latents. sdxl-gen's default is
+// `original`, the reference inpainting pipeline's behaviour; the web UI's is `fill`.
+enum class MaskedContent { Fill, Original, LatentNoise, LatentNothing };
+
 // diffusers StableDiffusionXLInpaintPipeline's default strength (int(n * 0.9999) = n - 1 steps run, from the
 // noised image rather than pure noise).
 constexpr double kInpaintStrength = 0.9999;
@@ -49,6 +55,11 @@ inline constexpr std::array<EnumName<HiresUpscaler>, 4> kHiresUpscalerNames{{
     {HiresUpscaler::LatentNearestExact, "latent-nearest-exact"},
     {HiresUpscaler::LatentBicubic, "latent-bicubic"},
     {HiresUpscaler::Lanczos, "lanczos"}}};
+inline constexpr std::array<EnumName<MaskedContent>, 4> kMaskedContentNames{{
+    {MaskedContent::Fill, "fill"},
+    {MaskedContent::Original, "original"},
+    {MaskedContent::LatentNoise, "latent-noise"},
+    {MaskedContent::LatentNothing, "latent-nothing"}}};
 inline constexpr std::array<EnumName<BatchNoise>, 2> kBatchNoiseNames{{
     {BatchNoise::PerImage, "per-image"}, {BatchNoise::Shared, "shared"}}};
 inline constexpr std::array<EnumName<RefinerMode>, 2> kRefinerModeNames{{
@@ -166,6 +177,7 @@ struct InpaintParams {
   std::optional<std::string> mask;
   int mask_blur = 0;           // Gaussian sigma in pixels, as the web UIs (0 = off)
   bool keep_unmasked = false;  // paste the original pixels back outside the (blurred) mask
+  MaskedContent masked_content = MaskedContent::Original;  // the masked area's initial content
   // "Only masked" (web UIs): inpaint the box around the mask, padded by `padding` pixels and widened to the
   // aspect of `size`, at `size`, then paste it back (the image may then be of any size). JSON:
   // inpaint_full_res, inpaint_padding.
@@ -230,6 +242,7 @@ struct GenerationRequest {
 };
 
 const char* to_string(HiresUpscaler v);
+const char* to_string(MaskedContent v);
 const char* to_string(BatchNoise v);
 const char* to_string(RefinerMode v);
 const char* to_string(LongPrompt v);

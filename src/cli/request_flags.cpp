@@ -97,6 +97,9 @@ void RequestFlags::add_to(CLI::App& app) {
   add(app, "--mask-blur", "mask_blur", Kind::Int,
       "Gaussian blur of the mask, sigma in pixels (web UI rule; default 0)");
   add(app, "--keep-unmasked", "keep_unmasked", Kind::Bool, "Paste the original pixels back outside the mask");
+  add(app, "--masked-content", "masked_content", Kind::String,
+      "What the masked area starts from: one of " + enum_names(kMaskedContentNames) +
+          " (default original; the web UI's default is fill)");
   add(app, "--inpaint-full-res", "inpaint_full_res", Kind::Bool,
       "Inpaint only the box around the mask, at --size, and paste it back (web UI \"only masked\")");
   add(app, "--inpaint-padding", "inpaint_padding", Kind::Int,

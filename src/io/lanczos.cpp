@@ -42,13 +42,14 @@ struct Coeffs {
   std::vector<std::vector<int>> weights;
 };
 
-Coeffs coefficients(int in_size, int out_size, const Filter& filter) {
-  const double scale = static_cast<double>(in_size) / out_size;
+// [in0, in1): the source span (Pillow's `box` along this axis; the whole axis without one).
+Coeffs coefficients(int in_size, float in0, float in1, int out_size, const Filter& filter) {
+  const double scale = static_cast<double>(in1 - in0) / out_size;
   const double filterscale = std::max(scale, 1.0);
   const double support = filter.support * filterscale;
   Coeffs c;
   for (int xx = 0; xx < out_size; ++xx) {
-    const double center = (xx + 0.5) * scale;
+    const double center = in0 + (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
     int xmin = static_cast<int>(center - support + 0.5);
     if (xmin < 0) xmin = 0;
@@ -75,8 +76,8 @@ Coeffs coefficients(int in_size, int out_size, const Filter& filter) {
 uint8_t clip8(int64_t v) { return static_cast<uint8_t>(std::clamp<int64_t>(v >> kPrecisionBits, 0, 255)); }
 
 // One pass along x (horizontal) or y (vertical) of an RGB buffer.
-Image pass(const Image& in, int out_w, int out_h, bool horizontal, const Filter& filter) {
-  const Coeffs c = coefficients(horizontal ? in.width : in.height, horizontal ? out_w : out_h, filter);
+Image pass(const Image& in, int out_w, int out_h, bool horizontal, float in0, float in1, const Filter& filter) {
+  const Coeffs c = coefficients(horizontal ? in.width : in.height, in0, in1, horizontal ? out_w : out_h, filter);
   Image out{out_w, out_h, std::vector<uint8_t>(static_cast<size_t>(out_w) * out_h * 3)};
   for (int y = 0; y < out_h; ++y)
     for (int x = 0; x < out_w; ++x) {
@@ -98,12 +99,23 @@ Image pass(const Image& in, int out_w, int out_h, bool horizontal, const Filter&
 }  // namespace
 
 Image pillow_resize(const Image& image, int width, int height, ResampleFilter f) {
+  return pillow_resize(image, width, height, f,
+                       {0.0f, 0.0f, static_cast<float>(image.width), static_cast<float>(image.height)});
+}
+
+Image pillow_resize(const Image& image, int width, int height, ResampleFilter f, const std::array<float, 4>& box) {
   if (width < 1 || height < 1) throw Error(ErrorCategory::Input, "", "image resize: the target size must be positive");
-  if (width == image.width && height == image.height) return image;
+  if (box[0] < 0 || box[1] < 0 || box[2] > image.width || box[3] > image.height || box[2] < box[0] || box[3] < box[1])
+    throw Error(ErrorCategory::Input, "", "image resize: the box must lie inside the image");
+  const bool whole = box[0] == 0 && box[1] == 0 && box[2] == image.width && box[3] == image.height;
+  if (width == image.width && height == image.height && whole) return image;
   const Filter filter = filter_of(f);
+  // Resample.c ImagingResampleInner: a pass is skipped only when it would copy its axis unchanged.
+  const bool horizontal = width != image.width || box[0] != 0 || box[2] != width;
+  const bool vertical = height != image.height || box[1] != 0 || box[3] != height;
   Image out = image;
-  if (width != image.width) out = pass(out, width, out.height, true, filter);
-  if (height != image.height) out = pass(out, width, height, false, filter);
+  if (horizontal) out = pass(out, width, out.height, true, box[0], box[2], filter);
+  if (vertical) out = pass(out, out.width, height, false, box[1], box[3], filter);
   return out;
 }
 

@@ -4,6 +4,8 @@
 // each rounded and clamped to 8 bits. The web UIs' "Lanczos" upscaler is the Lanczos call; CLIP's image
 // processor (transformers CLIPImageProcessor, resample=BICUBIC) the bicubic one.
 #pragma once
+#include <array>
+
 #include "io/png.h"
 
 namespace sdxl::io {
@@ -13,6 +15,9 @@ namespace sdxl::io {
 enum class ResampleFilter { Lanczos, Bicubic };
 
 Image pillow_resize(const Image& image, int width, int height, ResampleFilter filter);
+// Image.resize(size, filter, box): the source region box = {x0, y0, x1, y1} (floats, inside the image; an empty
+// span is allowed and gives the filter's weighted edge rows or columns, as the web UI's "resize and fill" uses it).
+Image pillow_resize(const Image& image, int width, int height, ResampleFilter filter, const std::array<float, 4>& box);
 inline Image lanczos_resize(const Image& image, int width, int height) {
   return pillow_resize(image, width, height, ResampleFilter::Lanczos);
 }

@@ -2,7 +2,7 @@
 
 #include "common/error.h"
 #include "io/image_file.h"
-#include "io/lanczos.h"
+#include "io/webui_resize.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/outpaint.h"
 
@@ -30,6 +30,8 @@ Inpainting::Inpainting(const InpaintInputs& in, int64_t unet_in_channels, Autoen
   // prepare_latents: a 4-channel UNet always needs the image latents (the blend target).
   if (!nine_channel_ || !strength_is_max) image_latents_ = encode_init_image(vae, in.image, noise, latent_options);
   noise_ = noise.randn({B, vae->config().latent_channels, h, w}, latent_options);
+  if (image_latents_.defined() && in.content != MaskedContent::Original && in.content != MaskedContent::Fill)
+    image_latents_ = apply_latent_content(image_latents_, in.content, webui_latent_mask(in.luminance, h, w), noise);
   start_ = strength_is_max ? noise_ * sampler.init_noise_sigma() : sampler.add_noise(image_latents_, noise_, 0);
   // prepare_mask_latents: the masked image is image * (mask < 0.5), encoded with the same generator.
   at::Tensor masked_image = in.image * (in.binary < 0.5).to(at::kFloat);
@@ -102,11 +104,13 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
     const CropBox box = expand_to_aspect(mask_crop_region(m.luminance, r.inpaint.padding), r.sampling.size.width,
                                          r.sampling.size.height, m.image.width, m.image.height);
     m.full_res = FullResCrop{m.image, m.luminance, box};
-    m.image = io::lanczos_resize(crop(m.image, box), r.sampling.size.width, r.sampling.size.height);
-    // The mask goes through the same crop and resize as a grey image.
+    // processing.py: the box to the processing size by resize_image mode 2 ("resize and fill": the box's
+    // whole pixels may leave its aspect slightly off the output's), image and mask alike.
+    m.image = io::webui_resize(crop(m.image, box), r.sampling.size.width, r.sampling.size.height,
+                               io::WebUiResize::ResizeAndFill);
     at::Tensor grey = m.luminance.unsqueeze(-1).expand({-1, -1, 3}).contiguous();
-    io::Image mask_box =
-        io::lanczos_resize(crop(io::from_tensor(grey), box), r.sampling.size.width, r.sampling.size.height);
+    io::Image mask_box = io::webui_resize(crop(io::from_tensor(grey), box), r.sampling.size.width,
+                                          r.sampling.size.height, io::WebUiResize::ResizeAndFill);
     m.luminance = io::to_tensor(mask_box).select(2, 0).contiguous();
     m.binary = binarize_mask(m.luminance);
     if (m.binary.sum().item<double>() == 0)
@@ -120,7 +124,9 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
 at::Tensor paste_full_res(const at::Tensor& images, const FullResCrop& c, bool keep_unmasked) {
   std::vector<at::Tensor> out;
   for (int64_t i = 0; i < images.size(0); ++i) {
-    io::Image back = io::lanczos_resize(io::from_tensor(images[i]), c.box.width(), c.box.height());
+    // processing.py apply_overlay/uncrop: back to the box by resize_image mode 1 ("crop and resize").
+    io::Image back =
+        io::webui_resize(io::from_tensor(images[i]), c.box.width(), c.box.height(), io::WebUiResize::CropAndResize);
     out.push_back(io::to_tensor(paste(c.image, back, c.box)));
   }
   at::Tensor all = at::stack(out);

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "pipeline/denoise.h"
+#include "pipeline/masked_content.h"
 #include "sampling/noise.h"
 #include "sampling/sampler.h"
 #include "vae/autoencoder.h"
@@ -18,8 +19,11 @@ at::Tensor encode_init_image(AutoencoderKL& vae, const at::Tensor& image, NoiseS
                              const at::TensorOptions& out);
 
 struct InpaintInputs {
-  at::Tensor image;   // float32 [B,3,H,W] in [-1,1] (the init image, repeated per image of the batch)
+  at::Tensor image;   // float32 [B,3,H,W] in [-1,1] (the init image, repeated per image of the batch; filled
+                      // already for MaskedContent::Fill, pipeline/masked_content.h)
   at::Tensor binary;  // float32 [1,1,H,W], 1 = repaint (inpaint_mask.h binarize_mask)
+  MaskedContent content = MaskedContent::Original;
+  at::Tensor luminance;  // uint8 [H,W], the mask after --mask-blur (the latent modes' latent mask comes from it)
 };
 
 class Inpainting {
@@ -27,6 +31,8 @@ class Inpainting {
   // The reference's prepare_latents + prepare_mask_latents, with its random draws in its order: the init
   // image's posterior sample (skipped by a 9-channel UNet at strength 1), the initial noise, the masked
   // image's posterior sample (drawn for a 4-channel UNet too, which does not use it, so later draws line up).
+  // With MaskedContent::LatentNoise one more draw, the latent noise, comes between the initial noise and the
+  // masked image's sample (so every masked-content mode starts from the same initial noise).
   // `strength_is_max`: strength == 1, start from pure noise * init_noise_sigma instead of the noised image.
   Inpainting(const InpaintInputs& in, int64_t unet_in_channels, AutoencoderKL& vae, const Sampler& sampler,
              NoiseSource& noise, const at::TensorOptions& latent_options, bool strength_is_max);
@@ -70,7 +76,8 @@ struct MaskedImage {
   bool all_white = false;  // nothing to keep: the caller runs plain img2img
   std::optional<FullResCrop> full_res;  // then image/luminance/binary are the box resized to the request's size
 };
-// --inpaint-full-res: each generated image [B,h,w,3] (uint8) resized back to the box with Lanczos and pasted
+// --inpaint-full-res: each generated image [B,h,w,3] (uint8) resized back to the box (the web UI's "crop and
+// resize", io/webui_resize.h) and pasted
 // into the whole image; with keep_unmasked the original pixels go back under the web UI's overlay for this
 // mode (the blurred mask itself as the weight). Returns uint8 [B,H,W,3].
 at::Tensor paste_full_res(const at::Tensor& images, const FullResCrop& crop, bool keep_unmasked);

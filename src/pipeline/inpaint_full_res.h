@@ -1,7 +1,7 @@
 // "Inpaint only masked" of the web UIs (--inpaint-full-res --inpaint-padding P): the box around the mask,
 // padded by P and widened to the aspect of --size (AUTOMATIC1111 modules/masking.py get_crop_region +
-// expand_crop_region), is cut out, resized to --size with Lanczos, inpainted there, resized back and pasted
-// into the full image. Small masks on large images get the model's full resolution.
+// expand_crop_region), is cut out, resized to --size keeping its aspect (the web UI's "resize and fill",
+// io/webui_resize.h), inpainted there, resized back ("crop and resize") and pasted into the full image. Small masks on large images get the model's full resolution.
 #pragma once
 #include <ATen/ATen.h>
 

@@ -237,8 +237,10 @@ struct Pipeline::Impl {
   // The noised starting latents of img2img: VAE posterior sample (its noise drawn first), scaled,
   // then add_noise at the first remaining timestep (diffusers prepare_latents).
   // `loaded`: the init image already read (inpainting with an all-white mask).
+  // `luminance`: the all-white mask, for the latent masked-content modes (pipeline/masked_content.h; their
+  // noise drawn after the initial noise, as in Inpainting).
   at::Tensor img2img_start(const GenerationRequest& r, int64_t batch, Sampler& sampler, NoiseSource& noise,
-                           const io::Image* loaded = nullptr) {
+                           const io::Image* loaded = nullptr, const at::Tensor* luminance = nullptr) {
     io::Image image;
     try {
       image = loaded ? *loaded : io::read_image(*r.img2img.init_image);
@@ -252,6 +254,8 @@ struct Pipeline::Impl {
     at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({batch, 1, 1, 1});
     at::Tensor init = encode_pixels(pixels, noise);
     at::Tensor eps = noise.randn(init.sizes(), init.options());
+    if (luminance)
+      init = apply_latent_content(init, r.inpaint.masked_content, webui_latent_mask(*luminance, init.size(2), init.size(3)), noise);
     return sampler.add_noise(init, eps, 0);
   }
   at::TensorOptions latent_options() const {
@@ -432,6 +436,11 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     if (masked->all_white) result.warnings.push_back("the mask is all white: nothing to keep, running plain img2img");
   }
   const bool inpaint = masked && !masked->all_white;
+  // The image the masked area starts from (pipeline/masked_content.h); the overlay keeps using the original.
+  std::optional<io::Image> content_image;
+  if (masked)
+    content_image = r.inpaint.masked_content == MaskedContent::Fill ? fill_masked_area(masked->image, masked->luminance)
+                                                            : masked->image;
 
   // 0. The request's LoRA set (files read once per pipeline; merged into each model as it is used).
   resolve_lora_tags(r, m.options.lora_dir);
@@ -495,12 +504,14 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     DenoiseOptions dopt = denoise_options(pass, "base");
     if (control) dopt.unet_extras = control->hook();
     if (inpaint) {
-      InpaintInputs in{uint8_to_image(io::to_tensor(masked->image)).repeat({pass.batch, 1, 1, 1}), masked->binary};
+      InpaintInputs in{uint8_to_image(io::to_tensor(*content_image)).repeat({pass.batch, 1, 1, 1}), masked->binary,
+                       r.inpaint.masked_content, masked->luminance};
       Inpainting inpainting(in, unet_in, m.vae(), sampler, noise, latent_options, r.img2img.strength == 1.0);
       pass.latents = inpainting.start_latents();
       inpainting.install(dopt, sampler, uses_cfg(r.sampling.cfg));
     } else if (img2img) {
-      pass.latents = m.img2img_start(r, pass.batch, sampler, noise, masked ? &masked->image : nullptr);
+      pass.latents = m.img2img_start(r, pass.batch, sampler, noise, masked ? &*content_image : nullptr,
+                                     masked ? &masked->luminance : nullptr);
     } else {
       pass.latents = noise.randn({pass.batch, latent_channels, h, w}, latent_options) * sampler.init_noise_sigma();
     }

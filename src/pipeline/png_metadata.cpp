@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "pipeline/hires.h"
+#include "pipeline/masked_content.h"
 
 namespace sdxl {
 namespace {
@@ -102,6 +103,9 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
     << ", Model: " << quote_if_needed(model_name);
   if (r.img2img.init_image) o << ", Denoising strength: " << format_number(r.img2img.strength);
   if (r.inpaint.mask_blur > 0) o << ", Mask blur: " << r.inpaint.mask_blur;
+  // As the web UI (v1.8+): written for every mode but "original" (pipeline/masked_content.h).
+  if ((r.inpaint.mask || r.inpaint.outpaint) && r.inpaint.masked_content != MaskedContent::Original)
+    o << ", Masked content: " << enum_name(kMaskedContentWebUiNames, r.inpaint.masked_content);
   if (r.hires.scale) {
     // The web UI's hires fields; its "Size" is the first pass's, as here.
     if (!r.img2img.init_image) o << ", Denoising strength: " << format_number(r.hires.strength);
@@ -191,6 +195,11 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
       else if (key == "Seed") r.sampling.seed = std::stoull(value);
       else if (key == "Denoising strength") denoising = std::stod(value);
       else if (key == "Mask blur") r.inpaint.mask_blur = std::stoi(value);
+      else if (key == "Masked content") {
+        auto content = find_enum(kMaskedContentWebUiNames, value);
+        if (!content) throw Error(ErrorCategory::Input, "", "unknown masked content");
+        r.inpaint.masked_content = *content;
+      }
       else if (key == "Hires upscale") r.hires.scale = std::stod(value);
       else if (key == "Hires steps") r.hires.steps = std::stoi(value);
       else if (key == "Hires upscaler") {

@@ -17,6 +17,8 @@ using json = nlohmann::json;
 
 static_assert(table_complete(kHiresUpscalerNames, HiresUpscaler::Lanczos),
               "kHiresUpscalerNames must list every HiresUpscaler");
+static_assert(table_complete(kMaskedContentNames, MaskedContent::LatentNothing),
+              "kMaskedContentNames must list every MaskedContent");
 static_assert(table_complete(kBatchNoiseNames, BatchNoise::Shared), "kBatchNoiseNames must list every BatchNoise");
 static_assert(table_complete(kRefinerModeNames, RefinerMode::Expert), "kRefinerModeNames must list every RefinerMode");
 static_assert(table_complete(kLongPromptNames, LongPrompt::Chunk), "kLongPromptNames must list every LongPrompt");
@@ -31,6 +33,7 @@ const auto& names_of(TimestepSpacing) { return kSpacingNames; }
 const auto& names_of(PredictionType) { return kPredictionNames; }
 const auto& names_of(BatchNoise) { return kBatchNoiseNames; }
 const auto& names_of(HiresUpscaler) { return kHiresUpscalerNames; }
+const auto& names_of(MaskedContent) { return kMaskedContentNames; }
 const auto& names_of(RefinerMode) { return kRefinerModeNames; }
 const auto& names_of(LongPrompt) { return kLongPromptNames; }
 const auto& names_of(PromptSyntaxMode) { return kPromptSyntaxNames; }
@@ -281,6 +284,7 @@ const std::vector<Field>& fields() {
       field("mask", &R::inpaint, &InpaintParams::mask),
       field("mask_blur", &R::inpaint, &InpaintParams::mask_blur),
       field("keep_unmasked", &R::inpaint, &InpaintParams::keep_unmasked),
+      field("masked_content", &R::inpaint, &InpaintParams::masked_content),
       field("inpaint_full_res", &R::inpaint, &InpaintParams::full_res),
       field("inpaint_padding", &R::inpaint, &InpaintParams::padding),
       field("outpaint", &R::inpaint, &InpaintParams::outpaint),
@@ -322,6 +326,7 @@ void check_size(const std::string& field, const Size& s) {
 }  // namespace
 
 const char* to_string(HiresUpscaler v) { return enum_name(kHiresUpscalerNames, v); }
+const char* to_string(MaskedContent v) { return enum_name(kMaskedContentNames, v); }
 const char* to_string(BatchNoise v) { return enum_name(kBatchNoiseNames, v); }
 const char* to_string(RefinerMode v) { return enum_name(kRefinerModeNames, v); }
 const char* to_string(LongPrompt v) { return enum_name(kLongPromptNames, v); }

@@ -71,6 +71,7 @@ void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vecto
       {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.img2img.init_image.has_value(),
        "an init image"},
       {{"save_trajectory"}, !r.output.save_latents.has_value(), "saved latents"},
+      {{"masked_content"}, !r.inpaint.mask && !r.inpaint.outpaint, "a mask (or outpaint)"},
       {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
        "a refiner"},
       {{"preview_every"}, !r.output.preview.has_value(), "a preview file"},

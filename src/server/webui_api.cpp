@@ -205,10 +205,11 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
     r.inpaint.padding = static_cast<int>(opt_int(b, "inpaint_full_res_padding", 0, 1024).value_or(0));
     // The web UI composites the original back outside the mask (its apply_overlay).
     r.inpaint.keep_unmasked = true;
-    const long long fill = opt_int(b, "inpainting_fill", 0, 3).value_or(0);
-    if (fill != 1)
-      out.job.notes.push_back("inpainting_fill " + std::to_string(fill) +
-                              " is not implemented yet: the masked area starts from the original (1)");
+    // inpainting_fill 0 fill, 1 original, 2 latent noise, 3 latent nothing (the web UI's order; its API's
+    // default, and the webuiapi client's, is 0).
+    constexpr MaskedContent kFill[] = {MaskedContent::Fill, MaskedContent::Original, MaskedContent::LatentNoise,
+                                       MaskedContent::LatentNothing};
+    r.inpaint.masked_content = kFill[opt_int(b, "inpainting_fill", 0, 3).value_or(0)];
     // "Only masked" works on the image at its own size; otherwise image and mask take the requested size.
     if (!r.inpaint.full_res) init = resize_image(init, r.sampling.size.width, r.sampling.size.height, static_cast<int>(resize_mode));
     if (mask.width != init.width || mask.height != init.height) mask = resize_image(mask, init.width, init.height, 0);

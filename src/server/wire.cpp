@@ -7,7 +7,7 @@
 #include "common/strings.h"
 #include "io/image_file.h"
 #include "io/jpeg.h"
-#include "io/lanczos.h"
+#include "io/webui_resize.h"
 #include "io/png_codec.h"
 
 namespace sdxl::server {
@@ -25,15 +25,6 @@ int sextet(unsigned char c) {
 }
 
 std::string type_name(const nlohmann::json& v) { return v.type_name(); }
-
-// A copy of `im` cropped to the box (x, y, w, h), which lies inside it.
-io::Image crop(const io::Image& im, int x, int y, int w, int h) {
-  io::Image out{w, h, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3)};
-  for (int r = 0; r < h; ++r)
-    std::copy_n(&im.rgb[(static_cast<size_t>(y + r) * im.width + x) * 3], static_cast<size_t>(w) * 3,
-                &out.rgb[static_cast<size_t>(r) * w * 3]);
-  return out;
-}
 
 }  // namespace
 
@@ -112,29 +103,7 @@ std::optional<io::Image> alpha_mask(const std::string& png, const std::string& f
 }
 
 io::Image resize_image(const io::Image& im, int width, int height, int mode) {
-  if (im.width == width && im.height == height) return im;
-  if (mode == 0) return io::lanczos_resize(im, width, height);
-  const double ratio = static_cast<double>(width) / height, src_ratio = static_cast<double>(im.width) / im.height;
-  if (mode == 1) {  // crop and resize: cover the target, then cut the middle out
-    const bool wider = ratio > src_ratio;
-    const int w = wider ? width : std::max(1, static_cast<int>(std::lround(im.width * static_cast<double>(height) / im.height)));
-    const int h = wider ? std::max(1, static_cast<int>(std::lround(im.height * static_cast<double>(width) / im.width))) : height;
-    return crop(io::lanczos_resize(im, w, h), (w - width) / 2, (h - height) / 2, width, height);
-  }
-  // 2, resize and fill: fit inside the target, centred; the bands left over repeat the image's edge rows or
-  // columns (the web UI stretches the outermost line of pixels over them).
-  const bool wider = ratio < src_ratio;
-  const int w = wider ? width : std::max(1, static_cast<int>(std::lround(im.width * static_cast<double>(height) / im.height)));
-  const int h = wider ? std::max(1, static_cast<int>(std::lround(im.height * static_cast<double>(width) / im.width))) : height;
-  const io::Image fit = io::lanczos_resize(im, std::min(w, width), std::min(h, height));
-  io::Image out{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
-  const int x0 = (width - fit.width) / 2, y0 = (height - fit.height) / 2;
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      const int sx = std::clamp(x - x0, 0, fit.width - 1), sy = std::clamp(y - y0, 0, fit.height - 1);
-      std::copy_n(&fit.rgb[(static_cast<size_t>(sy) * fit.width + sx) * 3], 3, &out.rgb[(static_cast<size_t>(y) * width + x) * 3]);
-    }
-  return out;
+  return io::webui_resize(im, width, height, static_cast<io::WebUiResize>(mode));
 }
 
 nlohmann::json parse_json_object(const std::string& body) {

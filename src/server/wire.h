@@ -33,7 +33,7 @@ io::Image decode_image(const std::string& bytes, const std::string& field);
 // convention). nullopt when the PNG has no alpha channel, or the image is a JPEG.
 std::optional<io::Image> alpha_mask(const std::string& png_bytes, const std::string& field);
 // The image resized to width x height the web UI's way (resize_mode 0 just resize, 1 crop and resize,
-// 2 resize and fill), with Pillow's Lanczos (io/lanczos.h).
+// 2 resize and fill: io/webui_resize.h).
 io::Image resize_image(const io::Image& image, int width, int height, int resize_mode);
 
 // JSON body -> object; 400 when it is not a JSON object.

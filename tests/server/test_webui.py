@@ -60,6 +60,8 @@ with Server(a.sdxl_gen) as s:
         c.expect(outside_same and inside_changed, "inpaint: only the masked area changes")
     r4 = api.img2img(images=[init], mask_image=mask, prompt="a cat", seed=6, steps=3, cfg_scale=7, width=W, height=H)
     c.expect(len(r4.images) == 1, "inpaint with the client's defaults (fill 0, only masked) answers an image")
+    c.expect("Masked content: fill" in (r4.info.get("infotexts") or [""])[0],
+             "inpainting_fill 0 runs as --masked-content fill (%r)" % (r4.info.get("infotexts") or [""])[0][-160:])
 
     # The lists clients call.
     for path in ["scripts", "sd-models", "samplers", "schedulers", "upscalers", "latent-upscale-modes", "loras",

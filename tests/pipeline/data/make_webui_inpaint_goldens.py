@@ -11,6 +11,15 @@ Ported (same statements in the same order, only renamed), from AUTOMATIC1111/sta
     (the original pasted into an "RGBa" image through the inverted mask, converted to "RGBA"), the crop and resize of
     mask and image to the processing size; and its apply_overlay/uncrop (v1.7+): the result resized back (mode 1),
     pasted into a transparent RGBA canvas at the box, then Image.alpha_composite with the overlay.
+  - modules/masking.py fill and modules/processing.py StableDiffusionProcessingImg2Img.init's "Masked content"
+    (inpainting_fill 0 fill, 1 original, 2 latent noise, 3 latent nothing): the image filled before it is encoded;
+    the latent mask (the mask as RGB resized to latent size with Pillow's default filter, channel 0 / 255 rounded)
+    and the image latents under it replaced by noise or zeros. diffusers' pipeline gets them through
+    MaskedContentInpaintPipeline below: its prepare_latents is the reference's own, for the case used here
+    (strength < 1, 4-channel UNet), with the latent step inserted where the image latents are made, so the start
+    latents and the per-step blend both read them, as the web UI's init_latent is read by both. The web UI draws
+    the latent noise from a generator seeded with the image's seed; sdxl-gen (and this port) draw it from the
+    pipeline's generator, right after the initial noise.
 The outpaint canvas follows no web UI function (their outpainting scripts fill the border with noise or latent
 tricks); it is sdxl-gen's own design (src/pipeline/outpaint.h), built here independently: numpy.pad(mode="edge")
 for the border, the mask white over the border and 255 - 255*(d-1)//16 over the d-th original pixel from an
@@ -29,7 +38,9 @@ import cv2
 import numpy as np
 import torch
 from diffusers import EulerDiscreteScheduler, StableDiffusionXLInpaintPipeline
-from PIL import Image, ImageOps
+from diffusers.utils.torch_utils import randn_tensor
+from PIL import Image, ImageFilter, ImageOps
+from safetensors.torch import save_file
 
 logging.disable(logging.WARNING)
 OUT = "tests/pipeline/data/webui_inpaint/"
@@ -41,7 +52,7 @@ LANCZOS = Image.LANCZOS
 SCRATCH = tempfile.mkdtemp()
 
 
-# ---- modules/masking.py ----
+# ---- modules/masking.py (fill: the same file) ----
 def get_crop_region(mask, pad=0):
     h, w = mask.shape
     crop_left = 0
@@ -101,6 +112,56 @@ def expand_crop_region(crop_region, processing_width, processing_height, image_w
         if x2 >= image_width:
             x2 = image_width
     return x1, y1, x2, y2
+
+
+def fill(image, mask):
+    image_mod = Image.new('RGBA', (image.width, image.height))
+    image_masked = Image.new('RGBa', (image.width, image.height))
+    image_masked.paste(image.convert("RGBA").convert("RGBa"), mask=ImageOps.invert(mask.convert('L')))
+    image_masked = image_masked.convert('RGBa')
+    for radius, repeats in [(256, 1), (64, 1), (16, 2), (4, 4), (2, 2), (0, 1)]:
+        blurred = image_masked.filter(ImageFilter.GaussianBlur(radius)).convert('RGBA')
+        for _ in range(repeats):
+            image_mod.alpha_composite(blurred)
+    return image_mod.convert("RGB")
+
+
+# ---- modules/processing.py StableDiffusionProcessingImg2Img.init: the latent masked-content modes ----
+def latent_content(init_latent, inpainting_fill, latent_mask, generator):
+    if inpainting_fill not in (2, 3):
+        return init_latent
+    latmask = latent_mask.convert('RGB').resize((init_latent.shape[3], init_latent.shape[2]))
+    latmask = np.moveaxis(np.array(latmask, dtype=np.float32), 2, 0) / 255
+    latmask = latmask[0]
+    latmask = np.around(latmask)
+    latmask = np.tile(latmask[None], (init_latent.shape[1], 1, 1))
+    mask = torch.asarray(1.0 - latmask).type(init_latent.dtype)
+    nmask = torch.asarray(latmask).type(init_latent.dtype)
+    if inpainting_fill == 2:
+        # The web UI: create_random_tensors(init_latent.shape[1:], seeds); here the pipeline's generator (above).
+        noise = randn_tensor(init_latent.shape, generator=generator, dtype=init_latent.dtype)
+        return init_latent * mask + noise * nmask
+    return init_latent * mask
+
+
+class MaskedContentInpaintPipeline(StableDiffusionXLInpaintPipeline):
+    inpainting_fill = 1
+    latent_mask = None
+
+    def prepare_latents(self, batch_size, num_channels_latents, height, width, dtype, device, generator, latents=None,
+                        image=None, timestep=None, is_strength_max=True, add_noise=True, return_noise=False,
+                        return_image_latents=False):
+        # diffusers v0.27.2's body for latents=None, add_noise, strength < 1, return_noise and return_image_latents,
+        # with latent_content applied to the image latents before they are noised.
+        assert latents is None and add_noise and not is_strength_max and return_noise and return_image_latents
+        shape = (batch_size, num_channels_latents, height // self.vae_scale_factor, width // self.vae_scale_factor)
+        image = image.to(device=device, dtype=dtype)
+        image_latents = self._encode_vae_image(image=image, generator=generator)
+        image_latents = image_latents.repeat(batch_size // image_latents.shape[0], 1, 1, 1)
+        noise = randn_tensor(shape, generator=generator, device=device, dtype=dtype)
+        image_latents = latent_content(image_latents, self.inpainting_fill, self.latent_mask, generator)
+        latents = self.scheduler.add_noise(image_latents, noise, timestep)
+        return latents, noise, image_latents
 
 
 # ---- modules/images.py resize_image, modes 1 ("crop and resize") and 2 ("resize and fill") ----
@@ -298,6 +359,60 @@ def main():
     spec["outpaint"] = {"edges": "16,8,0,24", "width": canvas.width, "height": canvas.height,
                         "canvas": save(canvas, "outpaint_canvas.png"), "mask": save(canvas_mask, "outpaint_mask.png"),
                         "inner": save(generated, "outpaint_inner.png"), "image": save(final, "outpaint.png")}
+
+    # 6. Masked content, every mode, at strength 0.6 (so the initial content matters): the fixture mask blurred by 4
+    # over the whole 64x96 image, final latents; and "fill" with "only masked" at 48x64 (the uneven box of
+    # section 3), keep unmasked, final image.
+    mc_pipe = MaskedContentInpaintPipeline.from_pretrained(resolved_copy(FIX + "tiny-sdxl"), torch_dtype=torch.float32)
+    mc_pipe.set_progress_bar_config(disable=True)
+    mc_steps, mc_strength = 5, 0.6
+    mask_l = Image.fromarray(a1111_blur(l_mask, 4), "L")
+    latents = {}
+    spec["masked_content"] = {"steps": mc_steps, "strength": mc_strength, "mask": "keep_unmasked_mask.png",
+                              "mask_blur": 4, "width": 64, "height": 96, "latents": "masked_content.safetensors",
+                              "filled": save(fill(init, mask_l), "masked_content_filled.png"), "modes": []}
+    for fill_index, mode in enumerate(["fill", "original", "latent-noise", "latent-nothing"]):
+        mc_pipe.inpainting_fill, mc_pipe.latent_mask = fill_index, mask_l
+        image = fill(init, mask_l) if fill_index == 0 else init
+        mc_pipe.scheduler = EulerDiscreteScheduler.from_config(mc_pipe.scheduler.config)
+        with torch.no_grad():
+            latents[mode] = mc_pipe(prompt=PROMPT, negative_prompt=NEGATIVE, image=image, mask_image=mask_l, height=96,
+                                    width=64, num_inference_steps=mc_steps, strength=mc_strength, guidance_scale=CFG,
+                                    generator=torch.Generator("cpu").manual_seed(SEED), output_type="latent").images
+        spec["masked_content"]["modes"].append(mode)
+    save_file({k: v.contiguous() for k, v in latents.items()}, OUT + "masked_content.safetensors")
+
+    mc_pipe.inpainting_fill = 0
+    pw, ph, pad = 48, 64, 4
+    mask_l = Image.fromarray(a1111_blur(square, 4), "L")
+    box = expand_crop_region(get_crop_region(np.array(mask_l), pad), pw, ph, mask_l.width, mask_l.height)
+    x1, y1, x2, y2 = box
+    small_mask = resize_image(2, mask_l.crop(box), pw, ph)
+    small_image = fill(resize_image(2, init.crop(box), pw, ph), small_mask)
+    mc_pipe.latent_mask = small_mask
+    mc_pipe.scheduler = EulerDiscreteScheduler.from_config(mc_pipe.scheduler.config)
+    with torch.no_grad():
+        generated = mc_pipe(prompt=PROMPT, negative_prompt=NEGATIVE, image=small_image, mask_image=small_mask, height=ph,
+                            width=pw, num_inference_steps=mc_steps, strength=mc_strength, guidance_scale=CFG,
+                            generator=torch.Generator("cpu").manual_seed(SEED)).images[0]
+    final = apply_overlay(generated, (x1, y1, x2 - x1, y2 - y1), overlay_image(init, mask_for_overlay(mask_l, True)))
+    spec["masked_content"]["full_res_fill"] = {
+        "mask": "full_res_mask.png", "padding": pad, "width": pw, "height": ph, "crop_region": list(box),
+        "filled": save(small_image, "masked_content_full_res_filled.png"),
+        "image": save(final, "masked_content_full_res_fill.png")}
+
+    # 7. resize_image modes 1 and 2 alone, on crops of the init image that are wider and taller than the target
+    # (both kinds of fill band, both kinds of overhang), and the 38x50 box of section 3 both ways.
+    spec["resize_image"] = []
+    for crop_box, w, h in (((6, 21, 44, 71), 48, 64), ((0, 10, 64, 50), 40, 48), ((10, 0, 40, 96), 48, 40),
+                           ((3, 5, 60, 90), 32, 32)):
+        for mode in (1, 2):
+            name = "resize_mode%d_%dx%d_to_%dx%d.png" % (mode, crop_box[2] - crop_box[0], crop_box[3] - crop_box[1], w, h)
+            spec["resize_image"].append({"crop": list(crop_box), "width": w, "height": h, "mode": mode,
+                                         "image": save(resize_image(mode, init.crop(crop_box), w, h), name)})
+    small = resize_image(2, init.crop((6, 21, 44, 71)), 48, 64)
+    spec["resize_image"].append({"from": "resize_mode2_38x50_to_48x64.png", "width": 38, "height": 50, "mode": 1,
+                                 "image": save(resize_image(1, small, 38, 50), "resize_mode1_back_48x64_to_38x50.png")})
 
     with open(OUT + "cases.json", "w") as f:
         json.dump(spec, f, indent=1)
