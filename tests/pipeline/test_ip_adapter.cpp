@@ -46,6 +46,15 @@ GenerationRequest ip_request(const nlohmann::json& c) {
     s.image_encoder = ip_data(c["image_encoder"]);
     r.ip_adapters.push_back(s);
   }
+  for (const auto& j : c.value("controls", nlohmann::json::array())) {
+    ControlSpec s;
+    s.model = fixture(j["model"].get<std::string>());
+    s.image = fixture(j["image"].get<std::string>());
+    s.scale = j["scale"];
+    s.start = j["start"];
+    s.end = j["end"];
+    r.controls.push_back(s);
+  }
   return r;
 }
 
@@ -74,7 +83,7 @@ TEST_P(IpAdapterGolden, LatentsMatchDiffusers) {
 INSTANTIATE_TEST_SUITE_P(Cases, IpAdapterGolden,
                          ::testing::Values("ip_base_s0.6_cfg5", "ip_base_s0.6_cfg1", "ip_plus_s0.7_cfg5",
                                            "ip_plus_s0.7_cfg1", "ip_two_cfg5", "ip_base_img2img_s0.6",
-                                           "ip_quick_s1.0_cfg5"),
+                                           "ip_quick_s1.0_cfg5", "ip_base_controlnet_s0.6"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)
