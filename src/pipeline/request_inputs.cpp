@@ -8,8 +8,8 @@
 namespace sdxl {
 
 void check_request_inputs(const GenerationRequest& r) {
-  for (const IpAdapterSpec& s : r.ip_adapters) (void)check_image_prompt_files(s);
-  for (const ControlSpec& s : r.controls) {
+  for (const IpAdapterSpec& s : r.adapters.ip_adapters) (void)check_image_prompt_files(s);
+  for (const ControlSpec& s : r.adapters.controls) {
     ControlModelFile file;
     try {
       file = inspect_control_model(s.model);
