@@ -13,16 +13,16 @@
 namespace sdxl::test {
 namespace {
 
-std::string ip_data(const std::string& name) { return std::string(SDXL_SOURCE_DIR) + "/tests/vision/data/" + name; }
-std::string control_data(const std::string& name) {
+std::string pf_vision_data(const std::string& name) { return std::string(SDXL_SOURCE_DIR) + "/tests/vision/data/" + name; }
+std::string pf_control_data(const std::string& name) {
   return std::string(SDXL_SOURCE_DIR) + "/tests/fixtures/control_golden/" + name;
 }
 
 TEST(CliPromptFileInputs, ImagePromptsAndControlsAreCheckedBeforeAnyLoad) {
   const std::string dir = fresh_dir("pf_inputs");
-  const nlohmann::json adapter = {{"path", ip_data("ip_base.safetensors")}, {"image", ip_data("ip_a.png")},
-                                  {"image_encoder", ip_data("image_encoder_gelu")}, {"scale", 0.6}};
-  const nlohmann::json control = {{"model", control_data("tiny-controlnet")}, {"image", control_data("control_a.png")}};
+  const nlohmann::json adapter = {{"path", pf_vision_data("ip_base.safetensors")}, {"image", pf_vision_data("ip_a.png")},
+                                  {"image_encoder", pf_vision_data("image_encoder_gelu")}, {"scale", 0.6}};
+  const nlohmann::json control = {{"model", pf_control_data("tiny-controlnet")}, {"image", pf_control_data("control_a.png")}};
   auto with = [](nlohmann::json j, const char* key, const std::string& value) {
     j[key] = value;
     return j;
