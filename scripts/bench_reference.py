@@ -1,7 +1,9 @@
 """Times the reference (diffusers) on the same work as `sdxl-gen bench`, with random weights.
 
 Full-size SDXL 1.0 base UNet forward at the chosen batch sizes (batch 2 = one CFG step), optionally a whole
-Euler sampling loop with CFG (`--steps`), and a VAE decode; one warm-up run per quantity, excluded; medians
+Euler sampling loop with CFG (`--steps`), one ControlNet step (`--controlnet`: a random ControlNetModel of the
+base's encoder, as `sdxl-gen bench --control` builds it; its forward and ControlNet + UNet with the residuals on
+the CFG batch, what StableDiffusionXLControlNetPipeline runs per step), and a VAE decode; one warm-up run per quantity, excluded; medians
 of --repeat runs. Prints one JSON object with the same keys as `sdxl-gen bench --json`.
 
 Run by scripts/bench_reference.sh here (its own .venv-ref with diffusers 0.27.2 on our torch version) and by
@@ -14,7 +16,7 @@ import time
 
 import diffusers
 import torch
-from diffusers import AutoencoderKL, EulerDiscreteScheduler, UNet2DConditionModel
+from diffusers import AutoencoderKL, ControlNetModel, EulerDiscreteScheduler, UNet2DConditionModel
 
 UNET = dict(sample_size=128, act_fn="silu", addition_embed_type="text_time", addition_time_embed_dim=256,
             attention_head_dim=[5, 10, 20], block_out_channels=[320, 640, 1280], cross_attention_dim=2048,
@@ -49,6 +51,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batches", default="1,2", help="UNet forward batch sizes to time")
     ap.add_argument("--steps", type=int, default=0, help="also time an Euler loop with CFG of this many steps")
+    ap.add_argument("--controlnet", action="store_true", help="also time one ControlNet step on the CFG batch")
     ap.add_argument("--skip-vae", action="store_true")
     a = ap.parse_args()
     if a.threads:
@@ -89,6 +92,25 @@ def main():
             t = torch.full((b,), 500.0, device=dev)
             key = "unet_forward_b1_s" if b == 1 else "unet_forward_s" if b == 2 else f"unet_forward_b{b}_s"
             out[key] = timed(lambda: unet(x, t, encoder_hidden_states=ctx, added_cond_kwargs=cond), a.repeat)
+        if a.controlnet:
+            x, ctx, cond = inputs(2)
+            t = torch.full((2,), 500.0, device=dev)
+            out["control_plain_forward_s"] = timed(lambda: unet(x, t, encoder_hidden_states=ctx,
+                                                                added_cond_kwargs=cond), a.repeat)
+            cn = randomize(ControlNetModel.from_unet(unet)).to(dev, dtype).eval()
+            image = torch.rand(2, 3, h, w, device=dev, dtype=dtype)
+
+            def control_step():  # the pipeline's per-step calls: ControlNet, then the UNet with its residuals
+                down, mid = cn(x, t, encoder_hidden_states=ctx, controlnet_cond=image, conditioning_scale=1.0,
+                               added_cond_kwargs=cond, return_dict=False)
+                unet(x, t, encoder_hidden_states=ctx, added_cond_kwargs=cond, down_block_additional_residuals=down,
+                     mid_block_additional_residual=mid)
+
+            out["controlnet_forward_s"] = timed(lambda: cn(x, t, encoder_hidden_states=ctx, controlnet_cond=image,
+                                                           added_cond_kwargs=cond, return_dict=False), a.repeat)
+            out["control_step_s"] = timed(control_step, a.repeat)
+            out["control_step_ratio"] = out["control_step_s"] / out["control_plain_forward_s"]
+            del cn
         if a.steps:
             scheduler = EulerDiscreteScheduler(**SCHEDULER)
             _, ctx, cond = inputs(2)

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli/bench_control.h"
 #include "cli/bench_image_encoder.h"
 #include "cli/bench_lora.h"
+#include "cli/bench_timing.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
@@ -32,6 +34,22 @@
 #endif
 
 namespace sdxl::cli {
+
+double time_median(int repeat, const at::Device& device, const std::function<void()>& f) {
+  f();
+  synchronize(device);
+  std::vector<double> times;
+  for (int i = 0; i < repeat; ++i) {
+    Stopwatch timer;
+    f();
+    synchronize(device);
+    times.push_back(timer.seconds());
+  }
+  std::sort(times.begin(), times.end());
+  const size_t n = times.size();
+  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
 namespace {
 
 struct BenchFlags {
@@ -39,7 +57,7 @@ struct BenchFlags {
   int steps = 4, repeat = 3;
   int64_t lora_rank = 0;  // > 0: time a random LoRA of this rank on the base models first (bench_lora.h)
   double cfg = 5.0;  // the loop's guidance: <= 1 runs the UNet on batch 1 (few-step recipes)
-  bool json = false, skip_vae = false, all = false;
+  bool json = false, skip_vae = false, all = false, control = false;
   RuntimeFlags runtime;
 };
 
@@ -56,21 +74,6 @@ struct BenchContext {
   }
 };
 
-// Median seconds of `repeat` runs of f after one warm-up run.
-double time_median(int repeat, const at::Device& device, const std::function<void()>& f) {
-  f();
-  synchronize(device);
-  std::vector<double> times;
-  for (int i = 0; i < repeat; ++i) {
-    Stopwatch timer;
-    f();
-    synchronize(device);
-    times.push_back(timer.seconds());
-  }
-  std::sort(times.begin(), times.end());
-  const size_t n = times.size();
-  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-}
 
 // Random weights of a plausible scale (std 0.02, no NaN, no denormals), as a trained model would have.
 // Uniform in [-a, a] with a = 0.02 * sqrt(3), drawn in float32 one tensor at a time: libtorch's bf16
@@ -140,6 +143,9 @@ void bench_unet(BenchContext& c, const std::string& preset, const std::string& p
                          [&] { unet->forward(in[0], in[1], in[2], in[3], in[4], nullptr, &ip); }),
              preset + " unet forward batch 2 with one IP-Adapter (4 image tokens)");
   }
+  if (c.flags.all || c.flags.control)
+    bench_control(unet, preset_config(preset, "unet"), inputs(2), c.flags.repeat, c.placement.device, randomize,
+                  [&](const std::string& k, double s, const std::string& label) { c.report(k, s, label); }, c.out);
 
   // Sampling steps on the SDXL default (Euler): UNet on the doubled batch with CFG, guidance, update.
   Sampler sampler(make_schedule(SamplerKind::Euler, c.flags.steps, SchedulerConfig{}));
@@ -247,7 +253,10 @@ Command add_bench(CLI::App& app) {
                   "linear of the base UNet and text encoders");
   sub->add_flag("--all", f->all,
                 "Also time the refiner UNet, the IP-Adapter image encoders (ViT-bigG/14, ViT-H/14) and one "
-                "IP-Adapter's attention in the base UNet");
+                "IP-Adapter's attention in the base UNet, and what --control times");
+  sub->add_flag("--control", f->control,
+                "Also time a full-size SDXL ControlNet (random weights): its forward and one control step on the CFG "
+                "batch, and the peak RSS it adds");
   sub->add_flag("--skip-vae", f->skip_vae, "Do not time the VAE decoder");
   sub->add_flag("--json", f->json, "One JSON object on stdout");
   add_runtime_flags(*sub, f->runtime, nullptr);

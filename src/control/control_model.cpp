@@ -156,6 +156,67 @@ nlohmann::json given_config(const ControlModelFile& f, const std::string& config
   return files::read_json(*from);
 }
 
+// The original T2I-Adapter layout (TencentARC's Adapter class, sk=True; what ComfyUI's load_t2i_adapter reads
+// and diffusers' convert_original_t2i_adapter.py converts): conv_in, and one flat list body.K of resnet blocks,
+// num_res_blocks per level, K = level * num_res_blocks + block; each level's first block holds the 1x1 in_conv
+// where the width changes. Optionally under "adapter.". diffusers nests them as adapter.body.LEVEL.resnets.BLOCK.
+std::string original_t2i_prefix(const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (n == "adapter.conv_in.weight") return "adapter.";
+  return "";
+}
+
+}  // namespace
+
+bool is_original_t2i_adapter(const std::vector<std::string>& names) {
+  const std::string p = original_t2i_prefix(names);
+  for (const auto& n : names)
+    if (n == p + "body.0.block1.weight") return true;
+  return false;
+}
+
+std::map<std::string, std::string> original_t2i_adapter_names(const std::vector<std::string>& names,
+                                                              const std::string& path) {
+  const std::string p = original_t2i_prefix(names);
+  std::set<int64_t> blocks;
+  for (const auto& n : names) {
+    if (!starts_with(n, p + "body.")) continue;
+    const auto parts = split_dots(n.substr(p.size()));
+    blocks.insert(std::stoll(parts.at(1)));
+  }
+  constexpr int64_t kLevels = 4;  // full_adapter_xl: three UNet levels and the mid block
+  const int64_t per_level = static_cast<int64_t>(blocks.size()) / kLevels;
+  if (blocks.empty() || static_cast<int64_t>(blocks.size()) % kLevels || *blocks.rbegin() + 1 != kLevels * per_level)
+    throw input_error("", path + ": an original-layout T2I-Adapter with " + std::to_string(blocks.size()) +
+                " body blocks, not 4 levels of equal depth (the SDXL full adapter's)");
+  std::map<std::string, std::string> out;
+  for (const auto& n : names) {
+    if (n == p + "conv_in.weight" || n == p + "conv_in.bias") {
+      out["adapter." + n.substr(p.size())] = n;
+      continue;
+    }
+    const auto parts = split_dots(n.substr(p.size()));
+    // body.K.(block1|block2|in_conv).(weight|bias); anything else (skep, down_opt convolutions of the sk=False /
+    // use_conv variants, the "light" adapter) has no place in diffusers' full_adapter_xl.
+    const bool known = parts.size() == 4 && parts[0] == "body" &&
+                       (parts[2] == "block1" || parts[2] == "block2" || parts[2] == "in_conv");
+    if (!known)
+      throw input_error("", path + ": the tensor '" + n + "' has no place in an SDXL full T2I-Adapter "
+                  "(original layout: conv_in, body.K.block1/block2/in_conv)");
+    const int64_t k = std::stoll(parts[1]), level = k / per_level, block = k % per_level;
+    const std::string at_level = "adapter.body." + std::to_string(level) + ".";
+    if (parts[2] == "in_conv") {
+      if (block != 0)
+        throw input_error("", path + ": '" + n + "': only the first block of a level changes the width (in_conv)");
+      out[at_level + "in_conv." + parts[3]] = n;
+    } else {
+      out[at_level + "resnets." + std::to_string(block) + "." + parts[2] + "." + parts[3]] = n;
+    }
+  }
+  return out;
+}
+
+namespace {
 }  // namespace
 
 const char* to_string(ControlKind kind) { return enum_name(kControlKindNames, kind); }
@@ -200,7 +261,7 @@ ControlNetModel load_controlnet(const ControlModelFile& f, const std::string& co
                                 const nlohmann::json& base_unet_config, const at::TensorOptions& options) {
   if (f.kind != ControlKind::ControlNet)
     throw input_error("", f.path + ": a " + std::string(to_string(f.kind)) + ", which sdxl-gen does not run (supported: SDXL "
-                "ControlNets in diffusers or original layout, control-LoRAs, T2I-Adapters in diffusers layout)");
+                "ControlNets in diffusers or original layout, control-LoRAs, T2I-Adapters)");
   auto st = files::open_weights(f.weights);
   ShapeMap stored;
   for (const auto& t : st->tensors())
@@ -313,12 +374,20 @@ T2IAdapterModel load_t2i_adapter(const ControlModelFile& f, const std::string& c
                                  const at::TensorOptions& options) {
   if (f.kind != ControlKind::T2IAdapter) throw input_error("", f.path + ": not a T2I-Adapter");
   auto st = files::open_weights(f.weights);
+  // Stored name of each diffusers name: itself, or the original layout's (original_t2i_adapter_names).
+  std::map<std::string, std::string> stored_of;
+  std::vector<std::string> names;
+  for (const auto& t : st->tensors()) names.push_back(t.name);
+  const bool original = is_original_t2i_adapter(names);
+  if (original) stored_of = original_t2i_adapter_names(names, f.path);
+  else
+    for (const auto& n : names) stored_of[n] = n;
   std::string config_from;
   nlohmann::json config = given_config(f, config_dir, &config_from);
   if (config.is_null()) {
-    // A lone diffusers-named file: widths, depth and the unshuffle factor from the shapes (3 input channels).
+    // A lone file: widths, depth and the unshuffle factor from the shapes (3 input channels).
     ShapeMap shapes;
-    for (const auto& t : st->tensors()) shapes[t.name] = t.shape;
+    for (const auto& [name, stored] : stored_of) shapes[name] = st->find(stored)->shape;
     config_from = f.path + " (inferred from tensor shapes)";
     const auto& conv_in = shape_of(shapes, "adapter.conv_in.weight", f.path);
     nlohmann::json channels = nlohmann::json::array();
@@ -331,12 +400,16 @@ T2IAdapterModel load_t2i_adapter(const ControlModelFile& f, const std::string& c
     if (3 * factor * factor != conv_in[1])
       throw input_error("", f.path + ": adapter.conv_in takes " + std::to_string(conv_in[1]) +
                   " channels, not 3 x a square unshuffle factor; give --control-config DIR");
+    // The original SD 1.x adapters unshuffle by 8 (features at the SD 1.x UNet's sizes); the XL ones by 16.
+    if (original && factor != 16)
+      throw input_error("", f.path + ": an SD 1.x T2I-Adapter (pixel unshuffle " + std::to_string(factor) +
+                  "; SDXL adapters use 16), which sdxl-gen does not run");
     config = {{"_class_name", "T2IAdapter"}, {"adapter_type", "full_adapter_xl"}, {"in_channels", 3},
               {"channels", channels}, {"num_res_blocks", blocks}, {"downscale_factor", factor}};
   }
   T2IAdapterModel model(T2IAdapterConfig::from_json(config, config_from), options);
   StateDict tensors;
-  for (const auto& t : st->tensors()) tensors[t.name] = st->tensor(t.name);
+  for (const auto& [name, stored] : stored_of) tensors[name] = st->tensor(stored);
   load_state_dict(*model, tensors, "t2i adapter from " + f.path);
   return model;
 }

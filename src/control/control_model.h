@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,17 @@ ControlNetModel load_controlnet(const ControlModelFile& file, const std::string&
 // UI's ControlNet extension do. Factors that do not fit the base are an input error naming the tensor.
 ControlNetModel load_control_lora(const ControlModelFile& file, const nlohmann::json& base_unet_config,
                                   const StateDict& base_unet, const at::TensorOptions& options);
-// Loads a T2I-Adapter (full_adapter_xl; diffusers folder, or a lone file with diffusers names whose shape is
-// inferred unless `config_dir` is given).
+// Loads a T2I-Adapter (full_adapter_xl): a diffusers folder, or a lone file with diffusers names or in the
+// original layout (below), whose shape is inferred unless `config_dir` is given.
 T2IAdapterModel load_t2i_adapter(const ControlModelFile& file, const std::string& config_dir,
                                  const at::TensorOptions& options);
+
+// The original T2I-Adapter layout (TencentARC's Adapter: conv_in, body.K.block1/block2/in_conv, optionally under
+// "adapter."), told apart from diffusers' (adapter.body.LEVEL.resnets.BLOCK) by body.0.block1; and the map from
+// each diffusers name to the stored one. Tensors with no place in full_adapter_xl are an input error naming
+// them (`path` names the file).
+bool is_original_t2i_adapter(const std::vector<std::string>& names);
+std::map<std::string, std::string> original_t2i_adapter_names(const std::vector<std::string>& names,
+                                                              const std::string& path);
 
 }  // namespace sdxl

@@ -9,18 +9,25 @@
 
 namespace sdxl {
 
+std::string check_image_prompt_files(const IpAdapterSpec& s, IpAdapterFile* adapter) {
+  const IpAdapterFile file = read_ip_adapter(s.path);
+  const std::string encoder = s.image_encoder ? *s.image_encoder : find_image_encoder(file);
+  check_adapter_fits_encoder(file, open_image_encoder(encoder).config, encoder);
+  try {
+    (void)io::read_image(s.image);
+  } catch (const Error& e) {
+    throw input_error("ip_image", e.what());
+  }
+  if (adapter) *adapter = file;
+  return encoder;
+}
+
 void ImagePrompts::check(std::vector<IpAdapterSpec>& specs, const std::vector<CrossAttentionShape>& unet_shapes,
                          const std::string& model) {
   for (IpAdapterSpec& s : specs) {
-    const IpAdapterFile file = read_ip_adapter(s.path);
+    IpAdapterFile file;
+    const std::string encoder = check_image_prompt_files(s, &file);
     check_adapter_fits_unet(file, unet_shapes, model);
-    const std::string encoder = s.image_encoder ? *s.image_encoder : find_image_encoder(file);
-    check_adapter_fits_encoder(file, open_image_encoder(encoder).config, encoder);
-    try {
-      (void)io::read_image(s.image);
-    } catch (const Error& e) {
-      throw input_error("ip_image", e.what());
-    }
     s.image_encoder_used = encoder;
     s.sha256 = io::hash_file(s.path, false).file;
     s.image_sha256 = io::hash_file(s.image, false).file;

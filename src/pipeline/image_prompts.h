@@ -16,6 +16,11 @@
 
 namespace sdxl {
 
+// The checks of one image prompt that need no model: the adapter file read, its encoder (the spec's, else found
+// beside the adapter: find_image_encoder) opened and fitted to the adapter, its image readable. Returns the
+// encoder's path. Throws sdxl::Error naming the file.
+std::string check_image_prompt_files(const IpAdapterSpec& spec, IpAdapterFile* adapter = nullptr);
+
 class ImagePrompts {
  public:
   explicit ImagePrompts(const Placement& placement) : placement_(placement) {}

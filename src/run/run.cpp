@@ -14,6 +14,7 @@
 #include "common/stopwatch.h"
 #include "common/strings.h"
 #include "io/png.h"
+#include "pipeline/request_inputs.h"
 #include "run/model_path.h"
 #include "run/output_policy.h"
 #include "run/recorded_choice.h"
@@ -44,13 +45,15 @@ RunNote note_from_line(const std::string& line) {
 
 std::string note_key(const RunNote& n) { return std::to_string(n.kind) + ":" + n.field + ":" + n.text; }
 
-// The output checks that need no model, for every item to run, before any load: a prompt-file item that
-// fails them is invalid (reported, not run) like a bad line; the single request fails the run.
+// The output and input-file checks that need no model (pipeline/request_inputs.h: image prompts, controls),
+// for every item to run, before any load: a prompt-file item that fails them is invalid (reported, not run)
+// like a bad line; the single request fails the run.
 void check_items(std::vector<batch::PlanItem>& plan, const std::string& prompt_file) {
   for (auto& item : plan) {
     if (!item.error.empty() || item.done) continue;
     try {
       check_item_outputs(item);
+      check_request_inputs(item.request);
     } catch (const Error& e) {
       if (prompt_file.empty()) throw;
       item.error = prompt_file + ":" + std::to_string(item.line) + ": " + e.what();

@@ -13,20 +13,26 @@ ClipActivation parse_clip_activation(const std::string& name, const std::string&
   throw Error(ErrorCategory::Input, "", what + ": unsupported hidden_act '" + name + "' (expected quick_gelu, gelu, gelu_new or gelu_pytorch_tanh)");
 }
 
-CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::string& what) {
-  const nlohmann::json& j = json.is_object() && json.contains("text_config") && json["text_config"].is_object() ? json["text_config"] : json;
+const nlohmann::json& read_clip_tower(const nlohmann::json& json, const char* tower, const std::string& what,
+                                      CLIPTextConfig& c) {
+  const nlohmann::json& j = json.is_object() && json.contains(tower) && json[tower].is_object() ? json[tower] : json;
   const config::Reader r(j, what);
-  CLIPTextConfig c;
   c.hidden_size = r.integer("hidden_size", c.hidden_size);
+  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size);
   c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers);
   c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads);
-  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size);
   c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps);
+  c.projection_dim = r.integer("projection_dim", c.projection_dim);
+  if (r.has("hidden_act")) c.hidden_act = parse_clip_activation(r.string("hidden_act"), what);
+  return j;
+}
+
+CLIPTextConfig CLIPTextConfig::from_json(const nlohmann::json& json, const std::string& what) {
+  CLIPTextConfig c;
+  const config::Reader r(read_clip_tower(json, "text_config", what, c), what);
   c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings);
   c.vocab_size = r.integer("vocab_size", c.vocab_size);
-  c.projection_dim = r.integer("projection_dim", c.projection_dim);
   c.eos_token_id = r.integer("eos_token_id", c.eos_token_id);
-  if (r.has("hidden_act")) c.hidden_act = parse_clip_activation(r.string("hidden_act"), what);
   c.validate(what);
   return c;
 }

@@ -45,4 +45,12 @@ struct CLIPTextConfig {
 
 ClipActivation parse_clip_activation(const std::string& name, const std::string& what);
 
+// The one reader of the keys both towers of a CLIP model configure alike (transformers' CLIPTextConfig and
+// CLIPVisionConfig): hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, hidden_act,
+// layer_norm_eps, projection_dim, read into `c` (absent keys keep c's values). In a full CLIPConfig the tower's
+// keys are under `tower` ("text_config" / "vision_config"): returns the JSON they were read from, for the keys
+// only one tower has.
+const nlohmann::json& read_clip_tower(const nlohmann::json& json, const char* tower, const std::string& what,
+                                      CLIPTextConfig& c);
+
 }  // namespace sdxl

@@ -7,22 +7,31 @@
 #include "common/error.h"
 
 namespace sdxl {
+namespace {
+
+// The fields a vision tower shares with the text tower's (the block code's) config, as pairs: one list for
+// both directions.
+template <class V, class T, class F>
+void shared_fields(V& vision, T& text, F&& f) {
+  f(vision.hidden_size, text.hidden_size);
+  f(vision.intermediate_size, text.intermediate_size);
+  f(vision.num_hidden_layers, text.num_hidden_layers);
+  f(vision.num_attention_heads, text.num_attention_heads);
+  f(vision.hidden_act, text.hidden_act);
+  f(vision.layer_norm_eps, text.layer_norm_eps);
+  f(vision.projection_dim, text.projection_dim);
+}
+
+}  // namespace
 
 CLIPVisionConfig CLIPVisionConfig::from_json(const nlohmann::json& json, const std::string& what) {
-  const nlohmann::json& j =
-      json.is_object() && json.contains("vision_config") && json["vision_config"].is_object() ? json["vision_config"] : json;
-  const config::Reader r(j, what);
   CLIPVisionConfig c;
-  c.hidden_size = r.integer("hidden_size", c.hidden_size);
-  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size);
-  c.projection_dim = r.integer("projection_dim", c.projection_dim);
-  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers);
-  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads);
+  CLIPTextConfig blocks = c.blocks();  // transformers' CLIPVisionConfig defaults for the shared keys
+  const config::Reader r(read_clip_tower(json, "vision_config", what, blocks), what);
+  shared_fields(c, blocks, [](auto& v, const auto& t) { v = t; });
   c.num_channels = r.integer("num_channels", c.num_channels);
   c.image_size = r.integer("image_size", c.image_size);
   c.patch_size = r.integer("patch_size", c.patch_size);
-  c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps);
-  if (r.has("hidden_act")) c.hidden_act = parse_clip_activation(r.string("hidden_act"), what);
   c.validate(what);
   return c;
 }
@@ -64,13 +73,7 @@ CLIPVisionConfig CLIPVisionConfig::from_shapes(const std::map<std::string, std::
 
 CLIPTextConfig CLIPVisionConfig::blocks() const {
   CLIPTextConfig c;
-  c.hidden_size = hidden_size;
-  c.intermediate_size = intermediate_size;
-  c.num_hidden_layers = num_hidden_layers;
-  c.num_attention_heads = num_attention_heads;
-  c.hidden_act = hidden_act;
-  c.layer_norm_eps = layer_norm_eps;
-  c.projection_dim = projection_dim;
+  shared_fields(*this, c, [](const auto& v, auto& t) { t = v; });
   return c;
 }
 

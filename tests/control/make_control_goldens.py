@@ -2,7 +2,8 @@
 inpainting variants; OpenCV for the Canny preprocessor) on the tiny SDXL fixtures.
 
 Usage (from the repository root, after scripts/reference_env.sh):
-    .venv-ref/bin/python tests/control/make_control_goldens.py [--canny-only | --adapter-only | --control-lora-only]
+    .venv-ref/bin/python tests/control/make_control_goldens.py [--canny-only | --adapter-only | --control-lora-only |
+                                                              --compose-only]
 
 Writes, all under tests/fixtures/control_golden/:
   tiny-controlnet/              ControlNetModel.from_unet(tiny base UNet) with its zero-initialised convolutions
@@ -21,6 +22,17 @@ Writes, all under tests/fixtures/control_golden/:
                                 t2i_euler_5 (StableDiffusionXLAdapterPipeline, scale 0.8, factor 0.5)
   tiny_control_lora.safetensors a control-LoRA for the tiny base (make_control_lora), and its case clora_euler_5:
                                 the ControlNet it makes, merged in Python, through StableDiffusionXLControlNetPipeline
+  tiny_t2i_adapter_original.safetensors  tiny-t2i-adapter's tensors in the original (TencentARC Adapter) layout
+                                under "adapter." (conv_in, body.K.block1/block2/in_conv; the names ComfyUI's
+                                load_t2i_adapter maps to diffusers'), and its case t2i_original_euler_5 (the same
+                                reference run as t2i_euler_5, the control read from this file)
+  cn_compose_*                  one control composed with the other stages (--compose-only): the hires fix
+                                (ControlNet txt2img, the web UI's "Latent" upscale = F.interpolate bilinear, then
+                                StableDiffusionXLControlNetImg2ImgPipeline on those latents with the control image
+                                resized to the second pass's size), the refiner in its default SDEdit hand-off
+                                (StableDiffusionXLImg2ImgPipeline of tiny-sdxl-refiner on the base latents, no
+                                control, as the reference), and a LoRA on the base (load_lora_weights + fuse_lora of
+                                tests/adapters/data/kohya_sgm.safetensors at 0.6; the ControlNet is not touched)
 Re-running rewrites identical files (fixed seeds, CPU float32).
 """
 import json
@@ -34,9 +46,11 @@ import torch
 from PIL import Image, ImageDraw
 from safetensors.torch import load_file, save_file
 
+import torch.nn.functional as F
 from diffusers import (ControlNetModel, DDIMScheduler, EulerDiscreteScheduler, StableDiffusionXLAdapterPipeline,
                        StableDiffusionXLControlNetImg2ImgPipeline, StableDiffusionXLControlNetInpaintPipeline,
-                       StableDiffusionXLControlNetPipeline, T2IAdapter, UNet2DConditionModel)
+                       StableDiffusionXLControlNetPipeline, StableDiffusionXLImg2ImgPipeline, T2IAdapter,
+                       UNet2DConditionModel)
 from diffusers.loaders.single_file_utils import convert_controlnet_checkpoint
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pipeline", "data"))
@@ -49,6 +63,9 @@ TINY = os.path.join(FIX, "tiny-sdxl")
 CN_DIR = os.path.join(OUT, "tiny-controlnet")
 CN_SGM = os.path.join(OUT, "tiny_controlnet_sgm.safetensors")
 ADAPTER_DIR = os.path.join(OUT, "tiny-t2i-adapter")
+ADAPTER_ORIGINAL = os.path.join(OUT, "tiny_t2i_adapter_original.safetensors")
+REFINER = os.path.join(FIX, "tiny-sdxl-refiner")
+LORA = os.path.join(ROOT, "tests", "adapters", "data", "kohya_sgm.safetensors")
 CLORA = os.path.join(OUT, "tiny_control_lora.safetensors")
 PROMPT = "a photograph of an astronaut riding a horse on the moon"
 NEGATIVE = "blurry, low quality, watermark"
@@ -187,8 +204,10 @@ def make_adapter():
     return T2IAdapter.from_pretrained(ADAPTER_DIR, torch_dtype=torch.float32)
 
 
-def run_adapter_case(tiny, name, scale, factor, steps=5, cfg=5.0, seed=42):
-    pipe = StableDiffusionXLAdapterPipeline.from_pretrained(tiny, adapter=make_adapter(), torch_dtype=torch.float32)
+def run_adapter_case(tiny, name, scale, factor, steps=5, cfg=5.0, seed=42, model="tiny-t2i-adapter"):
+    adapter = make_adapter()
+    write_original_adapter(adapter)
+    pipe = StableDiffusionXLAdapterPipeline.from_pretrained(tiny, adapter=adapter, torch_dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
     pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
     steps_seen = []
@@ -207,7 +226,7 @@ def run_adapter_case(tiny, name, scale, factor, steps=5, cfg=5.0, seed=42):
     pipe.image_processor.postprocess(decoded, output_type="pil")[0].save(os.path.join(OUT, name + ".png"))
     save_file({"step_latents": torch.stack(steps_seen).contiguous(), "final_latents": latents.contiguous(),
                "image": decoded.contiguous()}, os.path.join(OUT, name + ".safetensors"))
-    controls = [{"model": "tiny-t2i-adapter", "image": "control_a.png", "scale": scale, "start": 0.0, "end": factor}]
+    controls = [{"model": model, "image": "control_a.png", "scale": scale, "start": 0.0, "end": factor}]
     spec = {"inputs": {"name": name, "sampler": "euler", "steps": steps, "guidance_scale": cfg, "seed": seed,
                        "height": HEIGHT, "width": WIDTH, "prompt": PROMPT, "negative_prompt": NEGATIVE,
                        "guess_mode": False, "controls": controls, "steps_run": len(steps_seen)},
@@ -265,6 +284,91 @@ def make_control_lora():
     return cn.to(torch.float32)
 
 
+def write_original_adapter(adapter):
+    """The adapter's tensors under the original Adapter's names: diffusers' adapter.body.L.resnets.B.* is the flat
+    body.(L * num_res_blocks + B).*, adapter.body.L.in_conv the first block's in_conv (ComfyUI's load_t2i_adapter
+    does the reverse renaming); kept under "adapter." as the issue's single files."""
+    per_level = adapter.config.num_res_blocks
+    out = {}
+    for k, v in adapter.state_dict().items():
+        part = k.split(".")
+        if part[1] == "conv_in":
+            name = k
+        elif part[3] == "in_conv":
+            name = f"adapter.body.{int(part[2]) * per_level}.in_conv.{part[4]}"
+        else:
+            assert part[3] == "resnets", k
+            name = f"adapter.body.{int(part[2]) * per_level + int(part[4])}.{part[5]}.{part[6]}"
+        assert name not in out, name
+        out[name] = v.to(torch.float16).contiguous()
+    save_file(dict(sorted(out.items())), ADAPTER_ORIGINAL)
+
+
+def decode_to(pipe, latents, name):
+    with torch.no_grad():
+        image = pipe.vae.decode(latents / pipe.vae.config.scaling_factor, return_dict=False)[0]
+    pipe.image_processor.postprocess(image, output_type="pil")[0].save(os.path.join(OUT, name + ".png"))
+    return image
+
+
+def compose_cases(tiny, cn):
+    """Control with the hires fix, the refiner and a LoRA (see the docstring)."""
+    one = [{"model": "tiny-controlnet", "image": "control_a.png", "scale": 0.7, "start": 0.1, "end": 0.9}]
+    image = Image.open(os.path.join(OUT, "control_a.png"))
+    args = dict(controlnet_conditioning_scale=0.7, control_guidance_start=0.1, control_guidance_end=0.9)
+    pipe = StableDiffusionXLControlNetPipeline.from_pretrained(tiny, controlnet=cn, torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+
+    def first_pass(p, steps=5):
+        return p(prompt=PROMPT, negative_prompt=NEGATIVE, height=HEIGHT, width=WIDTH, num_inference_steps=steps,
+                 guidance_scale=5.0, generator=torch.Generator("cpu").manual_seed(42), output_type="latent",
+                 image=image, **args).images
+
+    def save(name, tensors, extra):
+        save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(OUT, name + ".safetensors"))
+        spec = {"inputs": {"name": name, "sampler": "euler", "steps": 5, "guidance_scale": 5.0, "seed": 42,
+                           "height": HEIGHT, "width": WIDTH, "prompt": PROMPT, "negative_prompt": NEGATIVE,
+                           "guess_mode": False, "controls": one, **extra},
+                "_doc": "diffusers 0.27.2, float32 CPU; tests/control/make_control_goldens.py compose_cases"}
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(spec, f, indent=1)
+            f.write("\n")
+
+    # Hires fix, "latent" upscaler: 64x96 -> 96x144, 4 steps at strength 0.6, the generator seeded again.
+    first = first_pass(pipe)
+    hh, hw = int(HEIGHT * 1.5), int(WIDTH * 1.5)
+    up = F.interpolate(first, size=(hh // 8, hw // 8), mode="bilinear", antialias=False)
+    i2i = StableDiffusionXLControlNetImg2ImgPipeline(**pipe.components)
+    i2i.set_progress_bar_config(disable=True)
+    latents = i2i(prompt=PROMPT, negative_prompt=NEGATIVE, image=up, control_image=image, height=hh, width=hw,
+                  strength=0.6, num_inference_steps=4, guidance_scale=5.0,
+                  generator=torch.Generator("cpu").manual_seed(42), output_type="latent", **args).images
+    decoded = decode_to(pipe, latents, "cn_compose_hires")
+    save("cn_compose_hires", {"first_latents": first, "final_latents": latents, "image": decoded},
+         {"hires_scale": 1.5, "hires_steps": 4, "hires_strength": 0.6, "hires_upscaler": "latent"})
+
+    # Refiner, SDEdit at 0.5 (2 of 5 steps) on the base latents (the refiner's own generator, seeded with the image's seed).
+    refiner = StableDiffusionXLImg2ImgPipeline.from_pretrained(stage(REFINER, os.path.join(tempfile.mkdtemp(), "r")),
+                                                               torch_dtype=torch.float32)
+    refiner.set_progress_bar_config(disable=True)
+    refiner.scheduler = EulerDiscreteScheduler.from_config(refiner.scheduler.config)
+    latents = refiner(prompt=PROMPT, negative_prompt=NEGATIVE, image=first, strength=0.5, num_inference_steps=5,
+                      guidance_scale=5.0, generator=torch.Generator("cpu").manual_seed(42),
+                      output_type="latent").images
+    decoded = decode_to(pipe, latents, "cn_compose_refiner")
+    save("cn_compose_refiner", {"first_latents": first, "final_latents": latents, "image": decoded},
+         {"refiner": "tiny-sdxl-refiner", "refiner_strength": 0.5})
+
+    # A LoRA merged into the base UNet and text encoders.
+    pipe.load_lora_weights(LORA)
+    pipe.fuse_lora(lora_scale=0.6)
+    latents = first_pass(pipe)
+    decoded = decode_to(pipe, latents, "cn_compose_lora")
+    save("cn_compose_lora", {"final_latents": latents, "image": decoded},
+         {"loras": [{"path": "adapters/data/kohya_sgm.safetensors", "multiplier": 0.6}]})
+
+
 def canny_goldens():
     """cv2.Canny on 8-bit RGB arrays, as the web UI's ControlNet extension calls it (gradients, text, noise)."""
     rng = np.random.default_rng(7)
@@ -304,7 +408,13 @@ def main():
         run_control_lora_case(stage(TINY, os.path.join(tempfile.mkdtemp(), "base")))
         return
     if "--adapter-only" in sys.argv:
-        run_adapter_case(stage(TINY, os.path.join(tempfile.mkdtemp(), "base")), "t2i_euler_5", 0.8, 0.5)
+        tiny = stage(TINY, os.path.join(tempfile.mkdtemp(), "base"))
+        run_adapter_case(tiny, "t2i_euler_5", 0.8, 0.5)
+        run_adapter_case(tiny, "t2i_original_euler_5", 0.8, 0.5, model="tiny_t2i_adapter_original.safetensors")
+        return
+    if "--compose-only" in sys.argv:
+        compose_cases(stage(TINY, os.path.join(tempfile.mkdtemp(), "base")),
+                      ControlNetModel.from_pretrained(CN_DIR, torch_dtype=torch.float32))
         return
     cn = make_controlnet()
     write_sgm_file(cn.state_dict())
@@ -338,7 +448,9 @@ def main():
              {"init_image": "pipeline_golden/base_euler_4_cfg5.png", "mask": "inpaint_golden/mask.png",
               "strength": 0.9999}, image=init, mask_image=mask, strength=0.9999)
     run_adapter_case(tiny, "t2i_euler_5", 0.8, 0.5)
+    run_adapter_case(tiny, "t2i_original_euler_5", 0.8, 0.5, model="tiny_t2i_adapter_original.safetensors")
     run_control_lora_case(tiny)
+    compose_cases(tiny, cn)
 
 
 def run_control_lora_case(tiny):

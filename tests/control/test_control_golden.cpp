@@ -44,6 +44,19 @@ ControlCase load_control_case(const std::string& name) {
     r.img2img.strength = in["strength"];
   }
   if (in.contains("mask")) r.inpaint.mask = fixture(in["mask"]);
+  if (in.contains("hires_scale")) {
+    r.hires.scale = in["hires_scale"].get<double>();
+    r.hires.steps = in["hires_steps"].get<int>();
+    r.hires.strength = in["hires_strength"];
+    r.hires.upscaler = parse_enum(kHiresUpscalerNames, in["hires_upscaler"].get<std::string>(), "hires_upscaler");
+  }
+  if (in.contains("refiner")) {
+    c.options.refiner = fixture(in["refiner"]);
+    r.refiner.strength = in["refiner_strength"];
+  }
+  for (const auto& j : in.value("loras", nlohmann::json::array()))  // paths under tests/
+    r.adapters.loras.push_back(LoraSpec{std::string(SDXL_SOURCE_DIR) + "/tests/" + j["path"].get<std::string>(),
+                               j["multiplier"].get<double>()});
   c.options.model = fixture("tiny-sdxl");
   c.options.device = parse_device(test_device());
   c.options.dtype = DType::Fp32;
@@ -79,8 +92,47 @@ TEST_P(ControlGolden, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Cases, ControlGolden,
                          ::testing::Values("cn_euler_5_single", "cn_ddim_5_single", "cn_euler_5_guess",
                                            "cn_euler_5_multi", "cn_euler_5_img2img", "cn_euler_5_inpaint",
-                                           "t2i_euler_5", "clora_euler_5"),
+                                           "t2i_euler_5", "t2i_original_euler_5", "clora_euler_5"),
                          [](const auto& info) { return info.param; });
+
+// One control composed with the hires fix (the control image resized again for the second pass), the refiner
+// (no control in its pass) and a LoRA on the base: the first pass's latents (hires, refiner), the final ones,
+// the decoded image and the PNG against the reference's two-stage runs.
+class ControlCompose : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ControlCompose, MatchesReference) {
+  const std::string name = GetParam();
+  ControlCase c = load_control_case(name);
+  auto golden = load_golden("control_golden/" + name + ".safetensors");
+  static Pipeline with_refiner(load_control_case("cn_compose_refiner").options);
+  GenerationResult result = (c.options.refiner.empty() ? control_pipeline() : with_refiner).generate(c.request);
+  if (golden.count("first_latents"))
+    EXPECT_TRUE(AllClose("first-pass latents", result.base_latents, golden.at("first_latents"),
+                         latent_tolerance(golden.at("first_latents"))));
+  const at::Tensor& final_want = golden.at("final_latents");
+  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+  EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at("image"), 1e-3));
+  expect_png_close("control_golden/" + name + ".png", result.images[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ControlCompose,
+                         ::testing::Values("cn_compose_hires", "cn_compose_refiner", "cn_compose_lora"),
+                         [](const auto& info) { return info.param; });
+
+// bf16 (the CPU default where the CPU has AVX-512 BF16) tracks the fp32 reference within the tolerances
+// PipelineLowPrecision states for the plain model (tests/pipeline/test_pipeline_low_precision.cpp).
+TEST(ControlLowPrecision, Bf16TracksTheFp32Golden) {
+  ControlCase c = load_control_case("cn_euler_5_single");
+  c.options.dtype = DType::Bf16;
+  c.options.vae_dtype = DType::Bf16;
+  auto golden = load_golden("control_golden/cn_euler_5_single.safetensors");
+  GenerationResult result = Pipeline(c.options).generate(c.request);
+  const at::Tensor diff = (result.decoded - golden.at("image")).abs();
+  EXPECT_LE(diff.mean().item<double>(), 0.015) << "decoded image, mean abs difference";
+  EXPECT_LE(diff.max().item<double>(), 0.12) << "decoded image, max abs difference";
+  const at::Tensor want_png = golden.at("image").permute({0, 2, 3, 1}).add(1).mul(127.5).round().clamp(0, 255);
+  EXPECT_LE((result.images.to(at::kFloat) - want_png).abs().mean().item<double>(), 2.0) << "mean 8-bit level difference";
+}
 
 TEST(ControlBehaviour, ZeroScaleIsThePlainModelBitForBit) {
   ControlCase c = load_control_case("cn_euler_5_single");
@@ -148,18 +200,34 @@ TEST(ControlLoader, ControlLoraFactorsMustFit) {
   EXPECT_NE(e.find("do not fit"), std::string::npos) << e;
 }
 
-// A lone T2I-Adapter file (diffusers names) gets the folder's architecture from its shapes.
+// A lone T2I-Adapter file, with diffusers names or in the original layout (with and without the "adapter."
+// prefix), gets the folder's architecture from its shapes and the folder's tensors.
 TEST(ControlLoader, AdapterFileInfersTheFoldersConfig) {
   const ControlModelFile folder = inspect_control_model(fixture("control_golden/tiny-t2i-adapter"));
-  const ControlModelFile lone =
-      inspect_control_model(fixture("control_golden/tiny-t2i-adapter/diffusion_pytorch_model.safetensors"));
   EXPECT_EQ(folder.kind, ControlKind::T2IAdapter);
-  EXPECT_EQ(lone.kind, ControlKind::T2IAdapter);
-  T2IAdapterModel a = load_t2i_adapter(folder, "", {}), b = load_t2i_adapter(lone, "", {});
-  const auto want = a->named_parameters(), got = b->named_parameters();
-  ASSERT_EQ(got.size(), want.size());
-  for (const auto& p : want) EXPECT_TRUE(at::equal(*got.find(p.key()), p.value())) << p.key();
-  EXPECT_EQ(b->adapter->downscale_factor, a->adapter->downscale_factor);
+  T2IAdapterModel a = load_t2i_adapter(folder, "", {});
+  const auto want = a->named_parameters();
+  // The original layout without its prefix, as the SD 1.x-era files name it.
+  auto original = io::SafetensorsFile::open(fixture("control_golden/tiny_t2i_adapter_original.safetensors"));
+  std::map<std::string, at::Tensor> bare;
+  for (const auto& t : original->tensors()) bare[t.name.substr(std::string("adapter.").size())] = original->tensor(t.name);
+  const std::string bare_path = temp_path("t2i_original_bare.safetensors");
+  io::save_safetensors(bare_path, bare);
+  for (const std::string& path : {fixture("control_golden/tiny-t2i-adapter/diffusion_pytorch_model.safetensors"),
+                                  fixture("control_golden/tiny_t2i_adapter_original.safetensors"), bare_path}) {
+    const ControlModelFile lone = inspect_control_model(path);
+    EXPECT_EQ(lone.kind, ControlKind::T2IAdapter) << path;
+    T2IAdapterModel b = load_t2i_adapter(lone, "", {});
+    const auto got = b->named_parameters();
+    ASSERT_EQ(got.size(), want.size()) << path;
+    for (const auto& p : want) EXPECT_TRUE(at::equal(*got.find(p.key()), p.value())) << path << ": " << p.key();
+    EXPECT_EQ(b->adapter->downscale_factor, a->adapter->downscale_factor) << path;
+  }
+  // A tensor of a variant that diffusers' full_adapter_xl has no place for (sk=False's skip convolution).
+  bare["body.0.skep.weight"] = at::zeros({4, 4, 1, 1}, at::kHalf);
+  io::save_safetensors(bare_path, bare);
+  const std::string e = error_of([&] { load_t2i_adapter(inspect_control_model(bare_path), "", {}); });
+  EXPECT_NE(e.find("body.0.skep.weight"), std::string::npos) << e;
 }
 
 // A file with the ControlNet's names but no SDXL text_time embedding (an SD 1.5 ControlNet's shape), and files

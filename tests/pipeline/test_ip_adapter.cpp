@@ -46,6 +46,15 @@ GenerationRequest ip_request(const nlohmann::json& c) {
     s.image_encoder = ip_data(c["image_encoder"]);
     r.adapters.ip_adapters.push_back(s);
   }
+  for (const auto& j : c.value("controls", nlohmann::json::array())) {
+    ControlSpec s;
+    s.model = fixture(j["model"].get<std::string>());
+    s.image = fixture(j["image"].get<std::string>());
+    s.scale = j["scale"];
+    s.start = j["start"];
+    s.end = j["end"];
+    r.adapters.controls.push_back(s);
+  }
   return r;
 }
 
@@ -75,6 +84,18 @@ INSTANTIATE_TEST_SUITE_P(Cases, IpAdapterGolden,
                          ::testing::Values("ip_base_s0.6_cfg5", "ip_base_s0.6_cfg1", "ip_plus_s0.7_cfg5",
                                            "ip_plus_s0.7_cfg1", "ip_two_cfg5", "ip_base_img2img_s0.6",
                                            "ip_quick_s1.0_cfg5"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+// Adapter + ControlNet (issue 26): the golden exists (make_ip_adapter_goldens.py) but the case does not match yet.
+// Step 0 (no control: start 0.1) matches; from the first step with the control on, the latents differ from
+// diffusers' by up to 6.7e-3 (tolerance 5e-4), while the same adapter alone and the same ControlNet alone match.
+// Disabled until the difference is found; run with --gtest_also_run_disabled_tests.
+INSTANTIATE_TEST_SUITE_P(DISABLED_WithControl, IpAdapterGolden, ::testing::Values("ip_base_controlnet_s0.6"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)

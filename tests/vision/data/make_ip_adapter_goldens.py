@@ -23,6 +23,9 @@ Writes, all small (fp16 weights, seeded; re-running rewrites identical files):
                                                   adapter and image files
   tests/vision/data/<case>.safetensors            step_latents (after each step), final_latents, and the projected
                                                   image tokens of each adapter (tokens.N: [uncond; cond] with CFG)
+The case ip_base_controlnet_s0.6 runs the base adapter with the tiny ControlNet of tests/control/make_control_goldens.py
+(tests/fixtures/control_golden/tiny-controlnet, control_a.png at scale 0.7, steps 0.1-0.9) through
+StableDiffusionXLControlNetPipeline with load_ip_adapter (issue 26: adapter + ControlNet).
 The ip_adapter.N keys are numbered as the original IP-Adapter files are (every attention processor of
 unet.attn_processors in order, cross-attention ones odd), read from the reference UNet here, not written out by hand.
 """
@@ -37,7 +40,8 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
-from diffusers import EulerDiscreteScheduler, StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline
+from diffusers import (ControlNetModel, EulerDiscreteScheduler, StableDiffusionXLControlNetPipeline,
+                       StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline)
 from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -218,7 +222,7 @@ def encoder_goldens(encoders, images):
 
 
 def run_case(pipe, name, adapters, images, scales, cfg, cases, init=None, strength=None, seed=42, steps=4,
-             height=64, width=64):
+             height=64, width=64, control=None):
     """One generation with `adapters` (file names in OUT) and their images/scales; records every step."""
     # load_ip_adapter replaces every attention processor and the projection: no unload needed between cases.
     pipe.load_ip_adapter(OUT, subfolder="", weight_name=adapters, image_encoder_folder=None)
@@ -240,6 +244,9 @@ def run_case(pipe, name, adapters, images, scales, cfg, cases, init=None, streng
         kw.update(image=init, strength=strength)
     else:
         kw.update(height=height, width=width)
+    if control is not None:  # one ControlNet: its image (fixtures-relative) and settings
+        kw.update(image=Image.open(os.path.join(FIX, control["image"])), controlnet_conditioning_scale=control["scale"],
+                  control_guidance_start=control["start"], control_guidance_end=control["end"])
     latents = pipe(**kw).images
     hook.remove()
     # The projection runs once per UNet call on the same embeddings: the first call's tokens are every call's.
@@ -250,6 +257,8 @@ def run_case(pipe, name, adapters, images, scales, cfg, cases, init=None, streng
                    "negative_prompt": NEGATIVE, "height": latents.shape[2] * 8, "width": latents.shape[3] * 8,
                    "init_image": "pipeline_golden/base_euler_4_cfg5.png" if init is not None else None,
                    "strength": strength, "steps_run": len(steps_seen)}
+    if control is not None:
+        cases[name]["controls"] = [control]
 
 
 CASE_IMAGES = {}
@@ -299,6 +308,13 @@ def main():
     quick.set_progress_bar_config(disable=True)
     CASE_IMAGES["ip_quick_s1.0_cfg5"] = ["ip_b"]
     run_case(quick, "ip_quick_s1.0_cfg5", ["ip_base_quick.safetensors"], images, [1.0], 5.0, cases)
+    cn = ControlNetModel.from_pretrained(os.path.join(FIX, "control_golden", "tiny-controlnet"), torch_dtype=torch.float32)
+    cpipe = StableDiffusionXLControlNetPipeline(**pipe.components, controlnet=cn)
+    cpipe.set_progress_bar_config(disable=True)
+    CASE_IMAGES["ip_base_controlnet_s0.6"] = ["ip_a"]
+    run_case(cpipe, "ip_base_controlnet_s0.6", ["ip_base.safetensors"], images, [0.6], 5.0, cases,
+             control={"model": "control_golden/tiny-controlnet", "image": "control_golden/control_a.png",
+                      "scale": 0.7, "start": 0.1, "end": 0.9})
     for c in cases.values():
         c["image_encoder"] = "image_encoder_quick_gelu" if c["adapters"] == ["ip_base_quick.safetensors"] \
             else "image_encoder_gelu"
