@@ -67,13 +67,13 @@ void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vecto
     const char* needs;
   };
   const Rule rules[] = {
-      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "the hires fix (a hires scale)"},
-      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.init_image.has_value(),
+      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires.scale.has_value(), "the hires fix (a hires scale)"},
+      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.img2img.init_image.has_value(),
        "an init image"},
-      {{"save_trajectory"}, !r.save_latents.has_value(), "saved latents"},
+      {{"save_trajectory"}, !r.output.save_latents.has_value(), "saved latents"},
       {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
        "a refiner"},
-      {{"preview_every"}, !r.preview.has_value(), "a preview file"},
+      {{"preview_every"}, !r.output.preview.has_value(), "a preview file"},
   };
   for (const Rule& rule : rules)
     if (rule.applies)
@@ -107,7 +107,7 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
 
   batch::PlanBase base;
   base.request = request_from_json(s.given, recorded.request);
-  if (!s.loras.empty()) base.request.loras = s.loras;
+  if (!s.loras.empty()) base.request.adapters.loras = s.loras;
   base.size_given = s.given.contains("size") || !s.from_png.empty();
   // Image i of a shared-noise batch: the batch again, image i written (unless the flags change the batch).
   if (recorded.provenance.batch_image >= 0 && !s.given.contains("num_images") && !s.given.contains("batch_noise"))
@@ -137,8 +137,8 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
     PipelineOptions for_defaults = s.pipeline;
     for_defaults.model = model_path;
     const GenerationRequest defaults = model_default_request(for_defaults);
-    if (!s.given.contains("sampler")) base.request.sampler = defaults.sampler;
-    if (!s.given.contains("karras")) base.request.karras = defaults.karras;
+    if (!s.given.contains("sampler")) base.request.sampling.sampler = defaults.sampling.sampler;
+    if (!s.given.contains("karras")) base.request.sampling.karras = defaults.sampling.karras;
   }
 
   // (Flags are only defaults for the lines of a prompt file, which may use them.)
@@ -224,7 +224,7 @@ RunSummary Run::execute(const RunEvents& events) {
   e.item_started = events.item_started;
   e.progress = [&](const batch::PlanItem& item, const Progress& p) {
     if (events.cancelled && events.cancelled()) throw batch::Abandon();
-    if (p.preview.defined() && item.request.preview) io::write_png(*item.request.preview, io::from_tensor(p.preview), {});
+    if (p.preview.defined() && item.request.output.preview) io::write_png(*item.request.output.preview, io::from_tensor(p.preview), {});
     if (events.progress) events.progress(item, p);
   };
   e.warning = [&](const batch::PlanItem&, const std::string& w) { note({RunNote::Warning, "", w}); };

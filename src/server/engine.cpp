@@ -119,28 +119,28 @@ void Engine::switch_to(const std::string& name) {
 JobImage Engine::generate(const Job& job, int index, const ProgressCallback& progress) {
   if (!pipeline_) throw Error(ErrorCategory::Generation, "", "no model is loaded (the last switch failed)");
   GenerationRequest r = job.request;
-  r.num_images = 1;
-  r.seed = *job.request.seed + static_cast<uint64_t>(index);
+  r.sampling.num_images = 1;
+  r.sampling.seed = *job.request.sampling.seed + static_cast<uint64_t>(index);
   std::optional<ScratchDir> scratch;
   if (job.init_image) {
     scratch.emplace();
-    r.init_image = scratch->file("init_image.png");
-    io::write_png(*r.init_image, *job.init_image);
+    r.img2img.init_image = scratch->file("init_image.png");
+    io::write_png(*r.img2img.init_image, *job.init_image);
     if (job.mask) {
-      r.mask = scratch->file("mask.png");
-      io::write_png(*r.mask, *job.mask);
+      r.inpaint.mask = scratch->file("mask.png");
+      io::write_png(*r.inpaint.mask, *job.mask);
     }
   }
   // The previews the progress endpoint shows come from the pipeline's --preview machinery; the preview path
   // itself is never written (the callback takes the tensor) nor recorded in the PNG.
-  r.preview = "server-preview";
-  r.preview_every = 1;
+  r.output.preview = "server-preview";
+  r.output.preview_every = 1;
   // As the CLI: the request's LoRA files are read and matched before it runs, failing it as an input error.
   pipeline_->load_loras(pipeline_->request_loras(r));
   GenerationResult result = pipeline_->generate(r, progress);
   GenerationRequest recorded = result.request;
-  recorded.preview.reset();
-  recorded.preview_every = 1;
+  recorded.output.preview.reset();
+  recorded.output.preview_every = 1;
   Provenance p = provenance_;
   p.runtime = result.runtime;
   p.embeddings = result.embeddings;

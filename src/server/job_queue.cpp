@@ -106,7 +106,7 @@ void JobQueue::work() {
       state_ = ProgressSnapshot{};
       state_.busy = true;
       state_.job_count = t->job.count;
-      state_.sampling_steps = t->job.request.steps;
+      state_.sampling_steps = t->job.request.sampling.steps;
       state_.job_id = t->admitted;
       interrupt_ = skip_ = false;
       job_start_ = last_step_ = std::chrono::steady_clock::now();
