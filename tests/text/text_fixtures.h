@@ -52,7 +52,9 @@ inline TextConditioner tiny_conditioner(ModelKind kind, bool force_zeros, LongPr
   return TextConditioner(std::move(encoders), {kind, force_zeros, long_prompts, syntax});
 }
 
-// Float32 golden tolerance (README-text.md, "Tolerances").
-constexpr double kTextAtol = 1e-4;
+// Float32 golden tolerance. Measured (CPU fp32, 2026-12-07, SDXL_TEST_ERROR_LOG over sdxl_tests_text: 116
+// comparisons of every hidden state, context and pooled tensor): worst 2.41e-6 (caps_punct.enc1.last_hidden,
+// |x| up to 3.4), median 1.1e-6; bound 2e-5 (8.3x). Was README-text.md's suggested 1e-4.
+constexpr double kTextAtol = 2e-5;
 
 }  // namespace sdxl::test

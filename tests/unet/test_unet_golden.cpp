@@ -10,7 +10,10 @@
 namespace sdxl {
 namespace {
 
-constexpr double kAtol = 1e-4;  // README-models.md sec. 7: component outputs, abs 1e-4
+// Component outputs (embeddings, every UNet block, base and refiner) on CPU fp32. Measured (2026-12-07,
+// SDXL_TEST_ERROR_LOG over sdxl_tests_unet: 108 comparisons): worst 3.93e-6 (unet_base.act.conv_norm_out, |x| up
+// to 3.9); bound 3e-5 (7.6x). Was README-models.md sec. 7's suggested 1e-4.
+constexpr double kAtol = 3e-5;
 
 TEST(TimestepEmbedding, MatchesGoldenSinusoids) {
   c10::InferenceMode guard;

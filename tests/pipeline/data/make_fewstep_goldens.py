@@ -14,10 +14,8 @@ Run from the repository root with the pinned reference environment (scripts/refe
     .venv-ref/bin/python tests/pipeline/data/make_fewstep_goldens.py
 """
 import json
-import logging
 import os
-import shutil
-import tempfile
+import sys
 
 import torch
 import numpy as np
@@ -26,7 +24,9 @@ from diffusers import (AutoencoderTiny, DDIMScheduler, EulerAncestralDiscreteSch
 from PIL import Image
 from safetensors.torch import save_file
 
-logging.disable(logging.WARNING)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from reference_fixtures import load_pipeline  # noqa: E402  (the tiny fixture pipelines, shared preamble)
+
 DATA = "tests/pipeline/data/"
 PROMPT = "a photograph of an astronaut riding a horse on the moon"
 CLASSES = {"ddim": DDIMScheduler, "euler": EulerDiscreteScheduler, "euler_a": EulerAncestralDiscreteScheduler,
@@ -55,33 +55,12 @@ for n in (1, 2, 4, 8):
 
 
 
-SCRATCH = tempfile.mkdtemp()
-
-
-def resolved_copy(folder):
-    """The folder copied with symlinks and the fixtures' link placeholders (small text files naming their
-    target, see cmake/materialize_fixtures.cmake) replaced by the files they point to, which transformers can read."""
-    out = tempfile.mkdtemp(dir=SCRATCH) + "/model"
-    shutil.copytree(folder, out)
-    for root, _, files in os.walk(out):
-        for name in files:
-            path = os.path.join(root, name)
-            if os.path.getsize(path) > 1024:
-                continue
-            text = open(path, "rb").read().decode("utf-8", "replace").strip()
-            source_dir = os.path.realpath(os.path.join(folder, os.path.relpath(root, out)))
-            target = os.path.normpath(os.path.join(source_dir, text))
-            if "\n" not in text and text and os.path.isfile(target):
-                shutil.copyfile(target, path)
-    return out
-
-
 pipes = {}
 tensors, specs = {}, []
 for name, folder, sampler, overrides, steps, cfg, keep_image, *rest in CASES:
     extras = rest[0] if rest else {}
     if folder not in pipes:
-        pipes[folder] = StableDiffusionXLPipeline.from_pretrained(resolved_copy(folder), torch_dtype=torch.float32)
+        pipes[folder] = load_pipeline(StableDiffusionXLPipeline, folder)
     pipe = pipes[folder]
     kwargs = {}
     if "vae" in extras:
@@ -122,5 +101,4 @@ save_file(tensors, DATA + "fewstep_golden.safetensors")
 doc = "diffusers v0.27.2 StableDiffusionXLPipeline, torch 2.11 CPU float32; regenerate with make_fewstep_goldens.py"
 with open(DATA + "fewstep_golden.json", "w") as f:
     json.dump({"_doc": doc, "cases": specs}, f, indent=1)
-shutil.rmtree(SCRATCH)
 print(len(specs), "cases")

@@ -17,10 +17,8 @@ Run from the repository root with the pinned reference environment (scripts/refe
     .venv-ref/bin/python tests/pipeline/data/make_hires_rescale_goldens.py
 """
 import json
-import logging
 import os
-import shutil
-import tempfile
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +27,9 @@ from diffusers import (DDIMScheduler, EulerAncestralDiscreteScheduler, EulerDisc
 from PIL import Image
 from safetensors.torch import save_file
 
-logging.disable(logging.WARNING)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from reference_fixtures import load_pipeline  # noqa: E402  (the tiny fixture pipelines, shared preamble)
+
 DATA = "tests/pipeline/data/"
 CLASSES = {"ddim": DDIMScheduler, "euler": EulerDiscreteScheduler, "euler_a": EulerAncestralDiscreteScheduler}
 # The web UI's latent_upscale_modes (modules/shared_items.py / processing.py at the commit above): mode, antialias.
@@ -47,26 +47,6 @@ RESCALE = [("rescale0.7_euler_4_cfg5", "euler", 4, 5.0, 0.7),
            ("rescale0.7_ddim_4_cfg5", "ddim", 4, 5.0, 0.7),
            ("rescale0.7_euler_4_cfg1", "euler", 4, 1.0, 0.7)]
 
-SCRATCH = tempfile.mkdtemp()
-
-
-def resolved_copy(folder):
-    """The folder with the fixtures' link placeholders (small text files naming their target, see
-    cmake/materialize_fixtures.cmake) replaced by the files they point to (as make_fewstep_goldens.py)."""
-    out = tempfile.mkdtemp(dir=SCRATCH) + "/model"
-    shutil.copytree(folder, out)
-    for root, _, files in os.walk(out):
-        for name in files:
-            path = os.path.join(root, name)
-            if os.path.getsize(path) > 1024:
-                continue
-            text = open(path, "rb").read().decode("utf-8", "replace").strip()
-            target = os.path.normpath(os.path.join(os.path.realpath(os.path.join(folder, os.path.relpath(root, out))), text))
-            if "\n" not in text and text and os.path.isfile(target):
-                shutil.copyfile(target, path)
-    return out
-
-
 def run(pipe, sampler, steps, cfg, **kwargs):
     """One pipeline call to latents with every step's latents (callback_on_step_end)."""
     pipe.scheduler = CLASSES[sampler].from_config(pipe.scheduler.config)
@@ -83,9 +63,7 @@ def run(pipe, sampler, steps, cfg, **kwargs):
 
 
 def main():
-    txt2img = StableDiffusionXLPipeline.from_pretrained(resolved_copy("tests/fixtures/tiny-sdxl"),
-                                                        torch_dtype=torch.float32)
-    txt2img.set_progress_bar_config(disable=True)
+    txt2img = load_pipeline(StableDiffusionXLPipeline, "tests/fixtures/tiny-sdxl")
     img2img = StableDiffusionXLImg2ImgPipeline(**txt2img.components)
     img2img.set_progress_bar_config(disable=True)
     vae = txt2img.vae
@@ -125,7 +103,6 @@ def main():
     with open(DATA + "hires_rescale_golden.json", "w") as f:
         json.dump({"_doc": doc, "cases": specs}, f, indent=1)
         f.write("\n")
-    shutil.rmtree(SCRATCH)
     print(len(specs), "cases")
 
 

@@ -29,10 +29,8 @@ Run from the repository root with the pinned reference environment (scripts/refe
     .venv-ref/bin/python tests/pipeline/data/make_webui_inpaint_goldens.py
 """
 import json
-import logging
 import os
-import shutil
-import tempfile
+import sys
 
 import cv2
 import numpy as np
@@ -42,14 +40,15 @@ from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image, ImageFilter, ImageOps
 from safetensors.torch import save_file
 
-logging.disable(logging.WARNING)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from reference_fixtures import resolved_copy  # noqa: E402  (the shared preamble: fixture links resolved)
+
 OUT = "tests/pipeline/data/webui_inpaint/"
 FIX = "tests/fixtures/"
 PROMPT = "a photograph of an astronaut riding a horse on the moon"
 NEGATIVE = "blurry, low quality, watermark"
 SEED, STEPS, CFG, STRENGTH = 42, 3, 5.0, 0.9999
 LANCZOS = Image.LANCZOS
-SCRATCH = tempfile.mkdtemp()
 
 
 # ---- modules/masking.py (fill: the same file) ----
@@ -252,22 +251,6 @@ def outpaint_canvas(image, left, top, right, bottom):
     return Image.fromarray(canvas), Image.fromarray(mask.astype(np.uint8), "L")
 
 
-def resolved_copy(folder):
-    """The folder with the fixtures' link placeholders replaced by their targets (as make_fewstep_goldens.py)."""
-    out = tempfile.mkdtemp(dir=SCRATCH) + "/model"
-    shutil.copytree(folder, out)
-    for root, _, files in os.walk(out):
-        for name in files:
-            path = os.path.join(root, name)
-            if os.path.getsize(path) > 1024:
-                continue
-            text = open(path, "rb").read().decode("utf-8", "replace").strip()
-            target = os.path.normpath(os.path.join(os.path.realpath(os.path.join(folder, os.path.relpath(root, out))), text))
-            if "\n" not in text and text and os.path.isfile(target):
-                shutil.copyfile(target, path)
-    return out
-
-
 def inpaint(pipe, image, mask, width, height):
     """diffusers' inpainting of an RGB image with an L mask (binarised at 0.5 by its mask processor), to 8 bits."""
     pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
@@ -417,7 +400,6 @@ def main():
     with open(OUT + "cases.json", "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
-    shutil.rmtree(SCRATCH)
 
 
 if __name__ == "__main__":

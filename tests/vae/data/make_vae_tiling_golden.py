@@ -12,25 +12,18 @@ Run from the repository root with the pinned reference environment (scripts/refe
     .venv-ref/bin/python tests/vae/data/make_vae_tiling_golden.py
 """
 import os
-import shutil
-import tempfile
+import sys
 
 import torch
 from diffusers import AutoencoderKL
 from safetensors.torch import save_file
 
-FIX = "tests/fixtures/tiny-sdxl/vae"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from reference_fixtures import resolved_copy  # noqa: E402  (the shared preamble: fixture links resolved)
 
 
 def main():
-    tmp = tempfile.mkdtemp()
-    # the fixture folder's weights may be a link placeholder (a one-line file naming the target)
-    for name in os.listdir(FIX):
-        src = os.path.join(FIX, name)
-        if os.path.getsize(src) <= 1024 and name.endswith(".safetensors"):
-            src = os.path.normpath(os.path.join(FIX, open(src).read().strip()))
-        shutil.copyfile(src, os.path.join(tmp, name))
-    vae = AutoencoderKL.from_pretrained(tmp, torch_dtype=torch.float32)
+    vae = AutoencoderKL.from_pretrained(resolved_copy("tests/fixtures/tiny-sdxl/vae"), torch_dtype=torch.float32)
     latent = torch.randn(1, 4, 16, 24, generator=torch.Generator("cpu").manual_seed(11))
     z = latent / vae.config.scaling_factor
     out = {"latent": latent}
@@ -40,7 +33,6 @@ def main():
             vae.tile_latent_min_size, vae.tile_sample_min_size, vae.tile_overlap_factor = t, 8 * t, 0.25
             out[f"tiled_{t}"] = vae.tiled_decode(z, return_dict=False)[0]
     save_file({k: v.contiguous() for k, v in out.items()}, "tests/vae/data/vae_tiling_golden.safetensors")
-    shutil.rmtree(tmp)
     for t in (8, 16):
         d = (out[f"tiled_{t}"] - out["plain"]).abs()
         print(f"diffusers tiled {t} vs plain: max {d.max():.4f} mean {d.mean():.4f}")
