@@ -103,6 +103,9 @@ class Pipeline {
   std::vector<LoraSpec> request_loras(const GenerationRequest& request) const;
 
   std::string model_name() const;   // the --model path as given
+  // The .safetensors files under options.embeddings_dir that are not embeddings (neither clip_l nor clip_g),
+  // passed over.
+  const std::vector<std::string>& skipped_embedding_files() const;
   double load_s() const;            // seconds spent loading models
   // When --dtype/--vae-dtype "auto" picked a CPU dtype: one line saying which and why; else "".
   std::string placement_note() const;

@@ -62,7 +62,9 @@ struct RunSpec {
   OutputOptions output;
   bool metadata = true;        // PNG text chunks (the request, models, hashes: --from-png reads them back)
   bool grid = false;           // also write grid.png, a contact sheet, beside the outputs
-  bool list_unmatched_lora_tensors = false;  // a note per LoRA tensor that matched no weight
+  // A note per LoRA tensor that matched no weight and per file of the embeddings folder that is not an
+  // embedding (both are passed over).
+  bool verbose = false;
   std::string version;         // the front end's version line, recorded in the PNG metadata
   // The front end's command that continues this run (its --resume form), recorded in the batch manifest of a
   // prompt-file run (manifest-K-of-N.jsonl in out_dir, one line per image) for `batch-status` to print.

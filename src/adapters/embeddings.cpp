@@ -42,7 +42,7 @@ at::Tensor vectors(const io::SafetensorsFile& file, const char* key) {
 
 }  // namespace
 
-std::vector<TextualInversion> load_embeddings(const std::string& dir) {
+std::vector<TextualInversion> load_embeddings(const std::string& dir, std::vector<std::string>* skipped) {
   std::error_code ec;
   // A missing folder is a missing input (3); a file where a folder belongs is a wrong value (2).
   if (!fs::exists(dir, ec)) throw input_error("embeddings_dir", dir + ": not a folder (nothing there)");
@@ -52,7 +52,10 @@ std::vector<TextualInversion> load_embeddings(const std::string& dir) {
     auto file = io::SafetensorsFile::open(p.string());
     // Other files may share the folder (a LoRA beside the embeddings): one with neither text-encoder
     // vector is not an embedding, and prompts that use none must not fail because of it.
-    if (!file->contains("clip_l") && !file->contains("clip_g")) continue;
+    if (!file->contains("clip_l") && !file->contains("clip_g")) {
+      if (skipped) skipped->push_back(p.string());
+      continue;
+    }
     TextualInversion e{p.stem().string(), p.string(), io::hash_file(p.string(), /*safetensors_data_hash=*/false).file,
                        vectors(*file, "clip_l"), vectors(*file, "clip_g")};
     auto [prev, fresh] = by_name.emplace(ascii_lower(e.name), e);

@@ -23,10 +23,10 @@ struct TextualInversion {
 };
 
 // Every embedding file under `dir` (recursively), sorted by name; .safetensors files with neither clip_l nor
-// clip_g (a LoRA in the same folder) are not embeddings and are passed over. Throws sdxl::Error naming the
-// file when one is unreadable, has only one of clip_l / clip_g, or a shape that is not [n, width]; or when
-// two files share a name.
-std::vector<TextualInversion> load_embeddings(const std::string& dir);
+// clip_g (a LoRA in the same folder) are not embeddings and are passed over (their paths go to `skipped`).
+// Throws sdxl::Error naming the file when one is unreadable, has only one of clip_l / clip_g, or a shape that
+// is not [n, width]; or when two files share a name.
+std::vector<TextualInversion> load_embeddings(const std::string& dir, std::vector<std::string>* skipped = nullptr);
 
 // The embeddings whose NAME appears as a whole word (as the tokenizer below finds it) in any of `texts`, in
 // `embeddings` order: what a request's prompts actually use, for its metadata.

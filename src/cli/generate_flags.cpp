@@ -47,7 +47,10 @@ void add_generate_flags(CLI::App& app, GenerateFlags& f) {
   app.add_flag("--json", f.json, "One JSON line per written image on stdout")->group("Output");
   app.add_flag("--grid", f.spec.grid, "Also write grid.png, a contact sheet of the batch")->group("Output");
   app.add_flag("--quiet,-q", f.quiet, "No progress output")->group("Output");
-  app.add_flag("--verbose", f.spec.list_unmatched_lora_tensors, "List the tensors of LoRA files that matched no model weight")->group("Output");
+  app.add_flag("--verbose", f.spec.verbose,
+               "List the tensors of LoRA files that matched no model weight and the files of --embeddings-dir that are "
+               "not embeddings")
+      ->group("Output");
 }
 
 }  // namespace sdxl::cli

@@ -166,6 +166,7 @@ struct Pipeline::Impl {
   std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
   std::unique_ptr<ImagePrompts> image_prompts;  // IP-Adapters and their image encoders, kept across requests
   std::vector<TextualInversion> embeddings;  // from options.embeddings_dir, added to the base's encoders
+  std::vector<std::string> not_embeddings;   // other .safetensors files there (a LoRA beside them)
 
   // The base's text encoders with the embeddings added and the request's LoRA set merged (a changed
   // weight voids cached encodings).
@@ -324,7 +325,7 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
                                        "tiny autoencoder (the full VAE would cost as much as a final decode)");
   }
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
-  if (!options.embeddings_dir.empty()) m.embeddings = load_embeddings(options.embeddings_dir);
+  if (!options.embeddings_dir.empty()) m.embeddings = load_embeddings(options.embeddings_dir, &m.not_embeddings);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw usage_error("refiner", "the model " + options.model + " is a refiner itself; a refiner stage needs a base model");
   if (!options.refiner.empty())
@@ -355,6 +356,8 @@ void Pipeline::check_options(const PipelineOptions& options) {
 }
 
 std::string Pipeline::model_name() const { return impl_->options.model; }
+
+const std::vector<std::string>& Pipeline::skipped_embedding_files() const { return impl_->not_embeddings; }
 
 GenerationRequest model_default_request(const PipelineOptions& options) {
   const Checkpoint ckpt = open_checkpoint(options.model, options.config_dir);

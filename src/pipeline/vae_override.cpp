@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/config_reader.h"
 #include "common/error.h"
 #include "common/strings.h"
 #include "io/safetensors.h"
@@ -65,7 +66,7 @@ VaeOverride open_vae_override(const std::string& path) {
     const std::string config_path = files::join(path, "config.json");
     if (files::is_file(config_path)) {
       const nlohmann::json config = files::read_json(config_path);
-      if (config.is_object() && config.value("_class_name", "") == "AutoencoderTiny") {
+      if (config.is_object() && config::Reader(config, config_path).string("_class_name", "") == "AutoencoderTiny") {
         auto file = files::open_weights(files::find_weights_file(path));
         set_tiny(v, all_tensors(*file), what, &config);
         return v;
@@ -95,7 +96,7 @@ VaeOverride open_vae_override(const std::string& path) {
   auto it = ckpt.components.find("vae");
   if (it == ckpt.components.end()) throw Error(ErrorCategory::Input, "", what + ": holds no VAE (no AutoencoderKL or AutoencoderTiny tensors)");
   v.kl = std::move(it->second);
-  v.force_upcast = v.kl.config.is_object() ? v.kl.config.value("force_upcast", true) : true;
+  v.force_upcast = v.kl.config.is_object() ? config::Reader(v.kl.config, v.kl.config_source).boolean("force_upcast", true) : true;
   return v;
 }
 

@@ -3,6 +3,7 @@
 // hands the plan to the batch runner (src/batch/runner.h).
 #include "sdxl/run.h"
 
+#include <cstdio>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -11,10 +12,13 @@
 #include "batch/plan.h"
 #include "batch/recorded.h"
 #include "batch/runner.h"
+#include "common/cancellation.h"
 #include "common/stopwatch.h"
 #include "common/strings.h"
 #include "io/png.h"
 #include "pipeline/request_inputs.h"
+#include "pipeline/device.h"
+#include "pipeline/memory_estimate.h"
 #include "run/model_path.h"
 #include "run/output_policy.h"
 #include "run/recorded_choice.h"
@@ -59,6 +63,25 @@ void check_items(std::vector<batch::PlanItem>& plan, const std::string& prompt_f
       item.error = prompt_file + ":" + std::to_string(item.line) + ": " + e.what();
     }
   }
+}
+
+// A single request whose memory estimate exceeds what the machine has available is refused now, with the
+// estimate, rather than minutes later by the allocator. CPU only: a GPU's free memory is the driver's to
+// report. A prompt file's items are not refused: one that runs out of memory fails alone (exit 4) and the
+// others are made, which is what a batch wants.
+void check_memory(const std::vector<batch::PlanItem>& plan, const PipelineOptions& options) {
+  if (plan.size() != 1 || !plan[0].error.empty() || plan[0].done) return;
+  const std::optional<uint64_t> available = available_memory();
+  if (!available || resolve_placement(options.device, options.dtype, options.vae_dtype).device.is_cuda()) return;
+  const GenerationRequest& r = plan[0].request;
+  const MemoryEstimate e = MemoryEstimator(options)(r);
+  if (e.total() <= *available) return;
+  char avail[32];
+  std::snprintf(avail, sizeof avail, "%.1f", static_cast<double>(*available) / (1024.0 * 1024.0 * 1024.0));
+  throw Error(ErrorCategory::Resource, "size",
+              std::to_string(r.sampling.size.width) + "x" + std::to_string(r.sampling.size.height) + " needs at least " +
+                  e.describe() + " of memory, " + avail +
+                  " GiB are available (a smaller size or batch, or VAE tiling, needs less)");
 }
 
 // Fields the user gave that do nothing in this request: said once (a value that is silently ignored looks
@@ -205,6 +228,11 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
                                      : batch::plan_prompt_file(s.prompt_file, base, s.output);
   plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";
   if (!s.output.in_memory) check_items(plan.items, s.prompt_file);
+  if (s.prompt_file.empty()) {
+    PipelineOptions resolved = s.pipeline;
+    resolved.model = model_path;
+    check_memory(plan.items, resolved);
+  }
   plan.pending = batch::pending_items(plan.items);
   if (!s.output.in_memory) {
     refuse_existing_outputs(plan, s.output);
@@ -276,8 +304,11 @@ RunSummary Run::execute(const RunEvents& events, LoadedModels* models) {
       }
     std::vector<std::string> skipped;
     for (const auto& line : pipeline->load_loras(all, &skipped)) note({RunNote::Report, "", line});
-    if (d.spec.list_unmatched_lora_tensors)
+    if (d.spec.verbose) {
       for (const auto& k : skipped) note({RunNote::Report, "", "lora skipped: " + k});
+      for (const auto& f : pipeline->skipped_embedding_files())
+        note({RunNote::Report, "", "embeddings skipped: " + f + " (neither clip_l nor clip_g: not an embedding)"});
+    }
   }
   provenance.version = d.spec.version;
 
@@ -313,6 +344,10 @@ RunSummary Run::execute(const RunEvents& events, LoadedModels* models) {
 
   const double load_at_start = pipeline ? pipeline->load_s() : 0.0;
   const Stopwatch clock;
+  // One UNet or VAE call on a large image can take minutes: the networks poll the same stop between blocks.
+  const CancellationScope cancellation([&] {
+    if (events.cancelled && events.cancelled()) throw batch::Abandon();
+  });
   const batch::RunSummary b = batch::run_plan(pipeline, plan.items, run, e);
   RunSummary s;
   s.written = b.written;

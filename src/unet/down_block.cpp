@@ -1,5 +1,7 @@
 #include "unet/down_block.h"
 
+#include "common/cancellation.h"
+
 namespace sdxl {
 
 DownBlockImpl::DownBlockImpl(int64_t in_channels, int64_t out_channels, int64_t num_layers,
@@ -22,6 +24,7 @@ at::Tensor DownBlockImpl::forward(at::Tensor x, const at::Tensor& emb_act, const
                                   std::vector<at::Tensor>& skips, Activations* acts, const std::string& name,
                                   const at::Tensor& additional_residual) {
   for (size_t i = 0; i < resnet_list.size(); ++i) {
+    cancellation_point();  // a large image's block can take seconds
     x = resnet_list[i](x, emb_act);
     record(acts, name + ".resnets." + std::to_string(i), x);
     if (!attention_list.empty()) {

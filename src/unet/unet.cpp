@@ -1,5 +1,6 @@
 #include "unet/unet.h"
 
+#include "common/cancellation.h"
 #include "common/error.h"
 
 #include <algorithm>
@@ -186,6 +187,7 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
                   " control residuals for " + std::to_string(skips.size()) + " skip connections");
     for (size_t i = 0; i < skips.size(); ++i) skips[i] = skips[i] + extras->down_residuals[i];
   }
+  cancellation_point();
   x = mid_block(x, emb_act, context, acts, "mid_block");
   // T2I-Adapter-XL: a remaining feature of the mid block's shape is added to its output.
   if (adapter && intrablock < adapter->size() && (*adapter)[intrablock].sizes() == x.sizes())

@@ -1,5 +1,6 @@
 #include "unet/up_block.h"
 
+#include "common/cancellation.h"
 #include "common/error.h"
 
 namespace sdxl {
@@ -25,6 +26,7 @@ at::Tensor UpBlockImpl::forward(at::Tensor x, const at::Tensor& emb_act, const a
                                 std::vector<at::Tensor>& skips, Activations* acts, const std::string& name) {
   for (size_t i = 0; i < resnet_list.size(); ++i) {
     if (skips.empty()) throw Error(ErrorCategory::Input, "", name + ": no skip connection left for resnet " + std::to_string(i));
+    cancellation_point();  // a large image's block can take seconds
     x = at::cat({x, skips.back()}, 1);
     skips.pop_back();
     x = resnet_list[i](x, emb_act);

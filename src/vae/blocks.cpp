@@ -1,5 +1,7 @@
 #include "vae/blocks.h"
 
+#include "common/cancellation.h"
+
 namespace sdxl {
 
 VaeDownsampleImpl::VaeDownsampleImpl(int64_t channels, const at::TensorOptions& options) {
@@ -29,7 +31,10 @@ DownEncoderBlockImpl::DownEncoderBlockImpl(int64_t in_channels, int64_t out_chan
 }
 
 at::Tensor DownEncoderBlockImpl::forward(at::Tensor x) {
-  for (const auto& r : *resnets) x = r->as<VaeResnetBlock>()->forward(x);
+  for (const auto& r : *resnets) {
+    cancellation_point();  // a large image's resnet can take seconds
+    x = r->as<VaeResnetBlock>()->forward(x);
+  }
   for (const auto& d : *downsamplers) x = d->as<VaeDownsample>()->forward(x);
   return x;
 }
@@ -44,7 +49,10 @@ UpDecoderBlockImpl::UpDecoderBlockImpl(int64_t in_channels, int64_t out_channels
 }
 
 at::Tensor UpDecoderBlockImpl::forward(at::Tensor x) {
-  for (const auto& r : *resnets) x = r->as<VaeResnetBlock>()->forward(x);
+  for (const auto& r : *resnets) {
+    cancellation_point();  // a large image's resnet can take seconds
+    x = r->as<VaeResnetBlock>()->forward(x);
+  }
   for (const auto& u : *upsamplers) x = u->as<VaeUpsample>()->forward(x);
   return x;
 }
@@ -56,6 +64,7 @@ VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, const at::Ten
 }
 
 at::Tensor VaeMidBlockImpl::forward(at::Tensor x) {
+  cancellation_point();
   x = resnets[0]->as<VaeResnetBlock>()->forward(x);
   x = attentions[0]->as<VaeAttention>()->forward(x);
   return resnets[1]->as<VaeResnetBlock>()->forward(x);

@@ -1,5 +1,6 @@
 #include "vae/tiled_decode.h"
 
+#include "common/cancellation.h"
 #include "common/error.h"
 #include "vae/autoencoder.h"
 
@@ -52,6 +53,7 @@ at::Tensor decode_in_tiles(const at::Tensor& z, const VaeTiling& tiling, int64_t
   at::Tensor sum, weight_sum;
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < cols.size(); ++c) {
+      cancellation_point();
       at::Tensor tile = decode_tile(z.slice(2, rows[r], rows[r] + tile_h).slice(3, cols[c], cols[c] + tile_w));
       if (!sum.defined()) {
         sum = at::zeros({1, tile.size(1), h * downscale, w * downscale}, tile.options());

@@ -1,5 +1,6 @@
 #include "vae/tiny_autoencoder.h"
 
+#include "common/cancellation.h"
 #include <algorithm>
 
 #include "common/error.h"
@@ -48,7 +49,7 @@ TinyAutoencoderConfig TinyAutoencoderConfig::from_json(const nlohmann::json& j, 
   c.num_encoder_blocks = list_or("num_encoder_blocks", c.num_encoder_blocks);
   c.num_decoder_blocks = list_or("num_decoder_blocks", c.num_decoder_blocks);
   c.upsampling_scaling_factor = r.integer("upsampling_scaling_factor", c.upsampling_scaling_factor);
-  if (r.has("scaling_factor") && r.at("scaling_factor").is_number()) c.scaling_factor = r.number("scaling_factor");
+  c.scaling_factor = r.number("scaling_factor", c.scaling_factor);
   if (c.encoder_block_out_channels.size() != c.num_encoder_blocks.size() ||
       c.decoder_block_out_channels.size() != c.num_decoder_blocks.size() || c.num_encoder_blocks.empty() ||
       c.num_decoder_blocks.empty())
@@ -160,6 +161,7 @@ TinyCoderImpl::TinyCoderImpl(const TinyAutoencoderConfig& c, bool decoder, const
 
 at::Tensor TinyCoderImpl::forward(at::Tensor x) {
   for (const Layer& l : ops_) {
+    cancellation_point();  // a large image's layer can take seconds
     switch (l.op) {
       case Op::Conv: x = std::static_pointer_cast<Conv2dImpl>(l.module)->forward(x); break;
       case Op::Block: x = std::static_pointer_cast<TinyBlockImpl>(l.module)->forward(x); break;

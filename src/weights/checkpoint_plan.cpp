@@ -18,11 +18,12 @@ namespace files = checkpoint_files;
 
 // Component named by a config.json: diffusers' _class_name or transformers' architectures.
 std::string component_of_config(const nlohmann::json& cfg) {
-  const std::string cls = config::Reader(cfg, "config.json").string("_class_name", "");
+  const config::Reader r(cfg, "config.json");
+  const std::string cls = r.string("_class_name", "");
   if (cls == "UNet2DConditionModel") return "unet";
   if (cls == "AutoencoderKL") return "vae";
-  if (cfg.contains("architectures") && cfg["architectures"].is_array())
-    for (const auto& a : cfg["architectures"]) {
+  if (r.has("architectures"))
+    for (const std::string& a : r.strings("architectures")) {
       if (a == "CLIPTextModelWithProjection") return "text_encoder_2";
       if (a == "CLIPTextModel") return "text_encoder";
     }
