@@ -18,10 +18,10 @@ namespace {
 
 void check_job(const sdxl::server::Job& job, const sdxl::server::RequestLimits& limits, const std::string& body) {
   FUZZ_CHECK(job.count >= 1 && job.count <= limits.max_images, body);
-  FUZZ_CHECK(job.request.seed.has_value(), body);
-  FUZZ_CHECK(job.request.steps >= 1 && job.request.steps <= limits.max_steps, body);
-  FUZZ_CHECK(job.request.size.width >= 8 && job.request.size.width <= limits.max_side, body);
-  FUZZ_CHECK(job.request.size.height >= 8 && job.request.size.height <= limits.max_side, body);
+  FUZZ_CHECK(job.request.sampling.seed.has_value(), body);
+  FUZZ_CHECK(job.request.sampling.steps >= 1 && job.request.sampling.steps <= limits.max_steps, body);
+  FUZZ_CHECK(job.request.sampling.size.width >= 8 && job.request.sampling.size.width <= limits.max_side, body);
+  FUZZ_CHECK(job.request.sampling.size.height >= 8 && job.request.sampling.size.height <= limits.max_side, body);
   FUZZ_CHECK(!job.init_image || (job.init_image->width <= limits.max_side && job.init_image->height <= limits.max_side), body);
 }
 

@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh TARGET FILE...      replay inputs (e.g. a saved crash) once each, then exit
 #   scripts/fuzz.sh --list              print the targets
 #
-# Targets: safetensors_header tokenizer prompt_file png size_args server_request (see docs/robustness.md).
+# Targets: safetensors_header tokenizer prompt_file png image size_args server_request (see docs/robustness.md).
 # Exit status: 0 when the run ended with no crash, leak, timeout, OOM or sanitizer report; non-zero
 # otherwise. Crashing inputs are kept in build-fuzz/artifacts/TARGET/ (crash-*, leak-*, timeout-*,
 # oom-*); new coverage-increasing inputs go to build-fuzz/corpus/TARGET/ (the seeds in git are only
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD="$ROOT/build-fuzz"
-TARGETS="safetensors_header tokenizer prompt_file png size_args server_request"
+TARGETS="safetensors_header tokenizer prompt_file png image size_args server_request"
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2

@@ -2,6 +2,7 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,14 +12,36 @@
 
 namespace sdxl {
 
+// --device: auto (the first CUDA device when there is one, else the CPU), cpu, or cuda (cuda:N picks one).
+enum class DeviceKind { Auto, Cpu, Cuda };
+inline constexpr std::array<EnumName<DeviceKind>, 3> kDeviceKindNames{{
+    {DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}}};
+struct DeviceChoice {
+  DeviceKind kind = DeviceKind::Auto;
+  int index = -1;  // cuda:N; -1: the current CUDA device
+  bool operator==(const DeviceChoice& o) const { return kind == o.kind && index == o.index; }
+  bool operator!=(const DeviceChoice& o) const { return !(*this == o); }
+};
+// "auto", "cpu", "cuda", "cuda:N" -> DeviceChoice; anything else is a usage error for field "device".
+DeviceChoice parse_device(const std::string& text);
+std::string to_string(const DeviceChoice& d);
+
+// --dtype / --vae-dtype. Auto: see PipelineOptions.
+enum class DType { Auto, Fp32, Fp16, Bf16 };
+inline constexpr std::array<EnumName<DType>, 4> kDTypeNames{{
+    {DType::Auto, "auto"}, {DType::Fp32, "fp32"}, {DType::Fp16, "fp16"}, {DType::Bf16, "bf16"}}};
+// A name of kDTypeNames or torch's long name (float32, float16, bfloat16); else a usage error for `field`.
+DType parse_dtype(const std::string& text, const std::string& field);
+const char* to_string(DType d);
+
 struct PipelineOptions {
   std::string model;                 // single .safetensors, diffusers folder, or "tiny"
   std::string config_dir;            // diffusers-style config folder for single files (--config)
   std::string refiner;               // optional refiner checkpoint
   std::string refiner_config_dir;
-  std::string device = "auto";       // auto | cpu | cuda | cuda:N
-  std::string dtype = "auto";        // auto (CPU: bf16 with native BF16, else fp32; fp16 on CUDA) | fp32 | fp16 | bf16
-  std::string vae_dtype = "auto";    // auto (CPU: as dtype; bf16 on CUDA: the SDXL VAE overflows in fp16)
+  DeviceChoice device;               // auto | cpu | cuda | cuda:N
+  DType dtype = DType::Auto;         // auto (CPU: bf16 with native BF16, else fp32; fp16 on CUDA) | fp32 | fp16 | bf16
+  DType vae_dtype = DType::Auto;     // auto (CPU: as dtype; bf16 on CUDA: the SDXL VAE overflows in fp16)
   bool low_memory = false;           // load each model when its stage starts, release it when done
   std::string vae;                   // standalone AutoencoderKL or AutoencoderTiny replacing the checkpoint's VAE
   std::string preview_vae;           // AutoencoderTiny decoding request.preview images (default: latent-to-RGB)

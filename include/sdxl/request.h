@@ -1,9 +1,9 @@
-// GenerationRequest: everything that determines an image, as a plain value. The CLI, prompt files and
-// PNG metadata all round-trip through it (to_json/request_from_json), so a recorded request reproduces its
-// image. Options are enums with one name table each; the JSON keys are the member names.
+// GenerationRequest: everything that determines an image, as a plain value of one struct per concern. The
+// CLI, prompt files and PNG metadata all round-trip through it (to_json/request_from_json), so a recorded
+// request reproduces its image. Options are enums with one name table each; the JSON keys are flat.
 //
-// Adding a field: a member here, one line in the field table of src/pipeline/request.cpp (its JSON name,
-// the member), and its checks in validate().
+// Adding a field: a member of its concern's struct here, one line in the field table of
+// src/pipeline/request.cpp (its flat JSON name, the member), and its checks in validate().
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -107,14 +107,29 @@ struct ControlSpec {
   }
 };
 
-struct GenerationRequest {
-  // Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
+// Outpainting's margins in pixels (multiples of 8, not all zero), added around the init image. Written
+// "LEFT,TOP,RIGHT,BOTTOM" in flags, prompt files and metadata; parsed once, when the request is read.
+struct OutpaintEdges {
+  int left = 0, top = 0, right = 0, bottom = 0;
+  bool operator==(const OutpaintEdges& o) const {
+    return left == o.left && top == o.top && right == o.right && bottom == o.bottom;
+  }
+};
+
+// The request is one struct per concern, each with the reference's defaults (as stable-diffusion.cpp's
+// sd_img_gen_params_t holds sd_sample_params_t and sd_hires_params_t). The JSON names stay flat (the field
+// table in src/pipeline/request.cpp maps each to its member), so prompt files and old PNGs read unchanged.
+
+// Text (diffusers encode_prompt semantics: absent != "" for the negative prompt).
+struct TextParams {
   std::string prompt;
   std::optional<std::string> prompt_2, negative_prompt, negative_prompt_2;
   LongPrompt long_prompt = LongPrompt::Truncate;
   PromptSyntaxMode prompt_syntax = PromptSyntaxMode::None;
+};
 
-  // Image and sampling. Defaults follow the reference SDXL pipeline (diffusers StableDiffusionXLPipeline).
+// Image and sampling. Defaults follow the reference SDXL pipeline (diffusers StableDiffusionXLPipeline).
+struct SamplingParams {
   Size size{1024, 1024};
   bool bucket = false;  // snap size to the nearest SDXL training bucket by aspect ratio (applied by the planner)
   int steps = 30;
@@ -127,57 +142,73 @@ struct GenerationRequest {
   // pipeline records the values it used in GenerationResult::request).
   std::optional<PredictionType> prediction_type;
   std::optional<bool> zero_terminal_snr;
-  std::optional<uint64_t> seed;                     // absent: drawn at random, then recorded
+  std::optional<uint64_t> seed;  // absent: drawn at random, then recorded
   int num_images = 1;
   BatchNoise batch_noise = BatchNoise::PerImage;
+};
 
-  // Micro-conditioning (SDXL paper sec. 2.2); absent = the reference defaults.
+// Micro-conditioning (SDXL paper sec. 2.2); absent = the reference defaults.
+struct MicroConditioningParams {
   std::optional<Size> original_size, target_size, negative_original_size, negative_target_size;
   std::optional<std::pair<int, int>> crop_top_left, negative_crop_top_left;
   double aesthetic_score = 6.0, negative_aesthetic_score = 2.5;
+};
 
-  // img2img (SDEdit on the base model, or on a refiner given as the model).
+// img2img (SDEdit on the base model, or on a refiner given as the model); inpainting uses the same strength.
+struct Img2ImgParams {
   std::optional<std::string> init_image;
   double strength = 0.3;
+};
 
-  // Inpainting (with init_image; white = repaint, black = keep). A request that sets a mask (or outpaint)
-  // without a strength gets the reference inpainting pipeline's 0.9999.
+// Inpainting (with init_image; white = repaint, black = keep). A request that sets a mask (or outpaint)
+// without a strength gets the reference inpainting pipeline's 0.9999.
+struct InpaintParams {
   std::optional<std::string> mask;
   int mask_blur = 0;           // Gaussian sigma in pixels, as the web UIs (0 = off)
   bool keep_unmasked = false;  // paste the original pixels back outside the (blurred) mask
-  // "Only masked" (web UIs): inpaint the box around the mask, padded by inpaint_padding pixels and widened
-  // to the aspect of `size`, at `size`, then paste it back (the image may then be of any size).
-  bool inpaint_full_res = false;
-  int inpaint_padding = 32;
-  // Outpainting: "LEFT,TOP,RIGHT,BOTTOM" pixels (multiples of 8) added around init_image, which is then
-  // inpainted with a generated mask (no `mask`); the output size is the extended canvas.
-  std::optional<std::string> outpaint;
+  // "Only masked" (web UIs): inpaint the box around the mask, padded by `padding` pixels and widened to the
+  // aspect of `size`, at `size`, then paste it back (the image may then be of any size). JSON:
+  // inpaint_full_res, inpaint_padding.
+  bool full_res = false;
+  int padding = 32;
+  // Outpainting: margins added around init_image, which is then inpainted with a generated mask (no `mask`);
+  // the output size is the extended canvas.
+  std::optional<OutpaintEdges> outpaint;
+};
 
-  // Hires fix: a second img2img pass at size * hires_scale (sides rounded to multiples of 8), from the
-  // first pass upscaled by hires_upscaler.
-  std::optional<double> hires_scale;
-  std::optional<int> hires_steps;  // default: steps
-  double hires_strength = 0.5;
-  HiresUpscaler hires_upscaler = HiresUpscaler::Latent;
+// Hires fix: a second img2img pass at size * scale (sides rounded to multiples of 8), from the first pass
+// upscaled by `upscaler`. JSON: hires_scale, hires_steps, hires_strength, hires_upscaler.
+struct HiresParams {
+  std::optional<double> scale;
+  std::optional<int> steps;  // default: the request's steps
+  double strength = 0.5;
+  HiresUpscaler upscaler = HiresUpscaler::Latent;
+};
 
-  // Refiner stage (used when the pipeline has a refiner loaded).
-  RefinerMode refiner_mode = RefinerMode::SDEdit;
-  double refiner_strength = 0.3;
+// Refiner stage (used when the pipeline has a refiner loaded). JSON: refiner_mode, refiner_strength,
+// high_noise_frac, refiner_seed, refiner_steps.
+struct RefinerParams {
+  RefinerMode mode = RefinerMode::SDEdit;
+  double strength = 0.3;
   double high_noise_frac = 0.8;
-  std::optional<uint64_t> refiner_seed;  // default: the image's seed
-  std::optional<int> refiner_steps;      // sdedit: schedule length for the refiner (default: steps)
+  std::optional<uint64_t> seed;  // default: the image's seed
+  std::optional<int> steps;      // sdedit: schedule length for the refiner (default: the request's steps)
+};
 
-  // Adapters merged into the base model for this request (in order; jsonl: "loras": [{"path", "multiplier"}]).
+// Adapters for this request.
+struct AdapterParams {
+  // Merged into the base model (in order; jsonl: "loras": [{"path", "multiplier"}]).
   std::vector<LoraSpec> loras;
   // Image prompts on the base model's passes (jsonl: "ip_adapters": [{"path", "image", "scale"}]).
   std::vector<IpAdapterSpec> ip_adapters;
-
   // Control models (summed, each with its image and step range) and guess mode (diffusers' guess_mode: with
   // CFG the control sees the conditional half only; residuals weighted from 0.1 at the shallowest skip to 1).
   std::vector<ControlSpec> controls;
   bool control_guess_mode = false;
+};
 
-  // Outputs besides the image.
+// Outputs besides the image.
+struct OutputParams {
   bool vae_tiling = false;
   std::optional<std::string> save_latents;
   bool save_trajectory = false;
@@ -186,14 +217,27 @@ struct GenerationRequest {
   int preview_every = 1;
 };
 
+struct GenerationRequest {
+  TextParams text;
+  SamplingParams sampling;
+  MicroConditioningParams micro;
+  Img2ImgParams img2img;
+  InpaintParams inpaint;
+  HiresParams hires;
+  RefinerParams refiner;
+  AdapterParams adapters;
+  OutputParams output;
+};
+
 const char* to_string(HiresUpscaler v);
 const char* to_string(BatchNoise v);
 const char* to_string(RefinerMode v);
 const char* to_string(LongPrompt v);
 const char* to_string(PromptSyntaxMode v);
+std::string to_string(const OutpaintEdges& e);  // "LEFT,TOP,RIGHT,BOTTOM"
 
-// Field names accepted in prompt-file lines and PNG metadata (JSON keys = struct member names,
-// sizes as "WxH" strings, crops as "TOP,LEFT", options by name).
+// Field names accepted in prompt-file lines and PNG metadata (flat JSON keys, sizes as "WxH" strings, crops
+// as "TOP,LEFT", outpaint margins as "LEFT,TOP,RIGHT,BOTTOM", options by name).
 const std::set<std::string>& request_fields();
 nlohmann::json to_json(const GenerationRequest& r);
 // Overrides the fields present in `j` on top of `base`; unknown fields and bad values throw a usage

@@ -12,6 +12,9 @@
 //   sdxl::Run run;
 //   run.prepare(spec);                    // throws sdxl::Error; nothing loaded or written yet
 //   sdxl::RunSummary s = run.execute({}); // images written; per-item failures in the summary/events
+//
+// A long-lived front end (the server) keeps its models between runs in a LoadedModels and passes it to
+// execute(), and may ask for the images in memory (OutputOptions::in_memory) instead of files.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -20,6 +23,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sdxl/error.h"
@@ -36,6 +41,11 @@ struct OutputOptions {
   bool overwrite = false;  // replace existing outputs (otherwise any existing output refuses the run up front)
   bool resume = false;     // skip items whose outputs exist (a drawn seed is found again from the file names)
   int shard_index = 0, shard_count = 1;  // run every shard_count-th item starting at shard_index
+  // No files: each finished PNG (the same bytes and metadata a file would get) goes only to
+  // events.image_written, and a request's previews (any `preview` name, every `preview_every` steps) only to
+  // events.progress, neither written nor recorded in the PNG. out, out_dir, name, overwrite and resume then
+  // do nothing. For a front end that sends the images elsewhere (the server).
+  bool in_memory = false;
 };
 
 struct RunSpec {
@@ -97,6 +107,8 @@ struct ImageWritten {
   const std::string& path;
   uint64_t seed;  // this image's own seed
   const GenerationResult& result;
+  std::string_view png;  // the PNG's bytes, metadata included (path is "" with output.in_memory)
+  const std::vector<std::pair<std::string, std::string>>& text;  // its text chunks (keyword, value), as written
 };
 
 struct RunEvents {
@@ -125,6 +137,31 @@ struct RunSummary {
   std::string grid;           // written contact sheet, "" = none
 };
 
+// A model set kept loaded between runs (a server's). Run::execute given one reuses it when the run's pipeline
+// options are the ones it holds, and otherwise releases it before loading the run's set (a checkpoint
+// switch), so one set is in memory at a time. Not thread-safe: one run at a time uses it.
+class LoadedModels {
+ public:
+  LoadedModels();
+  ~LoadedModels();
+  LoadedModels(const LoadedModels&) = delete;
+  LoadedModels& operator=(const LoadedModels&) = delete;
+
+  // Loads the set `options` names, the model resolved as Run::prepare resolves it ("tiny", "" = the one
+  // base checkpoint in weights/), unless it is the one held. Throws sdxl::Error (nothing is held then).
+  void load(const PipelineOptions& options);
+  bool loaded() const;
+  const PipelineOptions& options() const;  // as loaded (model path resolved)
+  double load_s() const;                   // seconds the last load took (opening and hashing the checkpoints)
+  int loads() const;                       // sets loaded so far (a front end's metrics)
+  void release();
+
+ private:
+  friend class Run;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Run {
  public:
   Run();
@@ -137,7 +174,9 @@ class Run {
   const RunPlan& prepare(const RunSpec& spec);
   // Loads the models (only when something is pending) and generates every pending item. Per-item failures
   // go to events.item_failed; a model that cannot be loaded throws sdxl::Error. Call prepare() first.
-  RunSummary execute(const RunEvents& events);
+  // With `models`: the set it holds is used when it is the plan's (else replaced by it) and stays loaded
+  // afterwards; the pipeline's low_memory is then the spec's (a single image gets no per-stage schedule).
+  RunSummary execute(const RunEvents& events, LoadedModels* models = nullptr);
   const RunPlan& plan() const;
 
  private:

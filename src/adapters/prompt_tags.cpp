@@ -117,9 +117,9 @@ std::string find_lora_file(const std::string& dir, const std::string& name) {
 
 void resolve_lora_tags(GenerationRequest& r, const std::string& dir) {
   std::vector<LoraTag> tags;
-  r.prompt = take_lora_tags(r.prompt, &tags);
-  if (r.prompt_2) r.prompt_2 = take_lora_tags(*r.prompt_2, &tags);
-  for (const LoraTag& t : tags) r.loras.push_back(LoraSpec{find_lora_file(dir, t.name), t.multiplier});
+  r.text.prompt = take_lora_tags(r.text.prompt, &tags);
+  if (r.text.prompt_2) r.text.prompt_2 = take_lora_tags(*r.text.prompt_2, &tags);
+  for (const LoraTag& t : tags) r.adapters.loras.push_back(LoraSpec{find_lora_file(dir, t.name), t.multiplier});
 }
 
 }  // namespace sdxl

@@ -23,7 +23,7 @@ std::string take_lora_tags(const std::string& text, std::vector<LoraTag>* tags);
 // naming NAME and up to three close matches, or saying that no --lora-dir was given.
 std::string find_lora_file(const std::string& dir, const std::string& name);
 
-// Takes the tags out of r.prompt and r.prompt_2 and appends their files (found in `dir`) to r.loras.
+// Takes the tags out of r.text.prompt and r.text.prompt_2 and appends their files (found in `dir`) to r.adapters.loras.
 void resolve_lora_tags(GenerationRequest& r, const std::string& dir);
 
 }  // namespace sdxl

@@ -88,7 +88,7 @@ int ManifestWriter::record_done(const std::vector<PlanItem>& plan) {
       e.path = item.outputs[i];
       e.sha256 = io::hash_file(e.path, false).file;
       try {
-        e.seed = read_recorded(e.path).request.seed;  // the seed the image records (metadata may be off)
+        e.seed = read_recorded(e.path).request.sampling.seed;  // the seed the image records (metadata may be off)
       } catch (const Error&) {
       }
       e.shard = shard_;

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "io/output_naming.h"
 #include "io/paths.h"
+#include "io/image_file.h"
 #include "io/png.h"
 #include "io/prompt_file.h"
 #include "pipeline/aspect_buckets.h"
@@ -29,30 +30,34 @@ std::string size_text(const Size& s) { return std::to_string(s.width) + "x" + st
 
 // bucket: the recorded request holds the snapped size, so the PNG metadata reproduces the image.
 void snap_to_bucket(GenerationRequest& r, std::vector<std::string>* notes) {
-  if (!r.bucket) return;
-  const Size snapped = nearest_bucket(r.size);
-  if (notes) notes->push_back("note: bucket: " + size_text(r.size) + " -> " + size_text(snapped) + " (nearest SDXL bucket)");
-  r.size = snapped;
-  r.bucket = false;
+  if (!r.sampling.bucket) return;
+  const Size snapped = nearest_bucket(r.sampling.size);
+  if (notes)
+    notes->push_back("note: bucket: " + size_text(r.sampling.size) + " -> " + size_text(snapped) +
+                     " (nearest SDXL bucket)");
+  r.sampling.size = snapped;
+  r.sampling.bucket = false;
 }
 
 // img2img: the init image must be readable now, not after the models load; without a chosen size the
 // output takes the image's size (its multiple-of-8 check follows in validate()).
 void apply_init_image(GenerationRequest& r, bool size_given, std::vector<std::string>& notes) {
-  if (!r.init_image) return;
+  if (!r.img2img.init_image) return;
   io::Image image;
   try {
-    image = io::read_png(*r.init_image);
+    image = io::read_image(*r.img2img.init_image);
   } catch (const Error& e) {
     throw input_error("init_image", e.what());
   }
   const Size image_size{image.height, image.width};
   if (!size_given) {
-    if (!(r.size == image_size)) notes.push_back("note: size: " + size_text(image_size) + " from the init image");
-    r.size = image_size;
-  } else if (!(r.size == image_size) && !r.inpaint_full_res) {  // full-res inpainting works at `size`, any image size
-    throw usage_error("size", size_text(r.size) + " differs from the init image " + *r.init_image + " (" +
-                                  size_text(image_size) + "); resize the image or leave the size out to use its own");
+    if (!(r.sampling.size == image_size))
+      notes.push_back("note: size: " + size_text(image_size) + " from the init image");
+    r.sampling.size = image_size;
+  } else if (!(r.sampling.size == image_size) && !r.inpaint.full_res) {  // full-res inpainting: any image size
+    throw usage_error("size", size_text(r.sampling.size) + " differs from the init image " + *r.img2img.init_image +
+                                  " (" + size_text(image_size) +
+                                  "); resize the image or leave the size out to use its own");
   }
 }
 
@@ -60,9 +65,9 @@ void apply_init_image(GenerationRequest& r, bool size_given, std::vector<std::st
 void prepare_request(PlanItem& item, bool size_given) {
   snap_to_bucket(item.request, &item.notes);
   apply_init_image(item.request, size_given, item.notes);
-  if (!item.request.seed) item.request.seed = random_seed();
+  if (!item.request.sampling.seed) item.request.sampling.seed = random_seed();
   validate(item.request);
-  for (const auto& w : size_warnings(item.request.size)) item.notes.push_back("warning: " + w);
+  for (const auto& w : size_warnings(item.request.sampling.size)) item.notes.push_back("warning: " + w);
 }
 
 // How an item's images are named: a fixed file (--out: image.png, or image_0.png, image_1.png for
@@ -89,13 +94,13 @@ io::NameFields name_fields(const PlanItem& item, int i, uint64_t seed, const std
   io::NameFields f;
   f.index = item.index;
   f.image = i;
-  f.seed = seed + (r.batch_noise == BatchNoise::PerImage ? static_cast<uint64_t>(i) : 0);
-  f.prompt = r.prompt;
-  f.steps = r.steps;
-  f.sampler = to_string(r.sampler);
-  f.cfg = r.cfg;
-  f.width = r.size.width;
-  f.height = r.size.height;
+  f.seed = seed + (r.sampling.batch_noise == BatchNoise::PerImage ? static_cast<uint64_t>(i) : 0);
+  f.prompt = r.text.prompt;
+  f.steps = r.sampling.steps;
+  f.sampler = to_string(r.sampling.sampler);
+  f.cfg = r.sampling.cfg;
+  f.width = r.sampling.size.width;
+  f.height = r.sampling.size.height;
   f.model = model_name;
   return f;
 }
@@ -111,14 +116,14 @@ std::string render(const Naming& naming, const std::string& tmpl, const io::Name
 // The default template names a shared-noise batch's images alike (they share the item's seed): it then
 // numbers them with {image}, so the default gives distinct names in every mode.
 std::string template_for(const Naming& naming, const GenerationRequest& r) {
-  if (naming.field == "name" && naming.tmpl == OutputOptions{}.name_template && r.num_images > 1 &&
-      r.batch_noise == BatchNoise::Shared)
+  if (naming.field == "name" && naming.tmpl == OutputOptions{}.name_template && r.sampling.num_images > 1 &&
+      r.sampling.batch_noise == BatchNoise::Shared)
     return "{index:05d}-{seed}-{image}-{prompt:.40}.png";
   return naming.tmpl;
 }
 
 std::vector<std::string> output_names(const PlanItem& item, uint64_t seed, const Naming& naming) {
-  const int n = item.request.num_images;
+  const int n = item.request.sampling.num_images;
   std::vector<std::string> paths;
   for (int i = 0; i < n; ++i)
     paths.push_back(!naming.file.empty() ? (n > 1 ? with_image_suffix(naming.file, i) : naming.file)
@@ -131,7 +136,7 @@ std::vector<std::string> output_names(const PlanItem& item, uint64_t seed, const
 }
 
 void name_outputs(PlanItem& item, const Naming& naming) {
-  item.outputs = output_names(item, *item.request.seed, naming);
+  item.outputs = output_names(item, *item.request.sampling.seed, naming);
   if (item.only_image >= 0)
     item.outputs = {naming.file.empty() ? item.outputs.at(static_cast<size_t>(item.only_image)) : naming.file};
   item.named_explicitly = naming.field == "out";
@@ -164,14 +169,14 @@ void find_drawn_seed(PlanItem& item, const Naming& naming) {
     bool all = true;
     for (const auto& p : names) all = all && exists(p);
     if (all) {
-      item.request.seed = seed;
+      item.request.sampling.seed = seed;
       item.outputs = names;
       return;
     }
     if (!partial) partial = seed;
   }
   if (partial) {
-    item.request.seed = *partial;
+    item.request.sampling.seed = *partial;
     item.outputs = output_names(item, *partial, naming);
   }
 }
@@ -237,13 +242,13 @@ uint64_t random_seed() {
 std::vector<PlanItem> plan_single(const PlanBase& base, const OutputOptions& out) {
   PlanItem item;
   item.request = base.request;
-  if (base.only_image >= 0 && base.only_image < item.request.num_images) item.only_image = base.only_image;
+  if (base.only_image >= 0 && base.only_image < item.request.sampling.num_images) item.only_image = base.only_image;
   prepare_request(item, base.size_given);
   const Naming naming{out.out, out.name_template, out.out_dir, "name", base.model_name};
   name_outputs(item, naming);
   std::vector<PlanItem> items{item};
   check_collisions(items, out);
-  mark_done_and_existing(items, out, {base.request.seed ? std::nullopt : std::optional<Naming>(naming)});
+  mark_done_and_existing(items, out, {base.request.sampling.seed ? std::nullopt : std::optional<Naming>(naming)});
   return items;
 }
 
@@ -280,7 +285,7 @@ std::vector<PlanItem> plan_prompt_file(const std::string& path, const PlanBase& 
         item.request = request_from_json(fields, base.request);
         prepare_request(item, base.size_given || fields.contains("size"));
         name_outputs(item, naming);
-        if (!fields.contains("seed") && !base.request.seed) drawn_naming = naming;
+        if (!fields.contains("seed") && !base.request.sampling.seed) drawn_naming = naming;
       } catch (const Error& e) {
         item.error = path + ":" + std::to_string(item.line) + ": " + e.what();
       }

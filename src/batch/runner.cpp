@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "common/error.h"
+#include "io/atomic_file.h"
 #include "io/png.h"
 #include "io/safetensors.h"
 
@@ -28,7 +30,7 @@ void save_latents(const PlanItem& item, const GenerationResult& result) {
   std::map<std::string, at::Tensor> tensors = {{"latents", result.latents}};
   if (result.base_latents.defined()) tensors["base_latents"] = result.base_latents;
   for (size_t s = 0; s < result.trajectory.size(); ++s) tensors["step_" + std::to_string(s)] = result.trajectory[s];
-  io::save_safetensors(*item.request.save_latents, tensors);
+  io::save_safetensors(*item.request.output.save_latents, tensors);
 }
 
 }  // namespace
@@ -61,21 +63,34 @@ RunSummary run_plan(Pipeline* pipeline, std::vector<PlanItem>& plan, const RunOp
       Provenance provenance = options.provenance;
       provenance.runtime = result.runtime;
       provenance.embeddings = result.embeddings;
-      if (item.request.prompt != result.request.prompt) provenance.written_prompt = item.request.prompt;
+      if (item.request.text.prompt != result.request.text.prompt) provenance.written_prompt = item.request.text.prompt;
+      GenerationRequest recorded = result.request;
+      if (options.in_memory) {  // the previews went to the caller, not to a file a re-run could write
+        recorded.output.preview.reset();
+        recorded.output.preview_every = OutputParams{}.preview_every;
+      }
       for (size_t k = 0; k < item.outputs.size(); ++k) {
         const size_t i = item.only_image >= 0 ? static_cast<size_t>(item.only_image) : k;
         at::Tensor hwc = result.images[static_cast<int64_t>(i)];
         // A shared-noise batch's image is reproduced only with its batch: record the batch and the index.
-        const bool shared = result.request.batch_noise == BatchNoise::Shared && result.request.num_images > 1;
+        const bool shared =
+            result.request.sampling.batch_noise == BatchNoise::Shared && result.request.sampling.num_images > 1;
         provenance.batch_image = shared ? static_cast<int>(i) : -1;
-        const auto chunks = options.metadata ? png_text_chunks(result.request, result.seeds[i], provenance)
-                                             : io::PngText{};
-        io::write_png(item.outputs[k], io::from_tensor(hwc), chunks);
+        const auto chunks = options.metadata ? png_text_chunks(recorded, result.seeds[i], provenance) : io::PngText{};
+        static const std::string kNoPath;
+        std::string png;
+        try {
+          png = io::encode_png(io::from_tensor(hwc), chunks);
+        } catch (const Error& e) {  // as io::write_png reports it
+          throw Error(ErrorCategory::Input, "", (options.in_memory ? std::string("image") : item.outputs[k]) + ": " + e.what());
+        }
+        if (!options.in_memory) io::write_file_atomic(item.outputs[k], png);
         if (!options.grid.empty()) grid_images.push_back(hwc);
         ++summary.written;
-        if (events.image_written) events.image_written(WrittenImage{item, static_cast<int>(i), item.outputs[k], result});
+        if (events.image_written)
+          events.image_written(WrittenImage{item, static_cast<int>(i), options.in_memory ? kNoPath : item.outputs[k], result, png, chunks});
       }
-      if (item.request.save_latents) save_latents(item, result);
+      if (item.request.output.save_latents) save_latents(item, result);
     } catch (const Abandon&) {
       summary.abandoned = true;
       ++summary.left;  // the current item is not written

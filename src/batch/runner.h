@@ -6,9 +6,11 @@
 #include <exception>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "batch/plan.h"
+#include "io/png.h"
 #include "pipeline/png_metadata.h"
 #include "sdxl/pipeline.h"
 
@@ -23,13 +25,18 @@ struct RunOptions {
   bool metadata = true;      // PNG text chunks with the request
   Provenance provenance;     // model, refiner, version recorded in the metadata
   std::string grid;          // also write a contact sheet of every image here ("" = none)
+  // Write no PNG file: the bytes go to events.image_written only, and the request's preview path is not
+  // recorded (sdxl/run.h OutputOptions::in_memory).
+  bool in_memory = false;
 };
 
 struct WrittenImage {
   const PlanItem& item;
   int image;  // within the item
-  const std::string& path;
+  const std::string& path;  // "" when in memory
   const GenerationResult& result;
+  std::string_view png;  // the file's bytes
+  const io::PngText& text;  // its text chunks
 };
 
 struct RunEvents {

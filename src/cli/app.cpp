@@ -61,6 +61,9 @@ int run_app(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "sdxl-gen: " << e.what() << " (see --help)\n";
     return kUsage;
+  } catch (const sdxl::Error& e) {  // a typed flag's value (--device, --dtype) parsed as it is read
+    std::cerr << "sdxl-gen: " << flag_message(e) << "\n";
+    return exit_code(e.category());
   }
   try {
     for (size_t i = 1; i < commands.size(); ++i)

@@ -295,7 +295,8 @@ nlohmann::json speed_ratios(const nlohmann::json& out) {
 int run_bench(const BenchFlags& f) {
   apply_runtime(f.runtime);
   c10::InferenceMode inference;
-  const Placement p = resolve_placement(f.device, f.dtype, f.vae_dtype);
+  const Placement p =
+      resolve_placement(parse_device(f.device), parse_dtype(f.dtype, "dtype"), parse_dtype(f.vae_dtype, "vae_dtype"));
   const auto wh = io::parse_size(f.size);
   nlohmann::json out;
   out["device"] = p.device.str();

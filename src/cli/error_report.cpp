@@ -80,13 +80,14 @@ std::optional<OutOfMemory> as_out_of_memory(const std::exception& e) {
 std::string out_of_memory_message(const OutOfMemory& oom, const GenerationRequest* request, bool low_memory) {
   std::string message = "out of memory";
   if (request)
-    message += " at " + std::to_string(request->size.width) + "x" + std::to_string(request->size.height) +
-               " (batch " + std::to_string(request->num_images) + ")";
+    message += " at " + std::to_string(request->sampling.size.width) + "x" +
+               std::to_string(request->sampling.size.height) + " (batch " +
+               std::to_string(request->sampling.num_images) + ")";
   const std::string where = oom.gpu ? "the GPU" : "the CPU";
   message += oom.bytes ? ": could not allocate " + format_bytes(*oom.bytes) + " on " + where : " on " + where;
   std::vector<std::string> hints = {"a smaller --size"};
-  if (request && request->num_images > 1) hints.push_back("fewer --num-images");
-  if (!request || !request->vae_tiling) hints.push_back("--vae-tiling");
+  if (request && request->sampling.num_images > 1) hints.push_back("fewer --num-images");
+  if (!request || !request->output.vae_tiling) hints.push_back("--vae-tiling");
   if (!low_memory) hints.push_back("--low-memory");
   message += "; try ";
   for (size_t i = 0; i < hints.size(); ++i)

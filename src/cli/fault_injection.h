@@ -9,5 +9,8 @@ namespace sdxl::cli {
 // Called after each sampling step of item `index` (may throw); empty when no fault is injected.
 using FaultHook = std::function<void(int index, int step)>;
 FaultHook fault_hook();
+// Called by `serve` after the port opens, before the models load (sdxl-gen-test: sleeps SDXL_GEN_SLOW_LOAD_S
+// seconds there, so the server tests can see /health while loading).
+void before_serve_load();
 
 }  // namespace sdxl::cli

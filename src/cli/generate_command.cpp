@@ -23,8 +23,8 @@ namespace {
 
 std::string image_json(const ImageWritten& w) {
   GenerationRequest as_run = w.result.request;
-  as_run.seed = w.seed;  // this image's own seed
-  as_run.num_images = 1;
+  as_run.sampling.seed = w.seed;  // this image's own seed
+  as_run.sampling.num_images = 1;
   nlohmann::json line = {{"path", w.path}, {"seed", w.seed}, {"index", w.item.index}, {"image", w.image},
                          {"timings", {{"encode_s", w.result.encode_s}, {"base_s", w.result.base_s},
                                       {"refiner_s", w.result.refiner_s}, {"decode_s", w.result.decode_s}}},
@@ -39,7 +39,7 @@ std::string resume_command(const GenerateFlags& f, const RunPlan& plan) {
   std::string cmd = invocation();
   if (cmd.find(" --resume") == std::string::npos) cmd += " --resume";
   if (!f.spec.given.contains("seed") && f.spec.prompt_file.empty() && plan.items.size() == 1)
-    cmd += " --seed " + std::to_string(*plan.items[0].request.seed);
+    cmd += " --seed " + std::to_string(*plan.items[0].request.sampling.seed);
   return cmd;
 }
 
@@ -81,7 +81,8 @@ int run_generate(GenerateFlags& f) {
   RunEvents events;
   events.cancelled = [] { return interrupt_requested(); };
   events.item_started = [&](const RunItem& item, int position) {
-    progress.start_item(position, "\"" + item.request.prompt.substr(0, 60) + "\" seed " + std::to_string(*item.request.seed));
+    progress.start_item(position, "\"" + item.request.text.prompt.substr(0, 60) + "\" seed " +
+                                      std::to_string(*item.request.sampling.seed));
   };
   events.progress = [&](const RunItem& item, const Progress& p) {
     if (fault) fault(item.index, p.step);

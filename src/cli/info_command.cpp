@@ -35,7 +35,7 @@ Command add_info(CLI::App& app) {
                      for (const auto& [k, v] : chunks)
                        if (k == "parameters") std::cout << v << "\n";
                      if (std::none_of(chunks.begin(), chunks.end(), [](auto& c) { return c.first == "parameters"; }))
-                       std::cout << a1111_parameters(r, r.seed.value_or(0), "") << "\n";
+                       std::cout << a1111_parameters(r, r.sampling.seed.value_or(0), "") << "\n";
                    }
                    return 0;
                  }};

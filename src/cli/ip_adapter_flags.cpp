@@ -42,7 +42,7 @@ std::vector<IpAdapterSpec> parse_ip_adapter_flags(const IpAdapterFlags& f) {
 
 nlohmann::json ip_adapter_flags_json(const IpAdapterFlags& flags) {
   GenerationRequest r;
-  r.ip_adapters = parse_ip_adapter_flags(flags);
+  r.adapters.ip_adapters = parse_ip_adapter_flags(flags);
   return to_json(r).at("ip_adapters");
 }
 

@@ -4,6 +4,7 @@
 
 namespace sdxl::cli {
 FaultHook fault_hook() { return {}; }
+void before_serve_load() {}
 }  // namespace sdxl::cli
 
 int main(int argc, char** argv) { return sdxl::cli::run_app(argc, argv); }

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "control/canny.h"
+#include "io/image_file.h"
 #include "io/png.h"
 
 namespace sdxl::cli {
@@ -22,7 +23,7 @@ int run_preprocess(const PreprocessFlags& f) {
   if (!pre.canny) throw usage_error("preprocess", "expected a preprocessor to run (supported: canny)");
   io::Image image;
   try {
-    image = io::read_png(f.in);
+    image = io::read_image(f.in);
   } catch (const Error& e) {
     throw input_error("", e.what());
   }

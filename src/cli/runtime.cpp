@@ -24,10 +24,18 @@ int default_threads() {
 void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, PipelineOptions* pipeline) {
   app.add_option("--threads", flags.threads, "CPU threads (default: all available cores)")->group("Runtime");
   if (!pipeline) return;
-  app.add_option("--device", pipeline->device, "auto | cpu | cuda | cuda:N (default auto)")->group("Runtime");
-  app.add_option("--dtype", pipeline->dtype, "auto | fp32 | fp16 | bf16 (default auto: CPU bf16 with native BF16 (AVX-512 BF16/AMX), else fp32; fp16 on CUDA)")
+  // Parsed as the flag is read: an unknown name is a usage error naming the flag (run_app reports it).
+  app.add_option_function<std::string>(
+         "--device", [pipeline](const std::string& v) { pipeline->device = parse_device(v); },
+         "auto | cpu | cuda | cuda:N (default auto)")
       ->group("Runtime");
-  app.add_option("--vae-dtype", pipeline->vae_dtype, "auto | fp32 | fp16 | bf16 (default auto: CPU as --dtype; bf16 on CUDA)")
+  app.add_option_function<std::string>(
+         "--dtype", [pipeline](const std::string& v) { pipeline->dtype = parse_dtype(v, "dtype"); },
+         "auto | fp32 | fp16 | bf16 (default auto: CPU bf16 with native BF16 (AVX-512 BF16/AMX), else fp32; fp16 on CUDA)")
+      ->group("Runtime");
+  app.add_option_function<std::string>(
+         "--vae-dtype", [pipeline](const std::string& v) { pipeline->vae_dtype = parse_dtype(v, "vae_dtype"); },
+         "auto | fp32 | fp16 | bf16 (default auto: CPU as --dtype; bf16 on CUDA)")
       ->group("Runtime");
   app.add_flag("--reproducible", pipeline->reproducible,
                "The same PNG bytes at any --threads and on any AVX2/AVX-512 CPU: pins MKL, ATen and oneDNN code paths "

@@ -15,8 +15,8 @@
 #include "batch/plan.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/fault_injection.h"
 #include "cli/interrupt.h"
-#include "run/model_path.h"
 #include "cli/progress.h"
 #include "cli/runtime.h"
 #include "cli/version.h"
@@ -64,15 +64,10 @@ int run_serve(ServeFlags& f) {
               << " without --api-key: anyone who can reach this port can use the server\n";
 
   server::EngineOptions engine_options;
-  engine_options.model_as_given = f.pipeline.model;
   engine_options.pipeline = f.pipeline;
-  engine_options.pipeline.model = resolve_model_path(f.pipeline.model, &engine_options.pipeline.config_dir);
-  if (engine_options.model_as_given.empty()) engine_options.model_as_given = engine_options.pipeline.model;
   engine_options.version = version_line();
   engine_options.models_dir = f.models_dir;
-  std::cerr << "sdxl-gen serve: loading " << engine_options.pipeline.model << "\n";
-  server::Engine engine(engine_options);  // before the port opens: /health answers only once models are in
-  std::cerr << "sdxl-gen serve: loaded in " << engine.load_s() << " s\n";
+  server::Engine engine(engine_options);  // finds the model; it loads once the port is open
 
   f.server.lora_dir = f.pipeline.lora_dir;
   f.server.embeddings_dir = f.pipeline.embeddings_dir;
@@ -93,9 +88,29 @@ int run_serve(ServeFlags& f) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
-  // Tests and scripts read the port from this line (--port 0 picks a free one).
+  // The port opens before the models load: /health answers 503 {"status":"loading"} until they are in, and
+  // requests wait in the queue. Tests and scripts read the port from this line (--port 0 picks a free one).
   std::cerr << "sdxl-gen serve: listening on http://" << f.server.host << ":" << port << std::endl;
-  const bool interrupted_job = server.run();
+  bool interrupted_job = false;
+  std::thread http([&] { interrupted_job = server.run(); });
+  server.wait_listening();  // (a stop before the loop starts would be missed)
+  auto finish = [&] {
+    server.stop();
+    http.join();
+    done = true;
+    watcher.join();
+  };
+  try {
+    before_serve_load();
+    std::cerr << "sdxl-gen serve: loading " << engine.checkpoints().front().path << "\n";
+    engine.switch_to("");
+  } catch (...) {
+    finish();  // a model that cannot be loaded ends the server with the CLI's exit code for its error
+    throw;
+  }
+  std::cerr << "sdxl-gen serve: loaded in " << engine.load_s() << " s; ready" << std::endl;
+  server.open();
+  http.join();
   done = true;
   watcher.join();
   return interrupted_job ? kInterrupted : kOk;

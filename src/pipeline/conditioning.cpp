@@ -45,20 +45,20 @@ at::Tensor cfg_rows(const at::Tensor& negative, const at::Tensor& positive, int6
 
 MicroConditioning micro_conditioning(const GenerationRequest& r) {
   MicroConditioning mc;
-  mc.original_size = pixel_size(r.original_size);
-  mc.target_size = pixel_size(r.target_size);
-  mc.crop_top_left = crop(r.crop_top_left);
-  mc.negative_original_size = pixel_size(r.negative_original_size);
-  mc.negative_target_size = pixel_size(r.negative_target_size);
-  mc.negative_crop_top_left = crop(r.negative_crop_top_left);
-  mc.aesthetic_score = r.aesthetic_score;
-  mc.negative_aesthetic_score = r.negative_aesthetic_score;
+  mc.original_size = pixel_size(r.micro.original_size);
+  mc.target_size = pixel_size(r.micro.target_size);
+  mc.crop_top_left = crop(r.micro.crop_top_left);
+  mc.negative_original_size = pixel_size(r.micro.negative_original_size);
+  mc.negative_target_size = pixel_size(r.micro.negative_target_size);
+  mc.negative_crop_top_left = crop(r.micro.negative_crop_top_left);
+  mc.aesthetic_score = r.micro.aesthetic_score;
+  mc.negative_aesthetic_score = r.micro.negative_aesthetic_score;
   return mc;
 }
 
 TimeIds time_ids_for(ModelKind kind, const GenerationRequest& r, bool img2img, std::vector<std::string>* warnings) {
   MicroConditioning mc = micro_conditioning(r);
-  const PixelSize image{r.size.height, r.size.width};
+  const PixelSize image{r.sampling.size.height, r.sampling.size.width};
   if (kind == ModelKind::Refiner) return refiner_time_ids(mc, image);
   if (img2img) return base_img2img_time_ids(mc, image);
   if (warnings) {
@@ -73,14 +73,14 @@ TimeIds time_ids_for(ModelKind kind, const GenerationRequest& r, bool img2img, s
 
 UNetConditioning build_conditioning(ModelSet& model, const GenerationRequest& r, int64_t batch,
                                     std::vector<std::string>* warnings) {
-  const bool cfg = uses_cfg(r.cfg);
+  const bool cfg = uses_cfg(r.sampling.cfg);
   TextConditioner& text = model.ensure_text();
-  text.set_prompt_modes(r.long_prompt == LongPrompt::Chunk ? LongPromptMode::Chunk : LongPromptMode::Truncate,
-                        r.prompt_syntax == PromptSyntaxMode::A1111 ? PromptSyntax::Emphasis : PromptSyntax::None);
-  PromptRequest prompts{r.prompt, r.prompt_2, r.negative_prompt, r.negative_prompt_2};
+  text.set_prompt_modes(r.text.long_prompt == LongPrompt::Chunk ? LongPromptMode::Chunk : LongPromptMode::Truncate,
+                        r.text.prompt_syntax == PromptSyntaxMode::A1111 ? PromptSyntax::Emphasis : PromptSyntax::None);
+  PromptRequest prompts{r.text.prompt, r.text.prompt_2, r.text.negative_prompt, r.text.negative_prompt_2};
   EncodedPrompts encoded = text.encode(prompts, /*with_negative=*/cfg);
   if (warnings) warnings->insert(warnings->end(), encoded.warnings.begin(), encoded.warnings.end());
-  TimeIds ids = time_ids_for(model.kind, r, r.init_image.has_value(), warnings);
+  TimeIds ids = time_ids_for(model.kind, r, r.img2img.init_image.has_value(), warnings);
 
   const auto options = at::TensorOptions().device(model.placement.device).dtype(model.placement.dtype);
   UNetConditioning c;

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "control/canny.h"
 #include "io/lanczos.h"
+#include "io/image_file.h"
 #include "io/png.h"
 
 namespace sdxl {
@@ -10,7 +11,7 @@ namespace sdxl {
 at::Tensor prepare_control_image(const ControlSpec& spec, const Size& size, bool* resized) {
   io::Image img;
   try {
-    img = io::read_png(spec.image);
+    img = io::read_image(spec.image);
   } catch (const Error& e) {
     throw input_error("control_image", e.what());
   }

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "sdxl/pipeline.h"
+
 namespace sdxl {
 
 struct Placement {
@@ -16,9 +18,10 @@ struct Placement {
   std::string auto_reason;                // set when "auto" chose a CPU dtype: why (the CPU's BF16 support)
 };
 
-// Throws sdxl::Error naming the flag for unknown names, or cuda when no GPU is present.
-Placement resolve_placement(const std::string& device, const std::string& dtype, const std::string& vae_dtype);
-at::ScalarType parse_dtype(const std::string& name, const std::string& flag);
+// Throws a usage sdxl::Error naming the option for cuda when no (such) GPU is present.
+Placement resolve_placement(const DeviceChoice& device, DType dtype, DType vae_dtype);
+// The libtorch type of a dtype other than Auto.
+at::ScalarType scalar_type(DType dtype);
 
 // Waits for the device's queued work (a no-op on CPU), so wall-clock timings cover it.
 void synchronize(const at::Device& device);

@@ -1,6 +1,7 @@
 #include "pipeline/image_prompts.h"
 
 #include "common/error.h"
+#include "io/image_file.h"
 #include "io/png.h"
 #include "io/sha256.h"
 #include "vision/clip_image_processor.h"
@@ -16,7 +17,7 @@ void ImagePrompts::check(std::vector<IpAdapterSpec>& specs, const std::vector<Cr
     const std::string encoder = s.image_encoder ? *s.image_encoder : find_image_encoder(file);
     check_adapter_fits_encoder(file, open_image_encoder(encoder).config, encoder);
     try {
-      (void)io::read_png(s.image);
+      (void)io::read_image(s.image);
     } catch (const Error& e) {
       throw input_error("ip_image", e.what());
     }
@@ -52,7 +53,7 @@ std::vector<ImagePromptAttention> ImagePrompts::prepare(const std::vector<IpAdap
     CLIPVisionModel& e = encoder(s.image_encoder_used);
     io::Image image;
     try {
-      image = io::read_png(s.image);
+      image = io::read_image(s.image);
     } catch (const Error& x) {
       throw input_error("ip_image", x.what());
     }

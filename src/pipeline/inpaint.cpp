@@ -1,6 +1,7 @@
 #include "pipeline/inpaint.h"
 
 #include "common/error.h"
+#include "io/image_file.h"
 #include "io/lanczos.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/outpaint.h"
@@ -58,50 +59,54 @@ void Inpainting::install(DenoiseOptions& options, const Sampler& sampler, bool c
 
 MaskedImage load_masked_image(const GenerationRequest& r) {
   MaskedImage m;
-  m.image = io::read_png(*r.init_image);
+  m.image = io::read_image(*r.img2img.init_image);
   auto wh = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   io::Image mask;
   std::string mask_name, mask_field = "mask";
-  if (r.outpaint) {
-    if (r.mask) throw usage_error("outpaint", "makes its own mask: drop the mask " + *r.mask);
-    OutpaintCanvas canvas = prepare_outpaint(m.image, io::parse_edges(*r.outpaint));
+  if (r.inpaint.outpaint) {
+    if (r.inpaint.mask) throw usage_error("outpaint", "makes its own mask: drop the mask " + *r.inpaint.mask);
+    const OutpaintEdges& e = *r.inpaint.outpaint;
+    OutpaintCanvas canvas = prepare_outpaint(m.image, io::Edges{e.left, e.top, e.right, e.bottom});
     m.image = std::move(canvas.image);
     mask = std::move(canvas.mask);
     mask_field = "outpaint";
     mask_name = "the outpaint mask";
     if (m.image.width % 8 || m.image.height % 8)
-      throw usage_error("outpaint", *r.outpaint + " makes a " + wh(m.image.width, m.image.height) +
-                                        " canvas from the init image " + *r.init_image +
+      throw usage_error("outpaint", to_string(e) + " makes a " + wh(m.image.width, m.image.height) +
+                                        " canvas from the init image " + *r.img2img.init_image +
                                         ": both sides must be multiples of 8");
   } else {
-    if (!r.inpaint_full_res && (m.image.width != r.size.width || m.image.height != r.size.height))
-      throw usage_error("size", wh(r.size.width, r.size.height) + " differs from the init image " + *r.init_image +
-                                    " (" + wh(m.image.width, m.image.height) + "; resize it or pass its size)");
+    if (!r.inpaint.full_res && (m.image.width != r.sampling.size.width || m.image.height != r.sampling.size.height))
+      throw usage_error("size", wh(r.sampling.size.width, r.sampling.size.height) + " differs from the init image " +
+                                    *r.img2img.init_image + " (" + wh(m.image.width, m.image.height) +
+                                    "; resize it or pass its size)");
     try {
-      mask = io::read_png(*r.mask);
+      mask = io::read_image(*r.inpaint.mask);
     } catch (const Error& e) {
       throw input_error("mask", e.what());
     }
-    mask_name = *r.mask;
+    mask_name = *r.inpaint.mask;
     if (mask.width != m.image.width || mask.height != m.image.height)
       throw input_error("mask", mask_name + " is " + wh(mask.width, mask.height) + " but the init image " +
-                                    *r.init_image + " is " + wh(m.image.width, m.image.height) +
+                                    *r.img2img.init_image + " is " + wh(m.image.width, m.image.height) +
                                     " (they must be the same size)");
   }
-  m.luminance = blur_mask(mask_luminance(mask), r.mask_blur);
+  m.luminance = blur_mask(mask_luminance(mask), r.inpaint.mask_blur);
   m.binary = binarize_mask(m.luminance);
   const double repaint = m.binary.sum().item<double>();
   if (repaint == 0)
-    throw input_error(mask_field, mask_name + " is all black" + (r.mask_blur > 0 ? " after the mask blur" : "") +
+    throw input_error(mask_field, mask_name + " is all black" +
+                                      (r.inpaint.mask_blur > 0 ? " after the mask blur" : "") +
                                       ": nothing to repaint, nothing to do");
-  if (r.inpaint_full_res) {
-    const CropBox box = expand_to_aspect(mask_crop_region(m.luminance, r.inpaint_padding), r.size.width,
-                                         r.size.height, m.image.width, m.image.height);
+  if (r.inpaint.full_res) {
+    const CropBox box = expand_to_aspect(mask_crop_region(m.luminance, r.inpaint.padding), r.sampling.size.width,
+                                         r.sampling.size.height, m.image.width, m.image.height);
     m.full_res = FullResCrop{m.image, m.luminance, box};
-    m.image = io::lanczos_resize(crop(m.image, box), r.size.width, r.size.height);
+    m.image = io::lanczos_resize(crop(m.image, box), r.sampling.size.width, r.sampling.size.height);
     // The mask goes through the same crop and resize as a grey image.
     at::Tensor grey = m.luminance.unsqueeze(-1).expand({-1, -1, 3}).contiguous();
-    io::Image mask_box = io::lanczos_resize(crop(io::from_tensor(grey), box), r.size.width, r.size.height);
+    io::Image mask_box =
+        io::lanczos_resize(crop(io::from_tensor(grey), box), r.sampling.size.width, r.sampling.size.height);
     m.luminance = io::to_tensor(mask_box).select(2, 0).contiguous();
     m.binary = binarize_mask(m.luminance);
     if (m.binary.sum().item<double>() == 0)

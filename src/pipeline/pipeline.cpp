@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/lanczos.h"
+#include "io/image_file.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
 #include "control/control_model.h"
@@ -37,20 +38,21 @@ namespace {
 
 // The model's scheduler config with the request's overrides (prediction type, zero-terminal-SNR rescaling).
 SchedulerConfig effective_scheduler(const GenerationRequest& r, SchedulerConfig config) {
-  if (r.prediction_type) config.prediction_type = *r.prediction_type;
-  if (r.zero_terminal_snr) config.rescale_betas_zero_snr = *r.zero_terminal_snr;
+  if (r.sampling.prediction_type) config.prediction_type = *r.sampling.prediction_type;
+  if (r.sampling.zero_terminal_snr) config.rescale_betas_zero_snr = *r.sampling.zero_terminal_snr;
   return config;
 }
 
 Schedule full_schedule(const GenerationRequest& r, int steps, const SchedulerConfig& model_config) {
-  return make_schedule(r.sampler, steps, effective_scheduler(r, model_config), r.karras, r.timestep_spacing);
+  return make_schedule(r.sampling.sampler, steps, effective_scheduler(r, model_config), r.sampling.karras,
+                       r.sampling.timestep_spacing);
 }
 
 // Records the schedule settings the first stage ran with, so that metadata and `info` show them.
 void record_schedule(GenerationRequest& r, const Schedule& s, const SchedulerConfig& model_config) {
-  r.zero_terminal_snr = effective_scheduler(r, model_config).rescale_betas_zero_snr;
-  r.timestep_spacing = s.spacing;
-  r.prediction_type = s.prediction_type;
+  r.sampling.zero_terminal_snr = effective_scheduler(r, model_config).rescale_betas_zero_snr;
+  r.sampling.timestep_spacing = s.spacing;
+  r.sampling.prediction_type = s.prediction_type;
 }
 
 const char* dtype_name(at::ScalarType t) {
@@ -124,7 +126,7 @@ struct Pipeline::Impl {
   std::vector<ControlUnit> control_units(GenerationRequest& r, const Size& size, int64_t batch,
                                          std::vector<std::string>* warnings) {
     std::vector<ControlUnit> units;
-    for (ControlSpec& spec : r.controls) {
+    for (ControlSpec& spec : r.adapters.controls) {
       ControlUnit u;
       LoadedControl& loaded = control_model(spec);
       u.model = loaded.controlnet;
@@ -133,7 +135,8 @@ struct Pipeline::Impl {
                                                " (it runs from the first step; control_end is its conditioning factor)");
       bool resized = false;
       u.image = prepare_control_image(spec, size, &resized).repeat({batch, 1, 1, 1}).to(placement.device, placement.dtype);
-      if (loaded.adapter) u.adapter_features = adapter_features(loaded.adapter, u.image, spec.scale, uses_cfg(r.cfg));
+      if (loaded.adapter)
+        u.adapter_features = adapter_features(loaded.adapter, u.image, spec.scale, uses_cfg(r.sampling.cfg));
       if (resized && warnings)
         warnings->push_back("control image " + spec.image + " resized to " + std::to_string(size.width) + "x" +
                             std::to_string(size.height) + " (Lanczos)");
@@ -155,7 +158,7 @@ struct Pipeline::Impl {
   }
   // diffusers turns guess mode on for a ControlNet whose config says global_pool_conditions.
   bool control_guess_mode(const GenerationRequest& r, const std::vector<ControlUnit>& units) const {
-    bool guess = r.control_guess_mode;
+    bool guess = r.adapters.control_guess_mode;
     for (const auto& u : units) guess |= u.model && u.model->config().global_pool_conditions;
     return guess;
   }
@@ -238,13 +241,13 @@ struct Pipeline::Impl {
                            const io::Image* loaded = nullptr) {
     io::Image image;
     try {
-      image = loaded ? *loaded : io::read_png(*r.init_image);
+      image = loaded ? *loaded : io::read_image(*r.img2img.init_image);
     } catch (const Error& e) {
       throw input_error("init_image", e.what());
     }
-    if (image.width != r.size.width || image.height != r.size.height)
-      throw usage_error("size", std::to_string(r.size.width) + "x" + std::to_string(r.size.height) +
-                                    " differs from the init image " + *r.init_image + " (" +
+    if (image.width != r.sampling.size.width || image.height != r.sampling.size.height)
+      throw usage_error("size", std::to_string(r.sampling.size.width) + "x" + std::to_string(r.sampling.size.height) +
+                                    " differs from the init image " + *r.img2img.init_image + " (" +
                                     std::to_string(image.width) + "x" + std::to_string(image.height) + ")");
     at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({batch, 1, 1, 1});
     at::Tensor init = encode_pixels(pixels, noise);
@@ -260,16 +263,16 @@ struct Pipeline::Impl {
   // generator seeded like the first pass's and denoised at `final_size` with `cond`.
   at::Tensor hires_pass(const GenerationRequest& r, const Size& final_size, uint64_t seed, const at::Tensor& latents,
                         UNet2DConditionModel& unet, const UNetConditioning& cond, const DenoiseOptions& dopt) {
-    Schedule schedule = with_strength(full_schedule(r, r.hires_steps.value_or(r.steps), base->scheduler),
-                                      r.hires_strength);
+    Schedule schedule =
+        with_strength(full_schedule(r, r.hires.steps.value_or(r.sampling.steps), base->scheduler), r.hires.strength);
     if (schedule.empty())
-      throw usage_error("hires_strength", std::to_string(r.hires_strength) + " leaves no denoising steps");
+      throw usage_error("hires_strength", std::to_string(r.hires.strength) + " leaves no denoising steps");
     Sampler sampler(schedule);
     NoiseSource noise = NoiseSource::batched(seed);
     at::Tensor start;
-    if (r.hires_upscaler == HiresUpscaler::Lanczos) {
+    if (r.hires.upscaler == HiresUpscaler::Lanczos) {
       VaeTiling tiling;
-      tiling.enabled = r.vae_tiling;
+      tiling.enabled = r.output.vae_tiling;
       std::vector<at::Tensor> pixels;
       for (int64_t i = 0; i < latents.size(0); ++i) {
         at::Tensor small = image_to_uint8(decode_one(latents.narrow(0, i, 1), tiling))[0];
@@ -278,7 +281,7 @@ struct Pipeline::Impl {
       }
       start = encode_pixels(at::cat(pixels), noise);
     } else {
-      start = upscale_latents(latents, final_size, r.hires_upscaler);
+      start = upscale_latents(latents, final_size, r.hires.upscaler);
     }
     at::Tensor eps = noise.randn(start.sizes(), start.options());
     return denoise(unet, sampler, sampler.add_noise(start, eps, 0), cond, noise, dopt);
@@ -289,9 +292,10 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   Impl& m = *impl_;
   m.options = options;
   // Reproducible: dtype auto means fp32, since auto's bf16 depends on the CPU having native BF16.
-  const auto repro_dtype = [&](const std::string& d) { return options.reproducible && d == "auto" ? "fp32" : d; };
+  const auto repro_dtype = [&](DType d) { return options.reproducible && d == DType::Auto ? DType::Fp32 : d; };
   check_options(options);
-  const std::string device = options.reproducible && options.device == "auto" ? "cpu" : options.device;
+  const DeviceChoice device =
+      options.reproducible && options.device.kind == DeviceKind::Auto ? DeviceChoice{DeviceKind::Cpu} : options.device;
   m.placement = resolve_placement(device, repro_dtype(options.dtype), repro_dtype(options.vae_dtype));
   if (options.reproducible) enter_reproducible_mode(m.placement.device.type() == at::kCPU ? "cpu" : m.placement.device.str());
   if (!options.vae.empty()) {
@@ -302,7 +306,7 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
     }
     // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
     // fp16 on CUDA by default instead of bf16.
-    if (m.placement.device.is_cuda() && options.vae_dtype == "auto" && !m.vae_override->force_upcast)
+    if (m.placement.device.is_cuda() && options.vae_dtype == DType::Auto && !m.vae_override->force_upcast)
       m.placement.vae_dtype = at::kHalf;
   }
   if (!options.preview_vae.empty()) {
@@ -337,12 +341,12 @@ std::vector<std::string> Pipeline::load_loras(const std::vector<LoraSpec>& loras
 std::vector<LoraSpec> Pipeline::request_loras(const GenerationRequest& request) const {
   GenerationRequest r = request;
   resolve_lora_tags(r, impl_->options.lora_dir);
-  return r.loras;
+  return r.adapters.loras;
 }
 
 void Pipeline::check_options(const PipelineOptions& options) {
-  if (options.reproducible && options.device != "auto" && options.device != "cpu")
-    throw usage_error("reproducible", "pins CPU code paths; it cannot run on --device " + options.device);
+  if (options.reproducible && options.device.kind == DeviceKind::Cuda)
+    throw usage_error("reproducible", "pins CPU code paths; it cannot run on --device " + to_string(options.device));
   (void)resolve_placement(options.device, options.dtype, options.vae_dtype);
 }
 
@@ -353,8 +357,9 @@ GenerationRequest model_default_request(const PipelineOptions& options) {
   GenerationRequest r;
   if (ckpt.scheduler_config.is_null()) return r;
   const SchedulerConfig s = SchedulerConfig::from_json(ckpt.scheduler_config, options.model + " scheduler");
-  r.sampler = s.sampler.value_or(SamplerKind::Euler);
-  r.karras = s.use_karras_sigmas && r.sampler != SamplerKind::DDIM && r.sampler != SamplerKind::LCM;
+  r.sampling.sampler = s.sampler.value_or(SamplerKind::Euler);
+  r.sampling.karras =
+      s.use_karras_sigmas && r.sampling.sampler != SamplerKind::DDIM && r.sampling.sampler != SamplerKind::LCM;
   return r;
 }
 
@@ -384,14 +389,14 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   result.request = request;
   validate(result.request);
   GenerationRequest& r = result.request;
-  if (!r.seed) throw usage_error("seed", "the request has no seed (callers draw one)");
-  const uint64_t seed = *r.seed;
-  result.warnings = size_warnings(r.size);
-  const int64_t B = r.num_images;
-  const bool shared_noise = r.batch_noise == BatchNoise::Shared;
+  if (!r.sampling.seed) throw usage_error("seed", "the request has no seed (callers draw one)");
+  const uint64_t seed = *r.sampling.seed;
+  result.warnings = size_warnings(r.sampling.size);
+  const int64_t B = r.sampling.num_images;
+  const bool shared_noise = r.sampling.batch_noise == BatchNoise::Shared;
   for (int64_t i = 0; i < B; ++i) result.seeds.push_back(shared_noise ? seed : seed + i);
   std::vector<Impl::Pass> passes;
-  const uint64_t refiner_seed = r.refiner_seed.value_or(seed);
+  const uint64_t refiner_seed = r.refiner.seed.value_or(seed);
   if (shared_noise) passes.push_back({seed, refiner_seed, B, 0, {}, {}});
   else
     for (int64_t i = 0; i < B; ++i) passes.push_back({seed + i, refiner_seed + i, 1, i, {}, {}});
@@ -403,43 +408,45 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   };
   auto denoise_options = [&](Impl::Pass& pass, const char* stage) {
     DenoiseOptions o;
-    o.cfg = r.cfg;
-    o.guidance_rescale = r.guidance_rescale;
-    o.trajectory = r.save_trajectory ? &pass.trajectory : nullptr;
+    o.cfg = r.sampling.cfg;
+    o.guidance_rescale = r.sampling.guidance_rescale;
+    o.trajectory = r.output.save_trajectory ? &pass.trajectory : nullptr;
     o.on_step = [&report, &pass, stage](int step, int total) { report(stage, step, total, pass.first_image); };
-    if (r.preview)
+    if (r.output.preview)
       o.on_denoised = [&](int step, int total, const at::Tensor& x0) {
-        if (step % r.preview_every == 0 || step == total) due_preview = m.preview_image(x0);
+        if (step % r.output.preview_every == 0 || step == total) due_preview = m.preview_image(x0);
       };
     return o;
   };
 
   ModelSet& base = *m.base;
   const bool low_memory = m.options.low_memory;
-  const bool img2img = r.init_image.has_value();
+  const bool img2img = r.img2img.init_image.has_value();
   if (base.kind == ModelKind::Refiner && !img2img)
     throw usage_error("init_image", "is required: the model is a refiner checkpoint, which only refines an image");
   // Inpainting (pipeline/inpaint.h): an all-white mask keeps nothing, so it is plain img2img.
   std::optional<MaskedImage> masked;
-  if (r.mask || r.outpaint) {
+  if (r.inpaint.mask || r.inpaint.outpaint) {
     masked = load_masked_image(r);
-    r.size = Size{masked->image.height, masked->image.width};  // outpainting: the canvas
+    r.sampling.size = Size{masked->image.height, masked->image.width};  // outpainting: the canvas
     if (masked->all_white) result.warnings.push_back("the mask is all white: nothing to keep, running plain img2img");
   }
   const bool inpaint = masked && !masked->all_white;
 
   // 0. The request's LoRA set (files read once per pipeline; merged into each model as it is used).
   resolve_lora_tags(r, m.options.lora_dir);
-  if (!r.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
-  if (m.adapters) r.loras = m.adapters->select(r.loras, &result.adapter_reports, &result.adapter_skipped);
+  if (!r.adapters.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
+  if (m.adapters)
+    r.adapters.loras = m.adapters->select(r.adapters.loras, &result.adapter_reports, &result.adapter_skipped);
   // The embeddings this request's prompts name, for its metadata (the web UI lists only those used).
-  result.embeddings = embeddings_used(m.embeddings, {r.prompt, r.prompt_2.value_or(""), r.negative_prompt.value_or(""),
-                                                     r.negative_prompt_2.value_or("")});
+  result.embeddings =
+      embeddings_used(m.embeddings, {r.text.prompt, r.text.prompt_2.value_or(""), r.text.negative_prompt.value_or(""),
+                                     r.text.negative_prompt_2.value_or("")});
 
   // 0b. Image prompts: every file checked (and hashed for the metadata) before a model loads for them.
-  if (!r.ip_adapters.empty()) {
+  if (!r.adapters.ip_adapters.empty()) {
     if (!m.image_prompts) m.image_prompts = std::make_unique<ImagePrompts>(m.placement);
-    m.image_prompts->check(r.ip_adapters, unet_cross_attention(base), m.options.model);
+    m.image_prompts->check(r.adapters.ip_adapters, unet_cross_attention(base), m.options.model);
     if (!m.options.refiner.empty())
       result.warnings.push_back("image prompts steer the base model's passes only, not the refiner");
   }
@@ -451,8 +458,8 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   report("encode", 0, 0, 0);
   UNetConditioning cond = build_conditioning(base, r, pass_batch, &result.warnings);
   if (low_memory) base.release_text();
-  if (!r.ip_adapters.empty()) {
-    cond.image_prompts = m.image_prompts->prepare(r.ip_adapters, pass_batch, uses_cfg(r.cfg));
+  if (!r.adapters.ip_adapters.empty()) {
+    cond.image_prompts = m.image_prompts->prepare(r.adapters.ip_adapters, pass_batch, uses_cfg(r.sampling.cfg));
     if (low_memory) m.image_prompts->release_encoders();
   }
   result.encode_s = timer.seconds();
@@ -466,32 +473,32 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
                                   "something to repaint");
   if (m.adapters) m.adapters->sync("unet", *unet);
   timer.restart();
-  const bool expert = !m.options.refiner.empty() && r.refiner_mode == RefinerMode::Expert;
-  const int64_t scale = m.vae_downscale(), h = r.size.height / scale, w = r.size.width / scale;
+  const bool expert = !m.options.refiner.empty() && r.refiner.mode == RefinerMode::Expert;
+  const int64_t scale = m.vae_downscale(), h = r.sampling.size.height / scale, w = r.sampling.size.width / scale;
   const int64_t latent_channels = unet->config().in_channels;
   const auto latent_options = m.latent_options();
   // Control (pipeline/control_stage.h): the images at this pass's size, the same units for every pass.
   std::optional<ControlStage> control;
-  if (!r.controls.empty()) {
-    std::vector<ControlUnit> units = m.control_units(r, r.size, pass_batch, &result.warnings);
+  if (!r.adapters.controls.empty()) {
+    std::vector<ControlUnit> units = m.control_units(r, r.sampling.size, pass_batch, &result.warnings);
     const bool guess = m.control_guess_mode(r, units);
-    control.emplace(std::move(units), cond, uses_cfg(r.cfg), guess);
+    control.emplace(std::move(units), cond, uses_cfg(r.sampling.cfg), guess);
   }
   for (auto& pass : passes) {
-    Schedule schedule = full_schedule(r, r.steps, base.scheduler);
-    if (img2img) schedule = with_strength(schedule, r.strength);
-    if (expert) schedule = with_denoising_end(schedule, r.high_noise_frac);
+    Schedule schedule = full_schedule(r, r.sampling.steps, base.scheduler);
+    if (img2img) schedule = with_strength(schedule, r.img2img.strength);
+    if (expert) schedule = with_denoising_end(schedule, r.refiner.high_noise_frac);
     Sampler sampler(schedule);
     NoiseSource noise = NoiseSource::batched(pass.seed);
     if (img2img && schedule.empty())
-      throw usage_error("strength", std::to_string(r.strength) + " leaves no denoising steps");
+      throw usage_error("strength", std::to_string(r.img2img.strength) + " leaves no denoising steps");
     DenoiseOptions dopt = denoise_options(pass, "base");
     if (control) dopt.unet_extras = control->hook();
     if (inpaint) {
       InpaintInputs in{uint8_to_image(io::to_tensor(masked->image)).repeat({pass.batch, 1, 1, 1}), masked->binary};
-      Inpainting inpainting(in, unet_in, m.vae(), sampler, noise, latent_options, r.strength == 1.0);
+      Inpainting inpainting(in, unet_in, m.vae(), sampler, noise, latent_options, r.img2img.strength == 1.0);
       pass.latents = inpainting.start_latents();
-      inpainting.install(dopt, sampler, uses_cfg(r.cfg));
+      inpainting.install(dopt, sampler, uses_cfg(r.sampling.cfg));
     } else if (img2img) {
       pass.latents = m.img2img_start(r, pass.batch, sampler, noise, masked ? &masked->image : nullptr);
     } else {
@@ -501,12 +508,13 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   // 2b. Hires fix: every pass again at the scaled size, micro-conditioned on it (as are the later stages).
   GenerationRequest final_r = r;
-  if (r.hires_scale) {
-    final_r.size = hires_size(r.size, *r.hires_scale);
-    if (std::abs(r.size.width * *r.hires_scale - final_r.size.width) > 1e-9 ||
-        std::abs(r.size.height * *r.hires_scale - final_r.size.height) > 1e-9)
-      result.warnings.push_back("hires_scale " + std::to_string(*r.hires_scale) + ": second pass at " +
-                                std::to_string(final_r.size.width) + "x" + std::to_string(final_r.size.height) +
+  if (r.hires.scale) {
+    final_r.sampling.size = hires_size(r.sampling.size, *r.hires.scale);
+    if (std::abs(r.sampling.size.width * *r.hires.scale - final_r.sampling.size.width) > 1e-9 ||
+        std::abs(r.sampling.size.height * *r.hires.scale - final_r.sampling.size.height) > 1e-9)
+      result.warnings.push_back("hires_scale " + std::to_string(*r.hires.scale) + ": second pass at " +
+                                std::to_string(final_r.sampling.size.width) + "x" +
+                                std::to_string(final_r.sampling.size.height) +
                                 " (each side rounded to a multiple of 8)");
     std::vector<at::Tensor> first;
     for (const auto& pass : passes) first.push_back(pass.latents.to(at::kCPU, at::kFloat));
@@ -517,15 +525,15 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     if (low_memory) base.release_text();
     // The control images again, resized for the second pass.
     std::optional<ControlStage> hires_control;
-    if (!r.controls.empty()) {
-      std::vector<ControlUnit> units = m.control_units(r, final_r.size, pass_batch, &result.warnings);
+    if (!r.adapters.controls.empty()) {
+      std::vector<ControlUnit> units = m.control_units(r, final_r.sampling.size, pass_batch, &result.warnings);
       const bool guess = m.control_guess_mode(r, units);
-      hires_control.emplace(std::move(units), hcond, uses_cfg(r.cfg), guess);
+      hires_control.emplace(std::move(units), hcond, uses_cfg(r.sampling.cfg), guess);
     }
     for (auto& pass : passes) {
       DenoiseOptions dopt = denoise_options(pass, "hires");
       if (hires_control) dopt.unet_extras = hires_control->hook();
-      pass.latents = m.hires_pass(r, final_r.size, pass.seed, pass.latents, unet, hcond, dopt);
+      pass.latents = m.hires_pass(r, final_r.sampling.size, pass.seed, pass.latents, unet, hcond, dopt);
     }
   }
   if (low_memory) {
@@ -546,8 +554,10 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     UNet2DConditionModel& refiner_unet = ref.ensure_unet();
     for (auto& pass : passes) {
       NoiseSource rnoise = NoiseSource::batched(pass.refiner_seed);
-      Schedule rschedule = full_schedule(r, expert ? r.steps : r.refiner_steps.value_or(r.steps), ref.scheduler);
-      rschedule = expert ? with_denoising_start(rschedule, r.high_noise_frac) : with_strength(rschedule, r.refiner_strength);
+      Schedule rschedule =
+          full_schedule(r, expert ? r.sampling.steps : r.refiner.steps.value_or(r.sampling.steps), ref.scheduler);
+      rschedule = expert ? with_denoising_start(rschedule, r.refiner.high_noise_frac)
+                         : with_strength(rschedule, r.refiner.strength);
       Sampler rsampler(rschedule);
       if (!expert && !rschedule.empty()) {
         at::Tensor eps = rnoise.randn(pass.latents.sizes(), pass.latents.options());
@@ -565,13 +575,13 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   for (const auto& pass : passes) latents.push_back(pass.latents.to(at::kCPU, at::kFloat));
   result.latents = at::cat(latents);
   // Every pass recorded the same number of steps: step s of the batch is the passes' step s side by side.
-  for (size_t s = 0; r.save_trajectory && s < passes[0].trajectory.size(); ++s) {
+  for (size_t s = 0; r.output.save_trajectory && s < passes[0].trajectory.size(); ++s) {
     std::vector<at::Tensor> step;
     for (const auto& pass : passes) step.push_back(pass.trajectory[s]);
     result.trajectory.push_back(at::cat(step));
   }
   VaeTiling tiling;
-  tiling.enabled = r.vae_tiling;
+  tiling.enabled = r.output.vae_tiling;
   std::vector<at::Tensor> decoded;
   for (const auto& pass : passes)
     for (int64_t i = 0; i < pass.batch; ++i) {
@@ -581,11 +591,11 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   result.decoded = at::cat(decoded);
   result.images = image_to_uint8(result.decoded);
   if (masked && masked->full_res)
-    result.images = paste_full_res(result.images, *masked->full_res, r.keep_unmasked);
-  else if (masked && r.keep_unmasked)
+    result.images = paste_full_res(result.images, *masked->full_res, r.inpaint.keep_unmasked);
+  else if (masked && r.inpaint.keep_unmasked)
     result.images = paste_unmasked(result.images, io::to_tensor(masked->image), overlay_alpha(masked->luminance));
   result.decode_s = timer.seconds();
-  record_schedule(r, full_schedule(r, r.steps, base.scheduler), base.scheduler);
+  record_schedule(r, full_schedule(r, r.sampling.steps, base.scheduler), base.scheduler);
   result.runtime = runtime_info(m.placement);
   if (m.options.reproducible) result.runtime["reproducible"] = reproducible_record();
   if (m.vae_override) {

@@ -94,47 +94,47 @@ std::string a1111_sampler_name(const std::string& sampler) {
 
 std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const std::string& model_name) {
   std::ostringstream o;
-  o << r.prompt << "\n";
-  if (r.negative_prompt) o << "Negative prompt: " << *r.negative_prompt << "\n";
-  o << "Steps: " << r.steps << ", Sampler: " << a1111_sampler_name(to_string(r.sampler));
-  if (r.karras) o << ", Schedule type: Karras";
-  o << ", CFG scale: " << format_number(r.cfg) << ", Seed: " << seed << ", Size: " << size_text(r.size)
+  o << r.text.prompt << "\n";
+  if (r.text.negative_prompt) o << "Negative prompt: " << *r.text.negative_prompt << "\n";
+  o << "Steps: " << r.sampling.steps << ", Sampler: " << a1111_sampler_name(to_string(r.sampling.sampler));
+  if (r.sampling.karras) o << ", Schedule type: Karras";
+  o << ", CFG scale: " << format_number(r.sampling.cfg) << ", Seed: " << seed << ", Size: " << size_text(r.sampling.size)
     << ", Model: " << quote_if_needed(model_name);
-  if (r.init_image) o << ", Denoising strength: " << format_number(r.strength);
-  if (r.mask_blur > 0) o << ", Mask blur: " << r.mask_blur;
-  if (r.hires_scale) {
+  if (r.img2img.init_image) o << ", Denoising strength: " << format_number(r.img2img.strength);
+  if (r.inpaint.mask_blur > 0) o << ", Mask blur: " << r.inpaint.mask_blur;
+  if (r.hires.scale) {
     // The web UI's hires fields; its "Size" is the first pass's, as here.
-    if (!r.init_image) o << ", Denoising strength: " << format_number(r.hires_strength);
-    o << ", Hires upscale: " << format_number(*r.hires_scale);
-    if (r.hires_steps) o << ", Hires steps: " << *r.hires_steps;
-    o << ", Hires upscaler: " << quote_if_needed(enum_name(kHiresUpscalerWebUiNames, r.hires_upscaler));
+    if (!r.img2img.init_image) o << ", Denoising strength: " << format_number(r.hires.strength);
+    o << ", Hires upscale: " << format_number(*r.hires.scale);
+    if (r.hires.steps) o << ", Hires steps: " << *r.hires.steps;
+    o << ", Hires upscaler: " << quote_if_needed(enum_name(kHiresUpscalerWebUiNames, r.hires.upscaler));
   }
-  if (r.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.guidance_rescale);
+  if (r.sampling.guidance_rescale > 0) o << ", CFG Rescale phi: " << format_number(r.sampling.guidance_rescale);
   // Schedule settings that differ from SDXL 1.0's (sdxl-gen's own keys; `info` shows what a run used).
-  if (r.timestep_spacing && *r.timestep_spacing != TimestepSpacing::Leading)
-    o << ", Timestep spacing: " << to_string(*r.timestep_spacing);
-  if (r.prediction_type && *r.prediction_type != PredictionType::Epsilon)
-    o << ", Prediction type: " << to_string(*r.prediction_type);
-  if (r.zero_terminal_snr.value_or(false)) o << ", Zero terminal SNR: True";
+  if (r.sampling.timestep_spacing && *r.sampling.timestep_spacing != TimestepSpacing::Leading)
+    o << ", Timestep spacing: " << to_string(*r.sampling.timestep_spacing);
+  if (r.sampling.prediction_type && *r.sampling.prediction_type != PredictionType::Epsilon)
+    o << ", Prediction type: " << to_string(*r.sampling.prediction_type);
+  if (r.sampling.zero_terminal_snr.value_or(false)) o << ", Zero terminal SNR: True";
   // The web UI's LoRA record: file stem and the first 12 hex digits of the safetensors data hash
   // (AUTOMATIC1111 extensions-builtin/Lora: NetworkOnDisk.shorthash via hashes.addnet_hash_safetensors).
   std::string lora_hashes;
-  for (const LoraSpec& l : r.loras)
+  for (const LoraSpec& l : r.adapters.loras)
     if (!l.webui_hash.empty()) lora_hashes += (lora_hashes.empty() ? "" : ", ") + file_stem(l.path) + ": " + l.webui_hash;
   if (!lora_hashes.empty()) o << ", Lora hashes: " << quote_if_needed(lora_hashes);
   // Image prompts, one field each in the shape of the web UI ControlNet extension's units (which is how
   // that UI runs IP-Adapters): model stem with a short hash, weight, and the image read. The full record
   // (paths, sha256s, encoder) is in the sdxl-gen chunk.
-  for (size_t i = 0; i < r.ip_adapters.size(); ++i) {
-    const IpAdapterSpec& a = r.ip_adapters[i];
+  for (size_t i = 0; i < r.adapters.ip_adapters.size(); ++i) {
+    const IpAdapterSpec& a = r.adapters.ip_adapters[i];
     std::string unit = "Model: " + file_stem(a.path) + (a.sha256.empty() ? "" : " [" + a.sha256.substr(0, 8) + "]") +
                        ", Weight: " + format_number(a.scale) + ", Image: " + a.image;
     o << ", IP-Adapter " << i << ": " << quote_if_needed(unit);
   }
   // The web UI's ControlNet extension's record, one quoted unit per control ("ControlNet 0: \"Module: canny,
   // Model: NAME [hash], Weight: ...\""); the sdxl-gen chunk holds the paths and hashes that re-run it.
-  for (size_t i = 0; i < r.controls.size(); ++i) {
-    const ControlSpec& c = r.controls[i];
+  for (size_t i = 0; i < r.adapters.controls.size(); ++i) {
+    const ControlSpec& c = r.adapters.controls[i];
     const ControlPreprocess pre = parse_control_preprocess(c.preprocess, "control_preprocess");
     std::ostringstream u;
     u << "Module: " << (pre.canny ? "canny" : "none") << ", Model: " << model_display_name(c.model);
@@ -142,7 +142,7 @@ std::string a1111_parameters(const GenerationRequest& r, uint64_t seed, const st
     u << ", Weight: " << format_number(c.scale) << ", Resize Mode: Just Resize";
     if (pre.canny) u << ", Threshold A: " << pre.thresholds.low << ", Threshold B: " << pre.thresholds.high;
     u << ", Guidance Start: " << format_number(c.start) << ", Guidance End: " << format_number(c.end)
-      << ", Control Mode: " << (r.control_guess_mode ? "ControlNet is more important" : "Balanced");
+      << ", Control Mode: " << (r.adapters.control_guess_mode ? "ControlNet is more important" : "Balanced");
     o << ", ControlNet " << i << ": " << quote_if_needed(u.str());
   }
   o << ", Version: sdxl-gen";
@@ -177,48 +177,48 @@ GenerationRequest parse_a1111_parameters(const std::string& text, const Generati
     return out;
   };
   const std::string prompt = join(prompt_lines), negative = join(negative_lines);
-  r.prompt = prompt;
-  r.negative_prompt = in_negative ? std::optional<std::string>(negative) : std::nullopt;
-  r.karras = false;
+  r.text.prompt = prompt;
+  r.text.negative_prompt = in_negative ? std::optional<std::string>(negative) : std::nullopt;
+  r.sampling.karras = false;
   std::string sampler;
   std::optional<double> denoising;
   for (const auto& [key, value] : split_params(lines[params_line])) {
     try {
-      if (key == "Steps") r.steps = std::stoi(value);
+      if (key == "Steps") r.sampling.steps = std::stoi(value);
       else if (key == "Sampler") sampler = value;
-      else if (key == "Schedule type") r.karras = (value == "Karras");
-      else if (key == "CFG scale") r.cfg = std::stod(value);
-      else if (key == "Seed") r.seed = std::stoull(value);
+      else if (key == "Schedule type") r.sampling.karras = (value == "Karras");
+      else if (key == "CFG scale") r.sampling.cfg = std::stod(value);
+      else if (key == "Seed") r.sampling.seed = std::stoull(value);
       else if (key == "Denoising strength") denoising = std::stod(value);
-      else if (key == "Mask blur") r.mask_blur = std::stoi(value);
-      else if (key == "Hires upscale") r.hires_scale = std::stod(value);
-      else if (key == "Hires steps") r.hires_steps = std::stoi(value);
+      else if (key == "Mask blur") r.inpaint.mask_blur = std::stoi(value);
+      else if (key == "Hires upscale") r.hires.scale = std::stod(value);
+      else if (key == "Hires steps") r.hires.steps = std::stoi(value);
       else if (key == "Hires upscaler") {
         auto upscaler = find_enum(kHiresUpscalerWebUiNames, value);
         if (!upscaler) throw Error(ErrorCategory::Input, "", "unknown upscaler");
-        r.hires_upscaler = *upscaler;
+        r.hires.upscaler = *upscaler;
       }
-      else if (key == "CFG Rescale phi") r.guidance_rescale = std::stod(value);
+      else if (key == "CFG Rescale phi") r.sampling.guidance_rescale = std::stod(value);
       else if (key == "Size") {
         auto x = value.find('x');
         if (x == std::string::npos) throw Error(ErrorCategory::Input, "", "bad size");
-        r.size = Size{std::stoi(value.substr(x + 1)), std::stoi(value.substr(0, x))};
+        r.sampling.size = Size{std::stoi(value.substr(x + 1)), std::stoi(value.substr(0, x))};
       }
     } catch (const std::exception&) {
       throw Error(ErrorCategory::Input, "", "PNG parameters: bad value for '" + key + "': " + value);
     }
   }
   // The web UI writes one "Denoising strength": img2img's, else the hires pass's.
-  if (denoising) (r.hires_scale && !r.init_image ? r.hires_strength : r.strength) = *denoising;
+  if (denoising) (r.hires.scale && !r.img2img.init_image ? r.hires.strength : r.img2img.strength) = *denoising;
   if (!sampler.empty()) {
     if (sampler.size() > 7 && sampler.compare(sampler.size() - 7, 7, " Karras") == 0) {
-      r.karras = true;
+      r.sampling.karras = true;
       sampler.resize(sampler.size() - 7);
     }
     bool known = false;
     for (const auto& s : kWebUiSamplerNames)
       if (sampler == s.a1111) {
-        r.sampler = parse_sampler(s.ours);
+        r.sampling.sampler = parse_sampler(s.ours);
         known = true;
       }
     if (!known) throw Error(ErrorCategory::Input, "", "PNG parameters: sampler '" + sampler + "' is not supported by sdxl-gen");
@@ -238,15 +238,15 @@ nlohmann::json embeddings_json(const std::vector<EmbeddingUse>& embeddings) {
 std::vector<std::pair<std::string, std::string>> png_text_chunks(const GenerationRequest& r, uint64_t seed,
                                                                  const Provenance& p) {
   GenerationRequest single = r;
-  single.seed = seed;
-  if (p.batch_image < 0) single.num_images = 1;
+  single.sampling.seed = seed;
+  if (p.batch_image < 0) single.sampling.num_images = 1;
   nlohmann::json j = to_json(single);
   if (p.batch_image >= 0) j["batch_image"] = p.batch_image;
   const std::string* values[] = {&p.model, &p.model_hash, &p.refiner, &p.refiner_hash, &p.version, &p.embeddings_dir};
   for (size_t i = 0; i < std::size(kProvenanceKeys); ++i)
     if (!values[i]->empty()) j[kProvenanceKeys[i]] = *values[i];
   GenerationRequest shown = r;
-  if (!p.written_prompt.empty()) shown.prompt = p.written_prompt;
+  if (!p.written_prompt.empty()) shown.text.prompt = p.written_prompt;
   std::string params = a1111_parameters(shown, seed, model_display_name(p.model));
   if (!p.model_hash.empty()) params.insert(params.find(", Model: "), ", Model hash: " + p.model_hash);
   if (!p.version.empty()) params.replace(params.rfind(", Version: "), std::string::npos, ", Version: " + quote_if_needed(p.version));

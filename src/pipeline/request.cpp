@@ -75,6 +75,16 @@ void read(const json& v, const std::string& f, std::pair<int, int>& out) {
     throw usage_error(f, e.what());
   }
 }
+// "LEFT,TOP,RIGHT,BOTTOM" margins (io::parse_edges: multiples of 8, not all zero).
+void read(const json& v, const std::string& f, OutpaintEdges& out) {
+  if (!v.is_string()) throw usage_error(f, "expected \"LEFT,TOP,RIGHT,BOTTOM\", got " + v.dump());
+  try {
+    const io::Edges e = io::parse_edges(v.get<std::string>());
+    out = OutpaintEdges{e.left, e.top, e.right, e.bottom};
+  } catch (const Error& e) {
+    throw usage_error(f, e.what());
+  }
+}
 template <typename E>
 std::enable_if_t<std::is_enum_v<E>> read(const json& v, const std::string& f, E& out) {
   if (!v.is_string()) throw usage_error(f, "expected one of " + enum_names(names_of(E{})) + ", got " + v.dump());
@@ -206,6 +216,7 @@ json write(const T& v) {
   if constexpr (std::is_enum_v<T>) return enum_name(names_of(T{}), v);
   else if constexpr (std::is_same_v<T, Size>) return size_str(v);
   else if constexpr (std::is_same_v<T, std::pair<int, int>>) return std::to_string(v.first) + "," + std::to_string(v.second);
+  else if constexpr (std::is_same_v<T, OutpaintEdges>) return to_string(v);
   else return v;
 }
 
@@ -220,14 +231,16 @@ struct Field {
   std::function<void(const GenerationRequest&, json&)> write;
 };
 
-template <typename T>
-Field field(const char* name, T GenerationRequest::*member) {
-  return Field{name, [name, member](GenerationRequest& r, const json& v) { read(v, name, r.*member); },
-               [name, member](const GenerationRequest& r, json& j) {
+// The flat JSON name `name` for member `member` of the request's concern `group`.
+template <typename G, typename T>
+Field field(const char* name, G GenerationRequest::*group, T G::*member) {
+  return Field{name, [name, group, member](GenerationRequest& r, const json& v) { read(v, name, r.*group.*member); },
+               [name, group, member](const GenerationRequest& r, json& j) {
+                 const T& value = r.*group.*member;
                  if constexpr (is_optional<T>::value) {
-                   if (r.*member) j[name] = write(*(r.*member));
+                   if (value) j[name] = write(*value);
                  } else {
-                   j[name] = write(r.*member);
+                   j[name] = write(value);
                  }
                }};
 }
@@ -236,68 +249,68 @@ Field field(const char* name, T GenerationRequest::*member) {
 const std::vector<Field>& fields() {
   using R = GenerationRequest;
   static const std::vector<Field> table = {
-      field("prompt", &R::prompt),
-      field("prompt_2", &R::prompt_2),
-      field("negative_prompt", &R::negative_prompt),
-      field("negative_prompt_2", &R::negative_prompt_2),
-      field("long_prompt", &R::long_prompt),
-      field("prompt_syntax", &R::prompt_syntax),
-      field("size", &R::size),
-      field("bucket", &R::bucket),
-      field("steps", &R::steps),
-      field("cfg", &R::cfg),
-      field("guidance_rescale", &R::guidance_rescale),
-      field("sampler", &R::sampler),
-      field("karras", &R::karras),
-      field("timestep_spacing", &R::timestep_spacing),
-      field("prediction_type", &R::prediction_type),
-      field("zero_terminal_snr", &R::zero_terminal_snr),
-      field("seed", &R::seed),
-      field("num_images", &R::num_images),
-      field("batch_noise", &R::batch_noise),
-      field("original_size", &R::original_size),
-      field("target_size", &R::target_size),
-      field("negative_original_size", &R::negative_original_size),
-      field("negative_target_size", &R::negative_target_size),
-      field("crop_top_left", &R::crop_top_left),
-      field("negative_crop_top_left", &R::negative_crop_top_left),
-      field("aesthetic_score", &R::aesthetic_score),
-      field("negative_aesthetic_score", &R::negative_aesthetic_score),
-      field("init_image", &R::init_image),
-      field("strength", &R::strength),
-      field("mask", &R::mask),
-      field("mask_blur", &R::mask_blur),
-      field("keep_unmasked", &R::keep_unmasked),
-      field("inpaint_full_res", &R::inpaint_full_res),
-      field("inpaint_padding", &R::inpaint_padding),
-      field("outpaint", &R::outpaint),
-      field("hires_scale", &R::hires_scale),
-      field("hires_steps", &R::hires_steps),
-      field("hires_strength", &R::hires_strength),
-      field("hires_upscaler", &R::hires_upscaler),
-      field("refiner_mode", &R::refiner_mode),
-      field("refiner_strength", &R::refiner_strength),
-      field("high_noise_frac", &R::high_noise_frac),
-      field("refiner_seed", &R::refiner_seed),
-      field("refiner_steps", &R::refiner_steps),
-      Field{"loras", [](R& r, const json& v) { read(v, "loras", r.loras); },
+      field("prompt", &R::text, &TextParams::prompt),
+      field("prompt_2", &R::text, &TextParams::prompt_2),
+      field("negative_prompt", &R::text, &TextParams::negative_prompt),
+      field("negative_prompt_2", &R::text, &TextParams::negative_prompt_2),
+      field("long_prompt", &R::text, &TextParams::long_prompt),
+      field("prompt_syntax", &R::text, &TextParams::prompt_syntax),
+      field("size", &R::sampling, &SamplingParams::size),
+      field("bucket", &R::sampling, &SamplingParams::bucket),
+      field("steps", &R::sampling, &SamplingParams::steps),
+      field("cfg", &R::sampling, &SamplingParams::cfg),
+      field("guidance_rescale", &R::sampling, &SamplingParams::guidance_rescale),
+      field("sampler", &R::sampling, &SamplingParams::sampler),
+      field("karras", &R::sampling, &SamplingParams::karras),
+      field("timestep_spacing", &R::sampling, &SamplingParams::timestep_spacing),
+      field("prediction_type", &R::sampling, &SamplingParams::prediction_type),
+      field("zero_terminal_snr", &R::sampling, &SamplingParams::zero_terminal_snr),
+      field("seed", &R::sampling, &SamplingParams::seed),
+      field("num_images", &R::sampling, &SamplingParams::num_images),
+      field("batch_noise", &R::sampling, &SamplingParams::batch_noise),
+      field("original_size", &R::micro, &MicroConditioningParams::original_size),
+      field("target_size", &R::micro, &MicroConditioningParams::target_size),
+      field("negative_original_size", &R::micro, &MicroConditioningParams::negative_original_size),
+      field("negative_target_size", &R::micro, &MicroConditioningParams::negative_target_size),
+      field("crop_top_left", &R::micro, &MicroConditioningParams::crop_top_left),
+      field("negative_crop_top_left", &R::micro, &MicroConditioningParams::negative_crop_top_left),
+      field("aesthetic_score", &R::micro, &MicroConditioningParams::aesthetic_score),
+      field("negative_aesthetic_score", &R::micro, &MicroConditioningParams::negative_aesthetic_score),
+      field("init_image", &R::img2img, &Img2ImgParams::init_image),
+      field("strength", &R::img2img, &Img2ImgParams::strength),
+      field("mask", &R::inpaint, &InpaintParams::mask),
+      field("mask_blur", &R::inpaint, &InpaintParams::mask_blur),
+      field("keep_unmasked", &R::inpaint, &InpaintParams::keep_unmasked),
+      field("inpaint_full_res", &R::inpaint, &InpaintParams::full_res),
+      field("inpaint_padding", &R::inpaint, &InpaintParams::padding),
+      field("outpaint", &R::inpaint, &InpaintParams::outpaint),
+      field("hires_scale", &R::hires, &HiresParams::scale),
+      field("hires_steps", &R::hires, &HiresParams::steps),
+      field("hires_strength", &R::hires, &HiresParams::strength),
+      field("hires_upscaler", &R::hires, &HiresParams::upscaler),
+      field("refiner_mode", &R::refiner, &RefinerParams::mode),
+      field("refiner_strength", &R::refiner, &RefinerParams::strength),
+      field("high_noise_frac", &R::refiner, &RefinerParams::high_noise_frac),
+      field("refiner_seed", &R::refiner, &RefinerParams::seed),
+      field("refiner_steps", &R::refiner, &RefinerParams::steps),
+      Field{"loras", [](R& r, const json& v) { read(v, "loras", r.adapters.loras); },
             [](const R& r, json& j) {
-              if (!r.loras.empty()) j["loras"] = loras_json(r.loras);  // left out when none, like an absent optional
+              if (!r.adapters.loras.empty()) j["loras"] = loras_json(r.adapters.loras);  // left out when none, like an absent optional
             }},
-      Field{"ip_adapters", [](R& r, const json& v) { read(v, "ip_adapters", r.ip_adapters); },
+      Field{"ip_adapters", [](R& r, const json& v) { read(v, "ip_adapters", r.adapters.ip_adapters); },
             [](const R& r, json& j) {
-              if (!r.ip_adapters.empty()) j["ip_adapters"] = ip_adapters_json(r.ip_adapters);
+              if (!r.adapters.ip_adapters.empty()) j["ip_adapters"] = ip_adapters_json(r.adapters.ip_adapters);
             }},
-      Field{"controls", [](R& r, const json& v) { read(v, "controls", r.controls); },
+      Field{"controls", [](R& r, const json& v) { read(v, "controls", r.adapters.controls); },
             [](const R& r, json& j) {
-              if (!r.controls.empty()) j["controls"] = controls_json(r.controls);
+              if (!r.adapters.controls.empty()) j["controls"] = controls_json(r.adapters.controls);
             }},
-      field("control_guess_mode", &R::control_guess_mode),
-      field("vae_tiling", &R::vae_tiling),
-      field("save_latents", &R::save_latents),
-      field("save_trajectory", &R::save_trajectory),
-      field("preview", &R::preview),
-      field("preview_every", &R::preview_every),
+      field("control_guess_mode", &R::adapters, &AdapterParams::control_guess_mode),
+      field("vae_tiling", &R::output, &OutputParams::vae_tiling),
+      field("save_latents", &R::output, &OutputParams::save_latents),
+      field("save_trajectory", &R::output, &OutputParams::save_trajectory),
+      field("preview", &R::output, &OutputParams::preview),
+      field("preview_every", &R::output, &OutputParams::preview_every),
   };
   return table;
 }
@@ -313,6 +326,10 @@ const char* to_string(BatchNoise v) { return enum_name(kBatchNoiseNames, v); }
 const char* to_string(RefinerMode v) { return enum_name(kRefinerModeNames, v); }
 const char* to_string(LongPrompt v) { return enum_name(kLongPromptNames, v); }
 const char* to_string(PromptSyntaxMode v) { return enum_name(kPromptSyntaxNames, v); }
+std::string to_string(const OutpaintEdges& e) {
+  return std::to_string(e.left) + "," + std::to_string(e.top) + "," + std::to_string(e.right) + "," +
+         std::to_string(e.bottom);
+}
 
 const std::set<std::string>& request_fields() {
   static const std::set<std::string> names = [] {
@@ -339,37 +356,37 @@ GenerationRequest request_from_json(const json& j, const GenerationRequest& base
     f->read(r, it.value());
   }
   // Inpainting's strength default is the reference's 0.9999, not img2img's.
-  const bool masked = r.mask || r.outpaint, was_masked = base.mask || base.outpaint;
-  if (masked && !was_masked && !j.contains("strength")) r.strength = kInpaintStrength;
+  const bool masked = r.inpaint.mask || r.inpaint.outpaint, was_masked = base.inpaint.mask || base.inpaint.outpaint;
+  if (masked && !was_masked && !j.contains("strength")) r.img2img.strength = kInpaintStrength;
   return r;
 }
 
 void validate(const GenerationRequest& r) {
-  check_size("size", r.size);
-  if (r.size.width % 8 != 0 || r.size.height % 8 != 0)
-    throw usage_error("size", size_str(r.size) + " is not a multiple of 8 in both sides");
-  if (r.steps < 1 || r.steps > 10000) throw usage_error("steps", "must be between 1 and 10000, got " + std::to_string(r.steps));
-  if (!std::isfinite(r.cfg) || r.cfg < 0) throw usage_error("cfg", "must be a finite number >= 0");
-  if (!std::isfinite(r.guidance_rescale) || r.guidance_rescale < 0 || r.guidance_rescale > 1)
+  check_size("size", r.sampling.size);
+  if (r.sampling.size.width % 8 != 0 || r.sampling.size.height % 8 != 0)
+    throw usage_error("size", size_str(r.sampling.size) + " is not a multiple of 8 in both sides");
+  if (r.sampling.steps < 1 || r.sampling.steps > 10000) throw usage_error("steps", "must be between 1 and 10000, got " + std::to_string(r.sampling.steps));
+  if (!std::isfinite(r.sampling.cfg) || r.sampling.cfg < 0) throw usage_error("cfg", "must be a finite number >= 0");
+  if (!std::isfinite(r.sampling.guidance_rescale) || r.sampling.guidance_rescale < 0 || r.sampling.guidance_rescale > 1)
     throw usage_error("guidance_rescale", "must be in [0, 1]");
-  if (r.num_images < 1 || r.num_images > 64) throw usage_error("num_images", "must be between 1 and 64, got " + std::to_string(r.num_images));
-  for (auto [name, v] : {std::pair{"strength", r.strength}, std::pair{"refiner_strength", r.refiner_strength},
-                         std::pair{"high_noise_frac", r.high_noise_frac}})
+  if (r.sampling.num_images < 1 || r.sampling.num_images > 64) throw usage_error("num_images", "must be between 1 and 64, got " + std::to_string(r.sampling.num_images));
+  for (auto [name, v] : {std::pair{"strength", r.img2img.strength}, std::pair{"refiner_strength", r.refiner.strength},
+                         std::pair{"high_noise_frac", r.refiner.high_noise_frac}})
     if (!std::isfinite(v) || v <= 0 || v > 1) throw usage_error(name, "must be in (0, 1]");
-  if (!std::isfinite(r.aesthetic_score) || !std::isfinite(r.negative_aesthetic_score))
+  if (!std::isfinite(r.micro.aesthetic_score) || !std::isfinite(r.micro.negative_aesthetic_score))
     throw usage_error("aesthetic_score", "must be finite");
-  for (auto [name, s] : {std::pair{"original_size", &r.original_size}, std::pair{"target_size", &r.target_size},
-                         std::pair{"negative_original_size", &r.negative_original_size},
-                         std::pair{"negative_target_size", &r.negative_target_size}})
+  for (auto [name, s] : {std::pair{"original_size", &r.micro.original_size}, std::pair{"target_size", &r.micro.target_size},
+                         std::pair{"negative_original_size", &r.micro.negative_original_size},
+                         std::pair{"negative_target_size", &r.micro.negative_target_size}})
     if (*s) check_size(name, **s);
-  if (r.refiner_steps && *r.refiner_steps < 1) throw usage_error("refiner_steps", "must be >= 1");
-  if (r.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.preview_every));
-  for (const LoraSpec& l : r.loras)
+  if (r.refiner.steps && *r.refiner.steps < 1) throw usage_error("refiner_steps", "must be >= 1");
+  if (r.output.preview_every < 1) throw usage_error("preview_every", "must be >= 1, got " + std::to_string(r.output.preview_every));
+  for (const LoraSpec& l : r.adapters.loras)
     if (l.path.empty() || !std::isfinite(l.multiplier)) throw usage_error("loras", "each needs a path and a finite multiplier");
-  for (const IpAdapterSpec& a : r.ip_adapters)
+  for (const IpAdapterSpec& a : r.adapters.ip_adapters)
     if (a.path.empty() || a.image.empty() || !std::isfinite(a.scale))
       throw usage_error("ip_adapters", "each needs a path, an image and a finite scale");
-  for (const ControlSpec& c : r.controls) {
+  for (const ControlSpec& c : r.adapters.controls) {
     if (c.model.empty() || c.image.empty()) throw usage_error("control", "each control needs a model and an image");
     if (!std::isfinite(c.scale)) throw usage_error("control_scale", "must be a finite number");
     if (!std::isfinite(c.start) || !std::isfinite(c.end) || c.start < 0 || c.end > 1 || c.start >= c.end)
@@ -379,40 +396,42 @@ void validate(const GenerationRequest& r) {
   }
   // Combinations the scheduler would reject only after the models load (diffusers: DDIMScheduler has no
   // use_karras_sigmas; img2img keeps int(steps * strength) steps, get_timesteps).
-  if (r.karras && (r.sampler == SamplerKind::DDIM || r.sampler == SamplerKind::LCM))
-    throw usage_error("karras", std::string("is not available for sampler '") + to_string(r.sampler) +
+  if (r.sampling.karras && (r.sampling.sampler == SamplerKind::DDIM || r.sampling.sampler == SamplerKind::LCM))
+    throw usage_error("karras", std::string("is not available for sampler '") + to_string(r.sampling.sampler) +
                                     "' (only euler, euler_a, dpmpp_2m)");
-  if (r.mask_blur < 0 || r.mask_blur > 256) throw usage_error("mask_blur", "must be between 0 and 256");
-  if (r.inpaint_padding < 0 || r.inpaint_padding > 16384)
+  if (r.inpaint.mask_blur < 0 || r.inpaint.mask_blur > 256) throw usage_error("mask_blur", "must be between 0 and 256");
+  if (r.inpaint.padding < 0 || r.inpaint.padding > 16384)
     throw usage_error("inpaint_padding", "must be between 0 and 16384");
-  if (r.inpaint_full_res && !r.mask) throw usage_error("inpaint_full_res", "needs a mask");
-  if (r.outpaint) {
-    try {
-      io::parse_edges(*r.outpaint);
-    } catch (const Error& e) {
-      throw usage_error("outpaint", e.what());
-    }
-    if (r.mask) throw usage_error("outpaint", "makes its own mask: drop the mask");
+  if (r.inpaint.full_res && !r.inpaint.mask) throw usage_error("inpaint_full_res", "needs a mask");
+  if (r.inpaint.outpaint) {
+    // A value built in code skips the parser: the same rules (io::parse_edges) hold for it.
+    const OutpaintEdges& e = *r.inpaint.outpaint;
+    for (int side : {e.left, e.top, e.right, e.bottom})
+      if (side < 0 || side > io::kMaxImageSide || side % 8 != 0)
+        throw usage_error("outpaint", to_string(e) + ": each margin must be a multiple of 8 in 0.." +
+                                          std::to_string(io::kMaxImageSide));
+    if (e.left + e.top + e.right + e.bottom == 0) throw usage_error("outpaint", to_string(e) + ": extends no side");
+    if (r.inpaint.mask) throw usage_error("outpaint", "makes its own mask: drop the mask");
   }
-  if ((r.mask || r.outpaint) && !r.init_image)
-    throw usage_error(r.mask ? "mask" : "outpaint", "needs the image to inpaint (init_image)");
-  if (r.hires_scale) {
-    if (!std::isfinite(*r.hires_scale) || *r.hires_scale < 1 || *r.hires_scale > 8)
+  if ((r.inpaint.mask || r.inpaint.outpaint) && !r.img2img.init_image)
+    throw usage_error(r.inpaint.mask ? "mask" : "outpaint", "needs the image to inpaint (init_image)");
+  if (r.hires.scale) {
+    if (!std::isfinite(*r.hires.scale) || *r.hires.scale < 1 || *r.hires.scale > 8)
       throw usage_error("hires_scale", "must be between 1 and 8");
-    if (r.hires_steps && (*r.hires_steps < 1 || *r.hires_steps > 10000))
-      throw usage_error("hires_steps", "must be between 1 and 10000, got " + std::to_string(*r.hires_steps));
-    if (!std::isfinite(r.hires_strength) || r.hires_strength <= 0 || r.hires_strength > 1)
+    if (r.hires.steps && (*r.hires.steps < 1 || *r.hires.steps > 10000))
+      throw usage_error("hires_steps", "must be between 1 and 10000, got " + std::to_string(*r.hires.steps));
+    if (!std::isfinite(r.hires.strength) || r.hires.strength <= 0 || r.hires.strength > 1)
       throw usage_error("hires_strength", "must be in (0, 1]");
     // The second pass keeps int(hires_steps * hires_strength) steps, as img2img does (get_timesteps).
-    if (static_cast<int>(r.hires_steps.value_or(r.steps) * r.hires_strength) < 1)
-      throw usage_error("hires_strength", std::to_string(r.hires_strength) + " with " +
-                                              std::to_string(r.hires_steps.value_or(r.steps)) +
+    if (static_cast<int>(r.hires.steps.value_or(r.sampling.steps) * r.hires.strength) < 1)
+      throw usage_error("hires_strength", std::to_string(r.hires.strength) + " with " +
+                                              std::to_string(r.hires.steps.value_or(r.sampling.steps)) +
                                               " hires steps leaves no denoising step (needs steps * strength >= 1)");
-    if (r.mask || r.outpaint)
+    if (r.inpaint.mask || r.inpaint.outpaint)
       throw usage_error("hires_scale", "the hires fix does not combine with inpainting or outpainting");
   }
-  if (r.init_image && static_cast<int>(r.steps * r.strength) < 1)
-    throw usage_error("strength", std::to_string(r.strength) + " with " + std::to_string(r.steps) +
+  if (r.img2img.init_image && static_cast<int>(r.sampling.steps * r.img2img.strength) < 1)
+    throw usage_error("strength", std::to_string(r.img2img.strength) + " with " + std::to_string(r.sampling.steps) +
                                       " steps leaves no denoising step (needs steps * strength >= 1)");
 }
 

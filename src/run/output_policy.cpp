@@ -24,7 +24,8 @@ void check_output_options(const RunSpec& spec) {
 
 void check_item_outputs(const RunItem& item) {
   const GenerationRequest& r = item.request;
-  for (const auto& [field, path] : {std::pair{"preview", r.preview}, std::pair{"save_latents", r.save_latents}}) {
+  for (const auto& [field, path] :
+       {std::pair{"preview", r.output.preview}, std::pair{"save_latents", r.output.save_latents}}) {
     if (!path) continue;
     if (io::is_dir(*path)) throw Error(ErrorCategory::Output, field, *path + " is a folder; give a file name");
     const std::string dir = io::parent_dir(*path);
@@ -43,8 +44,8 @@ void refuse_existing_outputs(const RunPlan& plan, const OutputOptions& out) {
   for (const auto& item : plan.items) {
     if (!item.error.empty() || item.done) continue;
     for (const auto& p : item.outputs) check(p);
-    if (item.request.preview) check(*item.request.preview);
-    if (item.request.save_latents) check(*item.request.save_latents);
+    if (item.request.output.preview) check(*item.request.output.preview);
+    if (item.request.output.save_latents) check(*item.request.output.save_latents);
   }
   if (!plan.grid.empty() && plan.pending > 0) check(plan.grid);
   if (existing.empty()) return;

@@ -36,12 +36,14 @@ void apply_recorded_runtime(PipelineOptions& options, const Provenance& recorded
   if (!rt.is_object()) return;
   for (auto [field, value] : {std::pair{"dtype", &options.dtype}, std::pair{"vae_dtype", &options.vae_dtype}}) {
     if (!rt.contains(field) || !rt[field].is_string()) continue;
-    const std::string was = rt[field].get<std::string>();
-    if (*value == "auto") {
-      *value = was;
-      notes.push_back({RunNote::Note, field, was + " as recorded in the PNG"});
-    } else if (*value != was) {
-      notes.push_back({RunNote::Note, field, *value + " overrides the recorded " + was});
+    const std::string was_name = rt[field].get<std::string>();
+    const std::optional<DType> was = find_enum(kDTypeNames, was_name);
+    if (!was || *was == DType::Auto) continue;  // not a dtype this version writes
+    if (*value == DType::Auto) {
+      *value = *was;
+      notes.push_back({RunNote::Note, field, was_name + " as recorded in the PNG"});
+    } else if (*value != *was) {
+      notes.push_back({RunNote::Note, field, std::string(to_string(*value)) + " overrides the recorded " + was_name});
     }
   }
   // An image made in the reproducible mode is re-run in it (its dtypes restored above keep fp32 and the rest).

@@ -67,13 +67,13 @@ void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vecto
     const char* needs;
   };
   const Rule rules[] = {
-      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires_scale.has_value(), "the hires fix (a hires scale)"},
-      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.init_image.has_value(),
+      {{"hires_steps", "hires_strength", "hires_upscaler"}, !r.hires.scale.has_value(), "the hires fix (a hires scale)"},
+      {{"strength", "keep_unmasked", "mask_blur", "inpaint_full_res", "inpaint_padding"}, !r.img2img.init_image.has_value(),
        "an init image"},
-      {{"save_trajectory"}, !r.save_latents.has_value(), "saved latents"},
+      {{"save_trajectory"}, !r.output.save_latents.has_value(), "saved latents"},
       {{"refiner_mode", "refiner_strength", "high_noise_frac", "refiner_seed", "refiner_steps"}, s.pipeline.refiner.empty(),
        "a refiner"},
-      {{"preview_every"}, !r.preview.has_value(), "a preview file"},
+      {{"preview_every"}, !r.output.preview.has_value(), "a preview file"},
   };
   for (const Rule& rule : rules)
     if (rule.applies)
@@ -88,7 +88,59 @@ void warn_unused_fields(const RunSpec& s, const GenerationRequest& r, std::vecto
     notes.push_back({RunNote::Warning, "resume", "skips finished items, so overwrite only replaces the unfinished ones' files"});
 }
 
+// Every option that changes what Pipeline loads or how it runs: a held set is reused only when all agree.
+bool same_pipeline(const PipelineOptions& a, const PipelineOptions& b) {
+  auto key = [](const PipelineOptions& o) {
+    return std::tie(o.model, o.config_dir, o.refiner, o.refiner_config_dir, o.device, o.dtype, o.vae_dtype,
+                    o.low_memory, o.vae, o.preview_vae, o.lora_dir, o.embeddings_dir, o.reproducible);
+  };
+  return key(a) == key(b);
+}
+
 }  // namespace
+
+struct LoadedModels::Impl {
+  std::unique_ptr<Pipeline> pipeline;
+  PipelineOptions options;
+  std::string model_hash, refiner_hash;  // hashed once per load (a full-size checkpoint takes seconds)
+  double load_s = 0;
+  int loads = 0;
+
+  // `options` with its model resolved; the held set when it is that one, else a fresh load.
+  Pipeline& ensure(const PipelineOptions& o, bool* fresh) {
+    *fresh = !pipeline || !same_pipeline(o, options);
+    if (!*fresh) return *pipeline;
+    pipeline.reset();  // the old set goes before the new one loads
+    const Stopwatch clock;
+    auto p = std::make_unique<Pipeline>(o);  // checkpoints open once; a bad one throws here
+    Provenance hashes;
+    hashes.refiner = o.refiner;
+    batch::hash_models(hashes, o.model);
+    pipeline = std::move(p);
+    options = o;
+    model_hash = hashes.model_hash;
+    refiner_hash = hashes.refiner_hash;
+    load_s = clock.seconds();
+    ++loads;
+    return *pipeline;
+  }
+};
+
+LoadedModels::LoadedModels() : impl_(std::make_unique<Impl>()) {}
+LoadedModels::~LoadedModels() = default;
+bool LoadedModels::loaded() const { return impl_->pipeline != nullptr; }
+const PipelineOptions& LoadedModels::options() const { return impl_->options; }
+double LoadedModels::load_s() const { return impl_->load_s; }
+int LoadedModels::loads() const { return impl_->loads; }
+void LoadedModels::release() { impl_->pipeline.reset(); }
+
+void LoadedModels::load(const PipelineOptions& options) {
+  Pipeline::check_options(options);
+  PipelineOptions o = options;
+  o.model = resolve_model_path(options.model, &o.config_dir);  // as Run::prepare resolves it
+  bool fresh = false;
+  impl_->ensure(o, &fresh);
+}
 
 const RunPlan& Run::prepare(const RunSpec& spec) {
   impl_ = std::make_unique<Impl>();
@@ -107,7 +159,7 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
 
   batch::PlanBase base;
   base.request = request_from_json(s.given, recorded.request);
-  if (!s.loras.empty()) base.request.loras = s.loras;
+  if (!s.loras.empty()) base.request.adapters.loras = s.loras;
   base.size_given = s.given.contains("size") || !s.from_png.empty();
   // Image i of a shared-noise batch: the batch again, image i written (unless the flags change the batch).
   if (recorded.provenance.batch_image >= 0 && !s.given.contains("num_images") && !s.given.contains("batch_noise"))
@@ -118,6 +170,8 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
     throw usage_error("prompt", "given with the prompt file " + s.prompt_file +
                                     ": a .txt prompt file gives every prompt (with .jsonl, the prompt is the default "
                                     "for lines without one)");
+  if (s.output.in_memory && base.request.output.save_latents)
+    throw usage_error("save_latents", "writes a file; a run with in-memory outputs writes none");
   if (!s.shard.empty()) std::tie(s.output.shard_index, s.output.shard_count) = batch::parse_shard(s.shard);
   check_output_options(s);
   apply_recorded_runtime(s.pipeline, provenance, notes);
@@ -137,8 +191,8 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
     PipelineOptions for_defaults = s.pipeline;
     for_defaults.model = model_path;
     const GenerationRequest defaults = model_default_request(for_defaults);
-    if (!s.given.contains("sampler")) base.request.sampler = defaults.sampler;
-    if (!s.given.contains("karras")) base.request.karras = defaults.karras;
+    if (!s.given.contains("sampler")) base.request.sampling.sampler = defaults.sampling.sampler;
+    if (!s.given.contains("karras")) base.request.sampling.karras = defaults.sampling.karras;
   }
 
   // (Flags are only defaults for the lines of a prompt file, which may use them.)
@@ -146,10 +200,12 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
   plan.items = s.prompt_file.empty() ? batch::plan_single(base, s.output)
                                      : batch::plan_prompt_file(s.prompt_file, base, s.output);
   plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";
-  check_items(plan.items, s.prompt_file);
+  if (!s.output.in_memory) check_items(plan.items, s.prompt_file);
   plan.pending = batch::pending_items(plan.items);
-  refuse_existing_outputs(plan, s.output);
-  batch::prepare_output_dir(output_folder(s.output), s.output.out.empty() ? "out_dir" : "out");
+  if (!s.output.in_memory) {
+    refuse_existing_outputs(plan, s.output);
+    batch::prepare_output_dir(output_folder(s.output), s.output.out.empty() ? "out_dir" : "out");
+  }
 
   if (is_tiny_model(model_path))
     notes.push_back({RunNote::Note, "model", "tiny is a smoke-test model with random weights: images are noise by design"});
@@ -169,7 +225,7 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
   return plan;
 }
 
-RunSummary Run::execute(const RunEvents& events) {
+RunSummary Run::execute(const RunEvents& events, LoadedModels* models) {
   Impl& d = *impl_;
   if (!d.prepared) throw Error(ErrorCategory::Usage, "", "Run::execute before Run::prepare");
   RunPlan& plan = d.plan;
@@ -178,13 +234,27 @@ RunSummary Run::execute(const RunEvents& events) {
     if (events.note && d.said.insert(note_key(n)).second) events.note(n);
   };
 
-  std::unique_ptr<Pipeline> pipeline;
+  // This run's models: its own (released when it ends), or the caller's held set, reused or replaced.
+  std::unique_ptr<Pipeline> own;
+  Pipeline* pipeline = nullptr;
+  double load_before = 0;  // load seconds already spent before this run (a held set)
   if (plan.pending > 0) {
-    pipeline = std::make_unique<Pipeline>(plan.pipeline);  // checkpoints open once; a bad one fails the run here
+    provenance.refiner = d.spec.pipeline.refiner;
+    if (models) {
+      PipelineOptions wanted = plan.pipeline;
+      wanted.low_memory = d.spec.pipeline.low_memory;  // kept models gain nothing from the per-stage schedule
+      bool fresh = false;
+      pipeline = &models->impl_->ensure(wanted, &fresh);
+      load_before = fresh ? 0.0 : pipeline->load_s();
+      provenance.model_hash = models->impl_->model_hash;
+      provenance.refiner_hash = models->impl_->refiner_hash;
+    } else {
+      own = std::make_unique<Pipeline>(plan.pipeline);  // checkpoints open once; a bad one fails the run here
+      pipeline = own.get();
+      batch::hash_models(provenance, plan.pipeline.model);
+    }
     if (!pipeline->placement_note().empty())
       note({RunNote::Report, "", pipeline->placement_note() + "; fp32 dtypes give reference-exact output"});
-    provenance.refiner = d.spec.pipeline.refiner;
-    batch::hash_models(provenance, plan.pipeline.model);
     // The same path with other content (a replaced checkpoint) gives another image: worth saying.
     const Provenance& old = d.recorded_provenance;
     for (const auto& [path, hash, old_path, old_hash] :
@@ -210,7 +280,7 @@ RunSummary Run::execute(const RunEvents& events) {
   // A prompt-file run records each finished image in its shard's manifest; images found on disk without a
   // line (the process died between the PNG and its line) are recorded first, so resuming completes it.
   std::optional<batch::ManifestWriter> manifest;
-  if (!d.spec.prompt_file.empty()) {
+  if (!d.spec.prompt_file.empty() && !d.spec.output.in_memory) {
     manifest.emplace(d.spec.output.out_dir, d.spec.output.shard_index, d.spec.output.shard_count, d.spec.continue_command);
     if (const int n = manifest->record_done(plan.items))
       note({RunNote::Note, "", "recorded " + std::to_string(n) + " finished image(s) missing from " + manifest->path()});
@@ -220,24 +290,26 @@ RunSummary Run::execute(const RunEvents& events) {
   run.metadata = d.spec.metadata;
   run.provenance = provenance;
   run.grid = plan.grid;
+  run.in_memory = d.spec.output.in_memory;
   batch::RunEvents e;
   e.item_started = events.item_started;
   e.progress = [&](const batch::PlanItem& item, const Progress& p) {
     if (events.cancelled && events.cancelled()) throw batch::Abandon();
-    if (p.preview.defined() && item.request.preview) io::write_png(*item.request.preview, io::from_tensor(p.preview), {});
+    if (p.preview.defined() && item.request.output.preview && !run.in_memory)
+      io::write_png(*item.request.output.preview, io::from_tensor(p.preview), {});
     if (events.progress) events.progress(item, p);
   };
   e.warning = [&](const batch::PlanItem&, const std::string& w) { note({RunNote::Warning, "", w}); };
   e.image_written = [&](const batch::WrittenImage& w) {
     if (manifest) manifest->record(w);
     if (events.image_written)
-      events.image_written(ImageWritten{w.item, w.image, w.path, w.result.seeds[static_cast<size_t>(w.image)], w.result});
+      events.image_written(ImageWritten{w.item, w.image, w.path, w.result.seeds[static_cast<size_t>(w.image)], w.result, w.png, w.text});
   };
   e.item_failed = events.item_failed;
 
-  const double load_before = pipeline ? pipeline->load_s() : 0.0;
+  const double load_at_start = pipeline ? pipeline->load_s() : 0.0;
   const Stopwatch clock;
-  const batch::RunSummary b = batch::run_plan(pipeline.get(), plan.items, run, e);
+  const batch::RunSummary b = batch::run_plan(pipeline, plan.items, run, e);
   RunSummary s;
   s.written = b.written;
   s.skipped = b.skipped;
@@ -248,8 +320,8 @@ RunSummary Run::execute(const RunEvents& events) {
   s.loaded = pipeline != nullptr;
   // Models load lazily inside the run; "generate" is the rest (encode, denoise, decode, PNG), so the
   // figures README's timing table needs come from one run.
-  s.load_s = pipeline ? pipeline->load_s() : 0.0;
-  s.generate_s = clock.seconds() - (pipeline ? pipeline->load_s() - load_before : 0.0);
+  s.load_s = pipeline ? pipeline->load_s() - load_before : 0.0;
+  s.generate_s = clock.seconds() - (pipeline ? pipeline->load_s() - load_at_start : 0.0);
   if (!plan.grid.empty() && b.written) s.grid = plan.grid;
   return s;
 }

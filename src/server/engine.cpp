@@ -3,11 +3,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-
 #include "adapters/folder_files.h"
-#include "batch/recorded.h"
 #include "common/error.h"
-#include "common/stopwatch.h"
+#include "pipeline/png_metadata.h"
+#include "run/model_path.h"
 
 namespace sdxl::server {
 namespace {
@@ -40,16 +39,26 @@ class ScratchDir {
   std::vector<std::string> files_;
 };
 
+// The run layer reports a failed item with the exception it caught; the job fails with it, as an
+// sdxl::Error (its category decides the HTTP status).
+Error as_error(const std::exception& e) {
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return *error;
+  return Error(ErrorCategory::Generation, "", e.what());
+}
+
 }  // namespace
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {
-  load(Checkpoint{model_display_name(options_.pipeline.model), options_.pipeline.model});
+  PipelineOptions resolved = options_.pipeline;
+  startup_path_ = resolve_model_path(options_.pipeline.model, &resolved.config_dir);
+  resolved.model = startup_path_;
+  defaults_ = model_default_request(resolved);  // headers only: the mappings need it before the load
 }
 
 Engine::~Engine() = default;
 
 std::vector<Checkpoint> Engine::checkpoints() const {
-  std::vector<Checkpoint> list = {{model_display_name(options_.pipeline.model), options_.pipeline.model}};
+  std::vector<Checkpoint> list = {{model_display_name(startup_path_), startup_path_}};
   if (!options_.models_dir.empty())
     for (const auto& p : safetensors_files_under(options_.models_dir)) {
       Checkpoint c{model_display_name(p.string()), p.string()};
@@ -65,6 +74,11 @@ std::string Engine::current_checkpoint() const {
   return current_.name;
 }
 
+bool Engine::loading() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loading_;
+}
+
 GenerationRequest Engine::model_defaults() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return defaults_;
@@ -76,39 +90,39 @@ double Engine::load_s() const {
 }
 
 void Engine::load(const Checkpoint& c) {
-  PipelineOptions o = options_.pipeline;
-  o.model = c.path;
-  const Stopwatch clock;
   {
-    // One model set in memory at a time: the old one goes before the new one loads. Until the load succeeds
-    // no checkpoint is current, so a failed switch is retried by the next request that names one.
+    // Until the load succeeds no checkpoint is current, so a failed switch is retried by the next request
+    // that names one (or goes back to the startup model).
     std::lock_guard<std::mutex> lock(mutex_);
-    pipeline_.reset();
     current_ = Checkpoint{};
+    loading_ = true;
   }
-  auto pipeline = std::make_unique<Pipeline>(o);
-  GenerationRequest defaults = model_default_request(o);
-  Provenance p;
-  // The startup model is recorded as the user named it (the CLI's --model), others by their path.
-  p.model = c.path == options_.pipeline.model ? options_.model_as_given : c.path;
-  p.refiner = o.refiner;
-  p.embeddings_dir = o.embeddings_dir;
-  p.version = options_.version;
-  batch::hash_models(p, c.path);
+  PipelineOptions o = options_.pipeline;
+  if (c.path != startup_path_) o.model = c.path;
+  GenerationRequest defaults;
+  try {
+    models_.load(o);  // the old set is released before the new one loads
+    defaults = model_default_request(models_.options());
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    loading_ = false;
+    throw;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  pipeline_ = std::move(pipeline);
+  loading_ = false;
   defaults_ = defaults;
-  provenance_ = p;
   current_ = c;
-  load_s_ = clock.seconds();
+  load_s_ = models_.load_s();
 }
 
 void Engine::switch_to(const std::string& name) {
-  if ((name.empty() && pipeline_) || (!name.empty() && name == current_checkpoint())) return;
-  if (name.empty()) return load(checkpoints().front());  // the last switch failed: back to the startup model
+  if (name.empty()) {
+    if (!models_.loaded()) load(checkpoints().front());  // first use, or the last switch failed
+    return;
+  }
   for (const auto& c : checkpoints())
     if (c.name == name || c.path == name) {
-      if (c.name != current_checkpoint()) load(c);
+      if (!models_.loaded() || c.name != current_checkpoint()) load(c);
       return;
     }
   std::string names;
@@ -116,41 +130,72 @@ void Engine::switch_to(const std::string& name) {
   throw usage_error("sd_model_checkpoint", "unknown checkpoint '" + name + "' (available: " + names + ")");
 }
 
-JobImage Engine::generate(const Job& job, int index, const ProgressCallback& progress) {
-  if (!pipeline_) throw Error(ErrorCategory::Generation, "", "no model is loaded (the last switch failed)");
+std::optional<JobImage> Engine::generate(const Job& job, int index, const std::function<void(const Progress&)>& progress,
+                                         const std::function<bool()>& cancelled) {
+  Checkpoint current;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    current = current_;
+  }
+  if (current.path.empty()) throw Error(ErrorCategory::Generation, "", "no model is loaded (the last switch failed)");
   GenerationRequest r = job.request;
-  r.num_images = 1;
-  r.seed = *job.request.seed + static_cast<uint64_t>(index);
+  r.sampling.num_images = 1;
+  r.sampling.seed = *job.request.sampling.seed + static_cast<uint64_t>(index);
   std::optional<ScratchDir> scratch;
   if (job.init_image) {
     scratch.emplace();
-    r.init_image = scratch->file("init_image.png");
-    io::write_png(*r.init_image, *job.init_image);
+    r.img2img.init_image = scratch->file("init_image.png");
+    io::write_png(*r.img2img.init_image, *job.init_image);
     if (job.mask) {
-      r.mask = scratch->file("mask.png");
-      io::write_png(*r.mask, *job.mask);
+      r.inpaint.mask = scratch->file("mask.png");
+      io::write_png(*r.inpaint.mask, *job.mask);
     }
   }
-  // The previews the progress endpoint shows come from the pipeline's --preview machinery; the preview path
-  // itself is never written (the callback takes the tensor) nor recorded in the PNG.
-  r.preview = "server-preview";
-  r.preview_every = 1;
-  // As the CLI: the request's LoRA files are read and matched before it runs, failing it as an input error.
-  pipeline_->load_loras(pipeline_->request_loras(r));
-  GenerationResult result = pipeline_->generate(r, progress);
-  GenerationRequest recorded = result.request;
-  recorded.preview.reset();
-  recorded.preview_every = 1;
-  Provenance p = provenance_;
-  p.runtime = result.runtime;
-  p.embeddings = result.embeddings;
-  JobImage out;
-  out.seed = result.seeds.at(0);
-  const auto chunks = png_text_chunks(recorded, out.seed, p);
-  out.png = io::encode_png(io::from_tensor(result.images[0]), chunks);
-  for (const auto& [key, value] : chunks)
-    if (key == "parameters") out.parameters = value;
-  out.request = recorded;
+  // The progress endpoint's previews: in memory (OutputOptions::in_memory), never written nor recorded.
+  r.output.preview = "server-preview";
+  r.output.preview_every = 1;
+
+  RunSpec spec;
+  spec.defaults = r;
+  // The fields the mapping decided that Run::prepare would otherwise choose itself: the sampler and Karras
+  // (the web UI's scheduler rules, not the model's), and the size (img2img's image is already at it).
+  const nlohmann::json all = to_json(r);
+  for (const char* key : {"prompt", "sampler", "karras", "size"}) spec.given[key] = all.at(key);
+  spec.pipeline = options_.pipeline;  // the startup model as the user named it (recorded so in the PNG)
+  if (current.path != startup_path_) spec.pipeline.model = current.path;
+  spec.output.in_memory = true;
+  spec.version = options_.version;
+
+  std::optional<JobImage> out;
+  std::optional<Error> failure;
+  std::vector<std::string> warnings;
+  RunEvents events;
+  events.progress = [&](const RunItem&, const Progress& p) {
+    if (progress) progress(p);
+  };
+  events.cancelled = cancelled;
+  events.image_written = [&](const ImageWritten& w) {
+    JobImage im;
+    im.png = std::string(w.png);
+    im.seed = w.seed;
+    for (const auto& [key, value] : w.text)
+      if (key == "parameters") im.parameters = value;
+    im.request = w.result.request;
+    im.request.output.preview.reset();
+    im.request.output.preview_every = OutputParams{}.preview_every;
+    out = std::move(im);
+  };
+  events.item_failed = [&](const RunItem&, const std::exception& e) { failure = as_error(e); };
+  events.note = [&](const RunNote& n) {
+    if (n.kind == RunNote::Warning) warnings.push_back(n.text);
+  };
+  Run run;
+  for (const auto& n : run.prepare(spec).notes)
+    if (n.kind == RunNote::Warning) warnings.push_back(n.text);
+  const RunSummary summary = run.execute(events, &models_);
+  if (failure) throw *failure;
+  if (summary.abandoned || !out) return std::nullopt;
+  out->warnings = std::move(warnings);
   return out;
 }
 

@@ -9,10 +9,12 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "common/strings.h"
 #include "io/atomic_file.h"
+#include "server/client_socket.h"
 #include "server/job_queue.h"
 #include "server/metrics.h"
 #include "server/openai_api.h"
@@ -85,7 +87,12 @@ struct Server::Impl {
       send_error(req, res, 503, "the queue is full (" + std::to_string(options.max_queue) + " jobs waiting); retry later");
       return std::nullopt;
     }
-    return queue.wait(ticket);
+    // A client that hangs up while its job waits loses the job (nobody would read the images); the
+    // connection is gone, so nothing is answered.
+    const ClientSocket client(req.remote_addr, req.remote_port, req.local_port);
+    auto result = queue.wait(ticket, [&client] { return client.gone(); });
+    if (!result) send_error(req, res, 499, "the client closed the connection before its job started");
+    return result;
   }
 
   // Writes each image into --save-dir; returns the file names.
@@ -187,7 +194,10 @@ void Server::Impl::install() {
     std::cerr << line.str() + "\n" << std::flush;
   });
 
+  // Open before the models load (a readiness probe sees the state): 503 while a model set loads, at start
+  // and during a checkpoint switch.
   route("GET", "/health", [this](const httplib::Request&, httplib::Response& res) {
+    if (engine.loading()) return send_json(res, 503, {{"status", "loading"}});
     send_json(res, 200, {{"status", "ok"}, {"model", engine.current_checkpoint()}});
   });
   route("GET", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -309,7 +319,7 @@ void Server::Impl::install_openai() {
         fields[key] = openai_form_value(key, part.content);
       }
     }
-    if (!image) throw WireError(400, "image", "is required (a PNG file part)");
+    if (!image) throw WireError(400, "image", "is required (a PNG or JPEG file part)");
     finish(req, res, openai_edit(fields, *image, mask, engine.model_defaults(), options.limits, engine.checkpoints()));
   });
 }
@@ -327,6 +337,12 @@ int Server::bind() {
     throw Error(ErrorCategory::Resource, "port", "cannot listen on " + o.host + ":" + std::to_string(o.port) +
                                                      " (in use, or not an address of this machine)");
   return port;
+}
+
+void Server::open() { impl_->queue.open(); }
+
+void Server::wait_listening() {
+  for (int i = 0; i < 1000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 bool Server::run() {

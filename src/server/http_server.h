@@ -31,7 +31,11 @@ class Server {
   // Binds the listening socket; returns the port (the chosen one when options.port is 0). Throws
   // sdxl::Error (Resource) when the address cannot be bound.
   int bind();
+  // The models are loaded: queued and new jobs run from now on (until then they wait; /health says 503).
+  void open();
   // Serves until stop(); returns whether a job was running when it stopped.
+  // wait_listening(): after starting run() on another thread, until it accepts connections (at most 10 s).
+  void wait_listening();
   bool run();
   // Thread-safe: stops listening, fails queued jobs (503), interrupts the running one after its current step.
   void stop();

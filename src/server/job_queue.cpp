@@ -5,15 +5,6 @@
 #include "common/error.h"
 
 namespace sdxl::server {
-namespace {
-
-// Thrown from the progress callback to abandon the current image (skip) or the job (interrupt).
-struct AbandonImage : std::exception {
-  const char* what() const noexcept override { return "abandoned"; }
-};
-
-}  // namespace
-
 struct JobQueue::Ticket {
   Job job;
   long admitted = 0;
@@ -46,11 +37,35 @@ std::shared_ptr<JobQueue::Ticket> JobQueue::submit(Job job) {
   return t;
 }
 
-JobResult JobQueue::wait(const std::shared_ptr<Ticket>& t) {
+std::optional<JobResult> JobQueue::wait(const std::shared_ptr<Ticket>& t, const std::function<bool()>& client_gone) {
   std::unique_lock<std::mutex> lock(mutex_);
-  t->finished.wait(lock, [&] { return t->done; });
+  while (!t->done) {
+    if (!client_gone) {
+      t->finished.wait(lock);
+      continue;
+    }
+    t->finished.wait_for(lock, std::chrono::milliseconds(250));
+    if (t->done) break;
+    const auto queued = std::find(waiting_.begin(), waiting_.end(), t);
+    if (queued == waiting_.end()) continue;  // running: it finishes
+    lock.unlock();
+    const bool gone = client_gone();  // a system call: not under the lock
+    lock.lock();
+    if (!gone) continue;
+    const auto still = std::find(waiting_.begin(), waiting_.end(), t);
+    if (still == waiting_.end()) continue;  // it started meanwhile
+    waiting_.erase(still);
+    ++metrics_.jobs_dropped;
+    return std::nullopt;
+  }
   if (t->error) std::rethrow_exception(t->error);
   return t->result;
+}
+
+void JobQueue::open() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_ = true;
+  wake_.notify_all();
 }
 
 ProgressSnapshot JobQueue::progress() const {
@@ -99,14 +114,14 @@ void JobQueue::work() {
     std::shared_ptr<Ticket> t;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
-      if (waiting_.empty()) return;  // stopping
+      wake_.wait(lock, [&] { return stopping_ || (open_ && !waiting_.empty()); });
+      if (stopping_ && waiting_.empty()) return;
       t = waiting_.front();
       waiting_.pop_front();
       state_ = ProgressSnapshot{};
       state_.busy = true;
       state_.job_count = t->job.count;
-      state_.sampling_steps = t->job.request.steps;
+      state_.sampling_steps = t->job.request.sampling.steps;
       state_.job_id = t->admitted;
       interrupt_ = skip_ = false;
       job_start_ = last_step_ = std::chrono::steady_clock::now();
@@ -125,35 +140,42 @@ void JobQueue::work() {
           state_.job_no = i;
           state_.sampling_step = 0;
         }
-        try {
-          result.images.push_back(engine_.generate(t->job, i, [&](const Progress& p) {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (interrupt_ || skip_) throw AbandonImage();
-            const auto now = std::chrono::steady_clock::now();
-            if (p.stage != "encode" && p.stage != "decode") {
-              if (p.stage == state_.stage && p.step > state_.sampling_step)
-                metrics_.seconds_per_step = std::chrono::duration<double>(now - last_step_).count() /
-                                            (p.step - state_.sampling_step);
-              last_step_ = now;
-              state_.stage = p.stage;
-              state_.sampling_step = p.step;
-              state_.sampling_steps = p.total;
-              metrics_.current_step = p.step;
-              const double image_part = p.total > 0 ? static_cast<double>(p.step) / p.total : 0.0;
-              // Over the whole job; a later stage (hires, refiner) restarts its step count, so the figure
-              // is kept from going back.
-              state_.progress = std::max(state_.progress, (i + image_part) / std::max(1, t->job.count));
-            }
-            if (p.preview.defined()) state_.current_image = io::encode_png(io::from_tensor(p.preview));
-          }));
+        const auto abandon = [&] {  // asked at every step: skip leaves this image, interrupt the job
           std::lock_guard<std::mutex> lock(mutex_);
+          return interrupt_ || skip_;
+        };
+        std::optional<JobImage> image = engine_.generate(
+            t->job, i,
+            [&](const Progress& p) {
+              std::lock_guard<std::mutex> lock(mutex_);
+              const auto now = std::chrono::steady_clock::now();
+              if (p.stage != "encode" && p.stage != "decode") {
+                if (p.stage == state_.stage && p.step > state_.sampling_step)
+                  metrics_.seconds_per_step = std::chrono::duration<double>(now - last_step_).count() /
+                                              (p.step - state_.sampling_step);
+                last_step_ = now;
+                state_.stage = p.stage;
+                state_.sampling_step = p.step;
+                state_.sampling_steps = p.total;
+                metrics_.current_step = p.step;
+                const double image_part = p.total > 0 ? static_cast<double>(p.step) / p.total : 0.0;
+                // Over the whole job; a later stage (hires, refiner) restarts its step count, so the figure
+                // is kept from going back.
+                state_.progress = std::max(state_.progress, (i + image_part) / std::max(1, t->job.count));
+              }
+              if (p.preview.defined()) state_.current_image = io::encode_png(io::from_tensor(p.preview));
+            },
+            abandon);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (image) {
           ++metrics_.images;
-        } catch (const AbandonImage&) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (interrupt_) {
-            result.interrupted = true;
-            break;
-          }
+          for (const auto& w : image->warnings)
+            if (std::find(result.warnings.begin(), result.warnings.end(), w) == result.warnings.end()) result.warnings.push_back(w);
+          result.images.push_back(std::move(*image));
+        } else if (interrupt_) {
+          result.interrupted = true;
+          break;
+        } else {
           ++result.skipped;
         }
       }

@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +38,7 @@ struct ProgressSnapshot {
 
 struct QueueMetrics {
   long images = 0, jobs_done = 0, jobs_failed = 0, rejected_full = 0;
+  long jobs_dropped = 0;  // their client left while they waited: never run
   int depth = 0;
   int current_step = 0;
   double seconds_per_step = 0;
@@ -44,6 +47,7 @@ struct QueueMetrics {
 class JobQueue {
  public:
   struct Ticket;
+  // The worker takes no job before open() (the models load first; requests queue meanwhile).
   JobQueue(Engine& engine, int max_queue);
   ~JobQueue();
   JobQueue(const JobQueue&) = delete;
@@ -51,8 +55,11 @@ class JobQueue {
 
   // Queues `job`; nullptr when `max_queue` jobs are already waiting (or the queue is shutting down).
   std::shared_ptr<Ticket> submit(Job job);
-  // Blocks until the job ran; rethrows its error (sdxl::Error from the engine).
-  JobResult wait(const std::shared_ptr<Ticket>& ticket);
+  // Blocks until the job ran; rethrows its error (sdxl::Error from the engine). `client_gone` is asked a few
+  // times a second while the job waits: when it says so, the job leaves the queue without running and the
+  // answer is nullopt. (Once running, a job finishes; its images are dropped with the connection.)
+  std::optional<JobResult> wait(const std::shared_ptr<Ticket>& ticket, const std::function<bool()>& client_gone = {});
+  void open();  // the models are loaded: start running jobs
 
   ProgressSnapshot progress() const;
   void interrupt();  // stop the running job after its current step; it returns what it finished
@@ -69,7 +76,7 @@ class JobQueue {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Ticket>> waiting_;
-  bool stopping_ = false;
+  bool stopping_ = false, open_ = false;
   long admitted_ = 0, started_ = 0;
   ProgressSnapshot state_;
   QueueMetrics metrics_;

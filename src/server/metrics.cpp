@@ -23,7 +23,8 @@ std::string Metrics::render(const QueueMetrics& q, double model_load_s, double r
   metric("sdxl_images_total", "counter", "Images generated.");
   o << "sdxl_images_total " << q.images << "\n";
   metric("sdxl_jobs_total", "counter", "Generation jobs run, by result.");
-  o << "sdxl_jobs_total{result=\"done\"} " << q.jobs_done << "\nsdxl_jobs_total{result=\"failed\"} " << q.jobs_failed << "\n";
+  o << "sdxl_jobs_total{result=\"done\"} " << q.jobs_done << "\nsdxl_jobs_total{result=\"failed\"} " << q.jobs_failed
+    << "\nsdxl_jobs_total{result=\"dropped\"} " << q.jobs_dropped << "\n";
   metric("sdxl_queue_rejected_total", "counter", "Jobs refused because the queue was full (HTTP 503).");
   o << "sdxl_queue_rejected_total " << q.rejected_full << "\n";
   metric("sdxl_queue_depth", "gauge", "Jobs waiting (not counting the running one).");

@@ -40,10 +40,10 @@ OpenaiRequest map_openai(const nlohmann::json& b, const GenerationRequest& model
   r = model_defaults;  // the CLI without flags: the model's sampler, 30 steps, CFG 5
   const auto prompt = opt_string(b, "prompt");
   if (!prompt || prompt->empty()) throw WireError(400, "prompt", "is required");
-  r.prompt = *prompt;
-  if (auto neg = opt_string(b, "negative_prompt")) r.negative_prompt = *neg;
-  check_lora_tags(r.prompt, "prompt");
-  if (r.negative_prompt) check_lora_tags(*r.negative_prompt, "negative_prompt");
+  r.text.prompt = *prompt;
+  if (auto neg = opt_string(b, "negative_prompt")) r.text.negative_prompt = *neg;
+  check_lora_tags(r.text.prompt, "prompt");
+  if (r.text.negative_prompt) check_lora_tags(*r.text.negative_prompt, "negative_prompt");
   if (auto model = opt_string(b, "model"); model && !model->empty() && !openai_model_name(*model)) {
     bool known = false;
     for (const auto& c : checkpoints) known = known || c.name == *model;
@@ -60,12 +60,12 @@ OpenaiRequest map_openai(const nlohmann::json& b, const GenerationRequest& model
   if (out.url && !limits.has_save_dir)
     throw WireError(400, "response_format", "url needs the server started with --save-dir; use b64_json");
   const long long seed = opt_int(b, "seed", -1, (1LL << 53) - 1).value_or(-1);
-  r.seed = seed < 0 ? batch::random_seed() % (1ULL << 32) : static_cast<uint64_t>(seed);
-  if (auto steps = opt_int(b, "steps", 1, limits.max_steps)) r.steps = static_cast<int>(*steps);
-  if (auto cfg = opt_number(b, "cfg_scale", 0, 100)) r.cfg = *cfg;
+  r.sampling.seed = seed < 0 ? batch::random_seed() % (1ULL << 32) : static_cast<uint64_t>(seed);
+  if (auto steps = opt_int(b, "steps", 1, limits.max_steps)) r.sampling.steps = static_cast<int>(*steps);
+  if (auto cfg = opt_number(b, "cfg_scale", 0, 100)) r.sampling.cfg = *cfg;
   if (auto sampler = opt_string(b, "sampler")) {
     try {
-      r.sampler = parse_sampler(*sampler);
+      r.sampling.sampler = parse_sampler(*sampler);
     } catch (const Error& e) {
       throw WireError(400, "sampler", e.detail());
     }
@@ -87,8 +87,8 @@ OpenaiRequest openai_generation(const nlohmann::json& b, const GenerationRequest
                                 const RequestLimits& limits, const std::vector<Checkpoint>& checkpoints) {
   std::optional<Size> size;
   OpenaiRequest out = map_openai(b, model_defaults, limits, checkpoints, &size);
-  out.job.request.size = size.value_or(Size{1024, 1024});
-  if (out.job.request.size.width > limits.max_side || out.job.request.size.height > limits.max_side)
+  out.job.request.sampling.size = size.value_or(Size{1024, 1024});
+  if (out.job.request.sampling.size.width > limits.max_side || out.job.request.sampling.size.height > limits.max_side)
     throw WireError(400, "size", "the default 1024x1024 exceeds this server's limit of " + std::to_string(limits.max_side));
   check_openai(out.job.request);
   return out;
@@ -106,16 +106,16 @@ OpenaiRequest openai_edit(const nlohmann::json& b, const std::string& image_byte
   if (size) image = resize_image(image, size->width, size->height, 0);
   if (image.width > limits.max_side || image.height > limits.max_side)
     throw WireError(400, "image", "is larger than " + std::to_string(limits.max_side) + " pixels a side");
-  r.size = Size{image.height, image.width};
-  r.init_image = "init_image.png";  // placeholder for validate(); the engine writes the decoded image
+  r.sampling.size = Size{image.height, image.width};
+  r.img2img.init_image = "init_image.png";  // placeholder for validate(); the engine writes the decoded image
   if (mask) {
     if (mask->width != image.width || mask->height != image.height) *mask = resize_image(*mask, image.width, image.height, 0);
-    r.mask = "mask.png";
-    r.strength = kInpaintStrength;
-    r.keep_unmasked = true;  // OpenAI edits change only the transparent area
+    r.inpaint.mask = "mask.png";
+    r.img2img.strength = kInpaintStrength;
+    r.inpaint.keep_unmasked = true;  // OpenAI edits change only the transparent area
     out.job.mask = std::move(mask);
   } else {
-    r.strength = opt_number(b, "strength", 0.0, 1.0).value_or(0.75);
+    r.img2img.strength = opt_number(b, "strength", 0.0, 1.0).value_or(0.75);
     out.job.notes.push_back("no transparent pixels to repaint: ran img2img on the whole image");
   }
   check_openai(r);

@@ -39,11 +39,11 @@ void set_sampler(GenerationRequest& r, const std::string& given, const char* fie
   std::string name = ascii_lower(given);
   if (ends_with(name, " karras")) {
     name.resize(name.size() - 7);
-    r.karras = true;
+    r.sampling.karras = true;
   }
   for (const auto& e : kWebuiSamplers)
     if (name == ascii_lower(e.name)) {
-      r.sampler = e.kind;
+      r.sampling.sampler = e.kind;
       return;
     }
   throw WireError(422, field, "unknown sampler '" + given + "' (valid: " + names_list(true) + ")");
@@ -54,9 +54,9 @@ void set_scheduler(GenerationRequest& r, const std::string& given, const Generat
   for (const auto& e : kWebuiSchedulers)
     if (name == e.name || name == ascii_lower(e.label)) {
       switch (e.value) {
-        case WebuiScheduler::Automatic: r.karras = r.karras || model_defaults.karras; break;
-        case WebuiScheduler::Karras: r.karras = true; break;
-        case WebuiScheduler::SgmUniform: r.timestep_spacing = TimestepSpacing::SgmUniform; break;
+        case WebuiScheduler::Automatic: r.sampling.karras = r.sampling.karras || model_defaults.sampling.karras; break;
+        case WebuiScheduler::Karras: r.sampling.karras = true; break;
+        case WebuiScheduler::SgmUniform: r.sampling.timestep_spacing = TimestepSpacing::SgmUniform; break;
       }
       return;
     }
@@ -65,8 +65,8 @@ void set_scheduler(GenerationRequest& r, const std::string& given, const Generat
 
 std::string sampler_label(const GenerationRequest& r) {
   for (const auto& e : kWebuiSamplers)
-    if (e.kind == r.sampler) return e.name;
-  return to_string(r.sampler);
+    if (e.kind == r.sampling.sampler) return e.name;
+  return to_string(r.sampling.sampler);
 }
 
 // The fields txt2img and img2img share (StableDiffusionProcessing), with the web UI API's defaults.
@@ -74,25 +74,25 @@ void map_webui(const nlohmann::json& b, const GenerationRequest& model_defaults,
                 WebuiRequest& out) {
   GenerationRequest& r = out.job.request;
   r = GenerationRequest{};
-  r.prompt_syntax = PromptSyntaxMode::A1111;  // the web UI's (word:1.2), [word], BREAK
-  r.long_prompt = LongPrompt::Chunk;          // and its 75-token chunks for long prompts
-  r.prompt = opt_string(b, "prompt").value_or("");
-  r.negative_prompt = opt_string(b, "negative_prompt").value_or("");
-  check_lora_tags(r.prompt, "prompt");
-  check_lora_tags(*r.negative_prompt, "negative_prompt");
+  r.text.prompt_syntax = PromptSyntaxMode::A1111;  // the web UI's (word:1.2), [word], BREAK
+  r.text.long_prompt = LongPrompt::Chunk;          // and its 75-token chunks for long prompts
+  r.text.prompt = opt_string(b, "prompt").value_or("");
+  r.text.negative_prompt = opt_string(b, "negative_prompt").value_or("");
+  check_lora_tags(r.text.prompt, "prompt");
+  check_lora_tags(*r.text.negative_prompt, "negative_prompt");
   const long long seed = opt_int(b, "seed", -1, (1LL << 53) - 1).value_or(-1);
-  r.seed = seed < 0 ? batch::random_seed() % (1ULL << 32) : static_cast<uint64_t>(seed);
-  r.steps = static_cast<int>(opt_int(b, "steps", 1, limits.max_steps).value_or(50));
-  r.cfg = opt_number(b, "cfg_scale", 0, 100).value_or(7.0);
-  r.size.width = static_cast<int>(opt_int(b, "width", 8, limits.max_side).value_or(512));
-  r.size.height = static_cast<int>(opt_int(b, "height", 8, limits.max_side).value_or(512));
-  if (r.size.width > limits.max_side || r.size.height > limits.max_side)  // the defaults too (fuzz finding)
+  r.sampling.seed = seed < 0 ? batch::random_seed() % (1ULL << 32) : static_cast<uint64_t>(seed);
+  r.sampling.steps = static_cast<int>(opt_int(b, "steps", 1, limits.max_steps).value_or(50));
+  r.sampling.cfg = opt_number(b, "cfg_scale", 0, 100).value_or(7.0);
+  r.sampling.size.width = static_cast<int>(opt_int(b, "width", 8, limits.max_side).value_or(512));
+  r.sampling.size.height = static_cast<int>(opt_int(b, "height", 8, limits.max_side).value_or(512));
+  if (r.sampling.size.width > limits.max_side || r.sampling.size.height > limits.max_side)  // the defaults too (fuzz finding)
     throw WireError(422, "width", "the default 512x512 exceeds this server's limit of " + std::to_string(limits.max_side));
   // webuiapi sends both; sampler_name wins (the web UI's own rule), sampler_index is the old name.
   const auto sampler = opt_string(b, "sampler_name"), index = opt_string(b, "sampler_index");
   if (sampler && !sampler->empty()) set_sampler(r, *sampler, "sampler_name");
   else if (index && !index->empty()) set_sampler(r, *index, "sampler_index");
-  else r.sampler = SamplerKind::Euler;
+  else r.sampling.sampler = SamplerKind::Euler;
   const std::string scheduler = opt_string(b, "scheduler").value_or("");
   set_scheduler(r, scheduler.empty() ? "Automatic" : scheduler, model_defaults);
   const long long batch = opt_int(b, "batch_size", 1, limits.max_images).value_or(1);
@@ -104,8 +104,8 @@ void map_webui(const nlohmann::json& b, const GenerationRequest& model_defaults,
   const auto refiner = opt_string(b, "refiner_checkpoint");
   if (refiner && !refiner->empty() && ascii_lower(*refiner) != "none") {
     if (!limits.has_refiner) throw WireError(422, "refiner_checkpoint", "no refiner is loaded (start the server with --refiner)");
-    r.refiner_mode = RefinerMode::Expert;
-    r.high_noise_frac = opt_number(b, "refiner_switch_at", 0.01, 0.99).value_or(0.8);
+    r.refiner.mode = RefinerMode::Expert;
+    r.refiner.high_noise_frac = opt_number(b, "refiner_switch_at", 0.01, 0.99).value_or(0.8);
   }
   if (b.contains("override_settings") && !b["override_settings"].is_null()) {
     const auto& o = b["override_settings"];
@@ -137,15 +137,15 @@ void check_webui(const GenerationRequest& r) {
 
 nlohmann::json parameters_json(const WebuiRequest& w) {
   const GenerationRequest& r = w.job.request;
-  nlohmann::json p = {{"prompt", r.prompt},
-                      {"negative_prompt", r.negative_prompt.value_or("")},
-                      {"seed", *r.seed},
-                      {"steps", r.steps},
-                      {"cfg_scale", r.cfg},
-                      {"width", r.size.width},
-                      {"height", r.size.height},
+  nlohmann::json p = {{"prompt", r.text.prompt},
+                      {"negative_prompt", r.text.negative_prompt.value_or("")},
+                      {"seed", *r.sampling.seed},
+                      {"steps", r.sampling.steps},
+                      {"cfg_scale", r.sampling.cfg},
+                      {"width", r.sampling.size.width},
+                      {"height", r.sampling.size.height},
                       {"sampler_name", sampler_label(r)},
-                      {"scheduler", r.timestep_spacing ? "SGM Uniform" : r.karras ? "Karras" : "Automatic"},
+                      {"scheduler", r.sampling.timestep_spacing ? "SGM Uniform" : r.sampling.karras ? "Karras" : "Automatic"},
                       {"batch_size", w.job.count},
                       {"n_iter", 1},
                       {"send_images", w.send_images},
@@ -162,20 +162,20 @@ WebuiRequest webui_txt2img(const nlohmann::json& b, const GenerationRequest& mod
   map_webui(b, model_defaults, limits, out);
   GenerationRequest& r = out.job.request;
   if (opt_bool(b, "enable_hr").value_or(false)) {
-    r.hires_scale = opt_number(b, "hr_scale", 1.0, 4.0).value_or(2.0);
+    r.hires.scale = opt_number(b, "hr_scale", 1.0, 4.0).value_or(2.0);
     const long long hr_steps = opt_int(b, "hr_second_pass_steps", 0, limits.max_steps).value_or(0);
-    if (hr_steps > 0) r.hires_steps = static_cast<int>(hr_steps);
-    r.hires_strength = opt_number(b, "denoising_strength", 0.0, 1.0).value_or(0.75);
+    if (hr_steps > 0) r.hires.steps = static_cast<int>(hr_steps);
+    r.hires.strength = opt_number(b, "denoising_strength", 0.0, 1.0).value_or(0.75);
     if (auto up = opt_string(b, "hr_upscaler"); up && !up->empty()) {
       bool found = false;
       std::string valid;
       for (const auto& e : kWebuiUpscalers) {
         valid += (valid.empty() ? "" : ", ") + std::string(e.name);
-        if (ascii_lower(*up) == ascii_lower(e.name)) r.hires_upscaler = e.value, found = true;
+        if (ascii_lower(*up) == ascii_lower(e.name)) r.hires.upscaler = e.value, found = true;
       }
       if (!found) throw WireError(422, "hr_upscaler", "unknown upscaler '" + *up + "' (valid: " + valid + ")");
     }
-    if (r.hires_scale && (r.size.width * *r.hires_scale > limits.max_side || r.size.height * *r.hires_scale > limits.max_side))
+    if (r.hires.scale && (r.sampling.size.width * *r.hires.scale > limits.max_side || r.sampling.size.height * *r.hires.scale > limits.max_side))
       throw WireError(422, "hr_scale", "the second pass would exceed " + std::to_string(limits.max_side) + " pixels a side");
   }
   check_webui(r);
@@ -189,43 +189,43 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
   GenerationRequest& r = out.job.request;
   auto it = b.find("init_images");
   if (it == b.end() || it->is_null() || !it->is_array() || it->empty() || !(*it)[0].is_string())
-    throw WireError(422, "init_images", "is required: a list with one base64 PNG");
+    throw WireError(422, "init_images", "is required: a list with one base64 PNG or JPEG");
   if (it->size() > 1) out.job.notes.push_back("init_images: only the first image is used");
   const long long resize_mode = opt_int(b, "resize_mode", 0, 3).value_or(0);
   if (resize_mode == 3) throw WireError(422, "resize_mode", "3 (latent upscale) is not supported; use 0, 1 or 2");
   io::Image init = decode_image(base64_decode((*it)[0].get<std::string>(), "init_images"), "init_images");
-  r.strength = opt_number(b, "denoising_strength", 0.0, 1.0).value_or(0.75);
+  r.img2img.strength = opt_number(b, "denoising_strength", 0.0, 1.0).value_or(0.75);
   const auto mask_text = opt_string(b, "mask");
   if (mask_text && !mask_text->empty()) {
     io::Image mask = decode_image(base64_decode(*mask_text, "mask"), "mask");
     if (opt_int(b, "inpainting_mask_invert", 0, 1).value_or(0) == 1)
       for (auto& v : mask.rgb) v = static_cast<uint8_t>(255 - v);
-    r.mask_blur = static_cast<int>(opt_int(b, "mask_blur", 0, 64).value_or(4));
-    r.inpaint_full_res = opt_bool(b, "inpaint_full_res").value_or(true);
-    r.inpaint_padding = static_cast<int>(opt_int(b, "inpaint_full_res_padding", 0, 1024).value_or(0));
+    r.inpaint.mask_blur = static_cast<int>(opt_int(b, "mask_blur", 0, 64).value_or(4));
+    r.inpaint.full_res = opt_bool(b, "inpaint_full_res").value_or(true);
+    r.inpaint.padding = static_cast<int>(opt_int(b, "inpaint_full_res_padding", 0, 1024).value_or(0));
     // The web UI composites the original back outside the mask (its apply_overlay).
-    r.keep_unmasked = true;
+    r.inpaint.keep_unmasked = true;
     const long long fill = opt_int(b, "inpainting_fill", 0, 3).value_or(0);
     if (fill != 1)
       out.job.notes.push_back("inpainting_fill " + std::to_string(fill) +
                               " is not implemented yet: the masked area starts from the original (1)");
     // "Only masked" works on the image at its own size; otherwise image and mask take the requested size.
-    if (!r.inpaint_full_res) init = resize_image(init, r.size.width, r.size.height, static_cast<int>(resize_mode));
+    if (!r.inpaint.full_res) init = resize_image(init, r.sampling.size.width, r.sampling.size.height, static_cast<int>(resize_mode));
     if (mask.width != init.width || mask.height != init.height) mask = resize_image(mask, init.width, init.height, 0);
     out.job.mask = std::move(mask);
   } else {
-    init = resize_image(init, r.size.width, r.size.height, static_cast<int>(resize_mode));
+    init = resize_image(init, r.sampling.size.width, r.sampling.size.height, static_cast<int>(resize_mode));
   }
   if (init.width > limits.max_side || init.height > limits.max_side)
     throw WireError(422, "init_images", "is larger than " + std::to_string(limits.max_side) + " pixels a side");
-  if (!r.inpaint_full_res || !out.job.mask) r.size = Size{init.height, init.width};
+  if (!r.inpaint.full_res || !out.job.mask) r.sampling.size = Size{init.height, init.width};
   // validate() checks the request with an init image: a placeholder path stands for the decoded one.
-  r.init_image = "init_image.png";
-  if (out.job.mask) r.mask = "mask.png";
+  r.img2img.init_image = "init_image.png";
+  if (out.job.mask) r.inpaint.mask = "mask.png";
   check_webui(r);
   out.job.init_image = std::move(init);
   out.parameters = parameters_json(out);
-  out.parameters["denoising_strength"] = r.strength;
+  out.parameters["denoising_strength"] = r.img2img.strength;
   return out;
 }
 
@@ -236,24 +236,24 @@ nlohmann::json webui_response(const WebuiRequest& w, const JobResult& result, co
     if (w.send_images) images.push_back(base64_encode(im.png));
     infotexts.push_back(im.parameters);
   }
-  for (int i = 0; i < w.job.count; ++i) seeds.push_back(*r.seed + static_cast<uint64_t>(i));
+  for (int i = 0; i < w.job.count; ++i) seeds.push_back(*r.sampling.seed + static_cast<uint64_t>(i));
   nlohmann::json prompts = nlohmann::json::array(), negatives = nlohmann::json::array();
-  for (int i = 0; i < w.job.count; ++i) prompts.push_back(r.prompt), negatives.push_back(r.negative_prompt.value_or(""));
+  for (int i = 0; i < w.job.count; ++i) prompts.push_back(r.text.prompt), negatives.push_back(r.text.negative_prompt.value_or(""));
   nlohmann::json info = {
-      {"prompt", r.prompt},
+      {"prompt", r.text.prompt},
       {"all_prompts", prompts},
-      {"negative_prompt", r.negative_prompt.value_or("")},
+      {"negative_prompt", r.text.negative_prompt.value_or("")},
       {"all_negative_prompts", negatives},
-      {"seed", *r.seed},
+      {"seed", *r.sampling.seed},
       {"all_seeds", seeds},
       {"subseed", -1},
       {"all_subseeds", nlohmann::json::array()},
       {"subseed_strength", 0},
-      {"width", r.size.width},
-      {"height", r.size.height},
+      {"width", r.sampling.size.width},
+      {"height", r.sampling.size.height},
       {"sampler_name", sampler_label(r)},
-      {"cfg_scale", r.cfg},
-      {"steps", r.steps},
+      {"cfg_scale", r.sampling.cfg},
+      {"steps", r.sampling.steps},
       {"batch_size", w.job.count},
       {"restore_faces", false},
       {"face_restoration_model", nullptr},
@@ -263,7 +263,7 @@ nlohmann::json webui_response(const WebuiRequest& w, const JobResult& result, co
       {"sd_vae_hash", nullptr},
       {"seed_resize_from_w", -1},
       {"seed_resize_from_h", -1},
-      {"denoising_strength", r.init_image ? nlohmann::json(r.strength) : r.hires_scale ? nlohmann::json(r.hires_strength) : nlohmann::json(nullptr)},
+      {"denoising_strength", r.img2img.init_image ? nlohmann::json(r.img2img.strength) : r.hires.scale ? nlohmann::json(r.hires.strength) : nlohmann::json(nullptr)},
       {"extra_generation_params", nlohmann::json::object()},
       {"index_of_first_image", 0},
       {"infotexts", infotexts},

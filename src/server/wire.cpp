@@ -5,6 +5,8 @@
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "io/image_file.h"
+#include "io/jpeg.h"
 #include "io/lanczos.h"
 #include "io/png_codec.h"
 
@@ -88,14 +90,15 @@ std::string base64_decode(std::string_view text, const std::string& field) {
 
 io::Image decode_image(const std::string& bytes, const std::string& field) {
   try {
-    return io::decode_png(bytes, field);
+    return io::decode_image(bytes, field);
   } catch (const Error& e) {
-    throw WireError(400, field, std::string("is not a PNG image that can be read (") + e.detail() + ")");
+    throw WireError(400, field, std::string("is not a PNG or JPEG image that can be read (") + e.detail() + ")");
   }
 }
 
 std::optional<io::Image> alpha_mask(const std::string& png, const std::string& field) {
   decode_image(png, field);  // structure checks and bounds before the decoder sees it
+  if (io::looks_like_jpeg(png)) return std::nullopt;  // a JPEG has no alpha channel
   int w = 0, h = 0;
   bool has_alpha = false;
   std::vector<uint8_t> alpha;

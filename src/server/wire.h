@@ -27,10 +27,10 @@ std::string base64_encode(std::string_view bytes);
 // Throws WireError 400 naming `field` for anything else.
 std::string base64_decode(std::string_view text, const std::string& field);
 
-// A PNG (bytes) as 8-bit RGB; 400 naming `field` when it is not a PNG that can be read.
+// A PNG or JPEG (bytes) as 8-bit RGB; 400 naming `field` when it is not one that can be read.
 io::Image decode_image(const std::string& bytes, const std::string& field);
 // The PNG's alpha channel as a mask: transparent (alpha 0) -> 255 (repaint), opaque -> 0 (OpenAI's mask
-// convention). nullopt when the PNG has no alpha channel.
+// convention). nullopt when the PNG has no alpha channel, or the image is a JPEG.
 std::optional<io::Image> alpha_mask(const std::string& png_bytes, const std::string& field);
 // The image resized to width x height the web UI's way (resize_mode 0 just resize, 1 crop and resize,
 // 2 resize and fill), with Pillow's Lanczos (io/lanczos.h).

@@ -33,7 +33,7 @@ inline const nlohmann::json& adapter_case(const std::string& name) {
 }
 
 inline std::unique_ptr<ModelSet> tiny_base() {
-  return std::make_unique<ModelSet>(fixture("tiny-sdxl"), "", resolve_placement("cpu", "fp32", "fp32"));
+  return std::make_unique<ModelSet>(fixture("tiny-sdxl"), "", resolve_placement(DeviceChoice{DeviceKind::Cpu}, DType::Fp32, DType::Fp32));
 }
 
 }  // namespace sdxl::test

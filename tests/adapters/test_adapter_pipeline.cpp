@@ -13,24 +13,24 @@ namespace {
 PipelineOptions tiny_options() {
   PipelineOptions o;
   o.model = fixture("tiny-sdxl");
-  o.device = "cpu";
-  o.dtype = "fp32";
-  o.vae_dtype = "fp32";
+  o.device = DeviceChoice{DeviceKind::Cpu};
+  o.dtype = DType::Fp32;
+  o.vae_dtype = DType::Fp32;
   return o;
 }
 
 GenerationRequest e2e_request() {
   const auto& e = adapter_cases()["e2e"];
   GenerationRequest r;
-  r.prompt = e["prompt"];
-  r.negative_prompt = e["negative_prompt"].get<std::string>();
-  r.steps = e["steps"];
-  r.cfg = e["cfg"];
-  r.seed = e["seed"].get<uint64_t>();
-  r.size = Size{e["height"].get<int>(), e["width"].get<int>()};
-  r.sampler = SamplerKind::Euler;
-  r.batch_noise = BatchNoise::Shared;
-  r.loras = {{adapter_data(e["lora"]), e["multiplier"].get<double>()}};
+  r.text.prompt = e["prompt"];
+  r.text.negative_prompt = e["negative_prompt"].get<std::string>();
+  r.sampling.steps = e["steps"];
+  r.sampling.cfg = e["cfg"];
+  r.sampling.seed = e["seed"].get<uint64_t>();
+  r.sampling.size = Size{e["height"].get<int>(), e["width"].get<int>()};
+  r.sampling.sampler = SamplerKind::Euler;
+  r.sampling.batch_noise = BatchNoise::Shared;
+  r.adapters.loras = {{adapter_data(e["lora"]), e["multiplier"].get<double>()}};
   return r;
 }
 
@@ -48,7 +48,7 @@ TEST(AdapterPipeline, EndToEndMatchesTheReference) {
 // Items with different LoRA sets in one pipeline equal fresh pipelines bit for bit, in any order.
 TEST(AdapterPipeline, PerRequestSetsAreExactWithoutReloading) {
   GenerationRequest base = e2e_request();
-  base.steps = 2;
+  base.sampling.steps = 2;
   const std::vector<std::vector<LoraSpec>> sets = {
       {{adapter_data("kohya_sgm.safetensors"), 0.6}},
       {},
@@ -59,13 +59,13 @@ TEST(AdapterPipeline, PerRequestSetsAreExactWithoutReloading) {
   std::vector<at::Tensor> in_batch;
   for (const auto& s : sets) {
     GenerationRequest r = base;
-    r.loras = s;
+    r.adapters.loras = s;
     in_batch.push_back(shared.generate(r).latents);
   }
   for (size_t i = 0; i < sets.size(); ++i) {
     Pipeline fresh(tiny_options());
     GenerationRequest r = base;
-    r.loras = sets[i];
+    r.adapters.loras = sets[i];
     EXPECT_TRUE(at::equal(fresh.generate(r).latents, in_batch[i])) << "item " << i;
   }
   EXPECT_FALSE(at::equal(in_batch[0], in_batch[1]));

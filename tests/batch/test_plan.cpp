@@ -20,8 +20,8 @@ std::string fresh(const std::string& name) {
 
 batch::PlanBase base_with_seed(uint64_t seed) {
   batch::PlanBase b;
-  b.request.seed = seed;
-  b.request.size = Size{64, 64};
+  b.request.sampling.seed = seed;
+  b.request.sampling.size = Size{64, 64};
   b.model_name = "m";
   return b;
 }
@@ -58,7 +58,7 @@ TEST(BatchPlan, CollidingNamesThrowNamingTheTemplateAndItems) {
   out.out_dir = fresh("collide");
   out.name_template = "same.png";
   batch::PlanBase b = base_with_seed(1);
-  b.request.num_images = 2;
+  b.request.sampling.num_images = 2;
   const Error e = error_of([&] { batch::plan_single(b, out); });
   EXPECT_EQ(e.category(), ErrorCategory::Output);
   EXPECT_EQ(e.field(), "name");
@@ -67,7 +67,7 @@ TEST(BatchPlan, CollidingNamesThrowNamingTheTemplateAndItems) {
   out.name_template = "same-{image}.png";
   EXPECT_EQ(batch::plan_single(b, out)[0].outputs.back(), out.out_dir + "/same-1.png");
   // Shared noise gives every image the same seed: the default template needs {image} then too.
-  b.request.batch_noise = BatchNoise::Shared;
+  b.request.sampling.batch_noise = BatchNoise::Shared;
   out.name_template = "{seed}.png";
   EXPECT_THROW(batch::plan_single(b, out), Error);
 }
@@ -106,12 +106,12 @@ TEST(BatchPlan, InitImageIsReadUpFrontAndGivesTheSize) {
   img.rgb.assign(24 * 16 * 3, 7);
   io::write_png(dir + "/i.png", img);
   batch::PlanBase b = base_with_seed(1);
-  b.request.init_image = dir + "/i.png";
-  b.request.strength = 0.5;
+  b.request.img2img.init_image = dir + "/i.png";
+  b.request.img2img.strength = 0.5;
   batch::OutputOptions out;
   out.out = dir + "/o.png";
   auto plan = batch::plan_single(b, out);
-  EXPECT_EQ(plan[0].request.size, (Size{16, 24}));
+  EXPECT_EQ(plan[0].request.sampling.size, (Size{16, 24}));
   EXPECT_EQ(plan[0].notes, (std::vector<std::string>{
                                 "note: size: 24x16 from the init image",
                                 "warning: size 24x16 is below 512x512: SDXL was trained around 1024x1024 and degrades at small sizes",
@@ -121,7 +121,7 @@ TEST(BatchPlan, InitImageIsReadUpFrontAndGivesTheSize) {
   Error mismatch = error_of([&] { batch::plan_single(b, out); });
   EXPECT_EQ(mismatch.category(), ErrorCategory::Usage);
   EXPECT_EQ(mismatch.field(), "size");
-  b.request.init_image = dir + "/missing.png";
+  b.request.img2img.init_image = dir + "/missing.png";
   Error missing = error_of([&] { batch::plan_single(b, out); });
   EXPECT_EQ(missing.category(), ErrorCategory::Input);
   EXPECT_EQ(missing.field(), "init_image");

@@ -23,8 +23,8 @@ struct Fixture {
                                     << R"({"prompt": "c", "seed": 3, "num_images": 2})" << "\n"
                                     << R"({"prompt": "d", "seed": 4})" << "\n";
     batch::PlanBase base;
-    base.request.size = Size{64, 64};
-    base.request.steps = 1;
+    base.request.sampling.size = Size{64, 64};
+    base.request.sampling.steps = 1;
     base.model_name = "tiny";
     batch::OutputOptions out;
     out.out_dir = dir;
@@ -55,7 +55,7 @@ TEST(BatchRunner, WritesEveryPendingItemWithMetadataAndSkipsInvalidOnes) {
   const auto recorded = provenance_from_png_chunks(chunks);
   EXPECT_EQ(recorded.model, "tiny");
   EXPECT_EQ(recorded.version, "test");
-  EXPECT_EQ(request_from_png_chunks(chunks, written[2]).seed.value_or(0), 4u);
+  EXPECT_EQ(request_from_png_chunks(chunks, written[2]).sampling.seed.value_or(0), 4u);
 }
 
 TEST(BatchRunner, AFailingItemIsReportedAndTheRestRun) {

@@ -49,10 +49,10 @@ TEST(CliControl, ReferenceImageMetadataAndFromPng) {
   EXPECT_NE(params.find("Weight: 0.7, Resize Mode: Just Resize, Guidance Start: 0.1, Guidance End: 0.9"),
             std::string::npos) << params;
   GenerationRequest back = request_from_png_chunks(chunks, "a.png");
-  ASSERT_EQ(back.controls.size(), 1u);
-  EXPECT_EQ(back.controls[0].image, dir + "/control.png");
-  EXPECT_EQ(back.controls[0].image_sha256.size(), 64u);
-  EXPECT_FALSE(back.controls[0].model_hash.empty());
+  ASSERT_EQ(back.adapters.controls.size(), 1u);
+  EXPECT_EQ(back.adapters.controls[0].image, dir + "/control.png");
+  EXPECT_EQ(back.adapters.controls[0].image_sha256.size(), 64u);
+  EXPECT_FALSE(back.adapters.controls[0].model_hash.empty());
 
   // The dtype is a runtime choice, not part of the request: given again as for the first run.
   CliResult again = run_cli("--model tiny --quiet --dtype fp32 --vae-dtype fp32 --from-png " + dir + "/a.png --out " + dir +

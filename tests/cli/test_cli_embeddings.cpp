@@ -50,7 +50,7 @@ TEST(CliEmbeddings, RecordedAndRestoredByFromPng) {
   EXPECT_EQ(p.embeddings[0].name, "tinyemb");
   EXPECT_EQ(p.embeddings[0].path, emb + "/tinyemb.safetensors");
   EXPECT_EQ(p.embeddings[0].sha256, sha);
-  EXPECT_EQ(request_from_png_chunks(chunks, "a.png").prompt, "a tinyemb cat");
+  EXPECT_EQ(request_from_png_chunks(chunks, "a.png").text.prompt, "a tinyemb cat");
 
   // No --embeddings-dir: the recorded folder is used (without it "tinyemb" would be plain words, another image).
   CliResult again = run_cli("--model tiny --quiet --from-png " + dir + "/a.png --out " + dir + "/b.png");
@@ -97,7 +97,7 @@ TEST(CliEmbeddings, OnlyUsedEmbeddingsAreRecordedPerItem) {
     EXPECT_EQ(p.embeddings_dir, emb);
     const bool listed = params.find("TI hashes: ") != std::string::npos;
     EXPECT_EQ(listed, !p.embeddings.empty()) << params;
-    recorded[request_from_png_chunks(chunks, f.path().string()).prompt] = listed;
+    recorded[request_from_png_chunks(chunks, f.path().string()).text.prompt] = listed;
   }
   const std::map<std::string, bool> expected{{"a tinyemb cat", true}, {"a dog", false}, {"a bird", true}, {"a tinyembx fish", false}};
   EXPECT_EQ(recorded, expected);

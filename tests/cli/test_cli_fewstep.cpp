@@ -23,9 +23,9 @@ TEST(CliFewStep, VPredictionFolderRecordsItsSchedule) {
   io::PngText chunks;
   io::read_png(dir + "/v.png", &chunks);
   const GenerationRequest back = request_from_png_chunks(chunks, "v.png");
-  EXPECT_EQ(back.prediction_type, PredictionType::VPrediction);
-  EXPECT_EQ(back.zero_terminal_snr.value_or(false), true);
-  EXPECT_EQ(back.timestep_spacing, TimestepSpacing::Trailing);
+  EXPECT_EQ(back.sampling.prediction_type, PredictionType::VPrediction);
+  EXPECT_EQ(back.sampling.zero_terminal_snr.value_or(false), true);
+  EXPECT_EQ(back.sampling.timestep_spacing, TimestepSpacing::Trailing);
   CliResult info = run_cli("info " + dir + "/v.png");
   EXPECT_NE(info.out.find("Dtype: fp32"), std::string::npos) << info.out;
   EXPECT_NE(info.out.find("Prediction type: v_prediction"), std::string::npos) << info.out;

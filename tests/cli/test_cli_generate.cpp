@@ -17,20 +17,20 @@ TEST(CliGenerate, SingleImageWithMetadata) {
   EXPECT_EQ(img.width, 64);
   EXPECT_EQ(img.height, 64);
   GenerationRequest back = request_from_png_chunks(chunks, "fox.png");
-  EXPECT_EQ(back.prompt, "a red fox, snow");
-  EXPECT_EQ(back.negative_prompt.value_or(""), "blurry");
-  EXPECT_EQ(back.seed.value_or(0), 5u);
-  EXPECT_DOUBLE_EQ(back.cfg, 4.5);
-  EXPECT_EQ(back.steps, 2);
+  EXPECT_EQ(back.text.prompt, "a red fox, snow");
+  EXPECT_EQ(back.text.negative_prompt.value_or(""), "blurry");
+  EXPECT_EQ(back.sampling.seed.value_or(0), 5u);
+  EXPECT_DOUBLE_EQ(back.sampling.cfg, 4.5);
+  EXPECT_EQ(back.sampling.steps, 2);
   // The web-UI text alone parses back to the same essentials.
   std::string params;
   for (const auto& [k, v] : chunks)
     if (k == "parameters") params = v;
   GenerationRequest webui = parse_a1111_parameters(params, GenerationRequest{});
-  EXPECT_EQ(webui.prompt, "a red fox, snow");
-  EXPECT_EQ(webui.seed.value_or(0), 5u);
-  EXPECT_EQ(webui.size.width, 64);
-  EXPECT_EQ(webui.sampler, SamplerKind::Euler);
+  EXPECT_EQ(webui.text.prompt, "a red fox, snow");
+  EXPECT_EQ(webui.sampling.seed.value_or(0), 5u);
+  EXPECT_EQ(webui.sampling.size.width, 64);
+  EXPECT_EQ(webui.sampling.sampler, SamplerKind::Euler);
 
   // --from-png reproduces the image bit for bit.
   CliResult again = run_cli("--model tiny --quiet --from-png " + dir + "/fox.png --out " + dir + "/again.png");

@@ -45,11 +45,11 @@ TEST(CliIpAdapter, MetadataAndFromPng) {
             std::string::npos)
       << ip_chunk(chunks, "parameters");
   GenerationRequest back = request_from_png_chunks(chunks, "a.png");
-  ASSERT_EQ(back.ip_adapters.size(), 1u);
-  EXPECT_EQ(back.ip_adapters[0].path, ip_data("ip_base.safetensors"));
-  EXPECT_EQ(back.ip_adapters[0].scale, 0.6);
-  EXPECT_EQ(back.ip_adapters[0].sha256, adapter_hash);
-  EXPECT_EQ(back.ip_adapters[0].image_sha256, ip_sha256()["ip_a.png"].get<std::string>());
+  ASSERT_EQ(back.adapters.ip_adapters.size(), 1u);
+  EXPECT_EQ(back.adapters.ip_adapters[0].path, ip_data("ip_base.safetensors"));
+  EXPECT_EQ(back.adapters.ip_adapters[0].scale, 0.6);
+  EXPECT_EQ(back.adapters.ip_adapters[0].sha256, adapter_hash);
+  EXPECT_EQ(back.adapters.ip_adapters[0].image_sha256, ip_sha256()["ip_a.png"].get<std::string>());
 
   CliResult again = run_cli("--model tiny --quiet --from-png " + dir + "/a.png --out " + dir + "/b.png");
   ASSERT_EQ(again.code, 0) << again.err;

@@ -41,10 +41,10 @@ TEST(CliLora, ReportMetadataAndFromPng) {
   EXPECT_NE(chunk(chunks, "parameters").find("Lora hashes: \"kohya_sgm: " + webui_hash + "\""), std::string::npos)
       << chunk(chunks, "parameters");
   GenerationRequest back = request_from_png_chunks(chunks, "a.png");
-  ASSERT_EQ(back.loras.size(), 1u);
-  EXPECT_EQ(back.loras[0].path, lora_data("kohya_sgm.safetensors"));
-  EXPECT_EQ(back.loras[0].multiplier, 0.6);
-  EXPECT_EQ(back.loras[0].sha256, kohya_sgm_case()["sha256"].get<std::string>());
+  ASSERT_EQ(back.adapters.loras.size(), 1u);
+  EXPECT_EQ(back.adapters.loras[0].path, lora_data("kohya_sgm.safetensors"));
+  EXPECT_EQ(back.adapters.loras[0].multiplier, 0.6);
+  EXPECT_EQ(back.adapters.loras[0].sha256, kohya_sgm_case()["sha256"].get<std::string>());
 
   CliResult again = run_cli("--model tiny --quiet --from-png " + dir + "/a.png --out " + dir + "/b.png");
   ASSERT_EQ(again.code, 0) << again.err;

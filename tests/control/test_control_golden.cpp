@@ -22,14 +22,14 @@ ControlCase load_control_case(const std::string& name) {
   const nlohmann::json in = read_json(fixture("control_golden/" + name + ".json"))["inputs"];
   ControlCase c;
   GenerationRequest& r = c.request;
-  r.prompt = in["prompt"];
-  r.negative_prompt = in["negative_prompt"].get<std::string>();
-  r.size = Size{in["height"].get<int>(), in["width"].get<int>()};
-  r.steps = in["steps"];
-  r.cfg = in["guidance_scale"];
-  r.sampler = parse_sampler(in["sampler"].get<std::string>());
-  r.seed = in["seed"].get<uint64_t>();
-  r.control_guess_mode = in["guess_mode"];
+  r.text.prompt = in["prompt"];
+  r.text.negative_prompt = in["negative_prompt"].get<std::string>();
+  r.sampling.size = Size{in["height"].get<int>(), in["width"].get<int>()};
+  r.sampling.steps = in["steps"];
+  r.sampling.cfg = in["guidance_scale"];
+  r.sampling.sampler = parse_sampler(in["sampler"].get<std::string>());
+  r.sampling.seed = in["seed"].get<uint64_t>();
+  r.adapters.control_guess_mode = in["guess_mode"];
   for (const auto& j : in["controls"]) {
     ControlSpec s;
     s.model = fixture("control_golden/" + j["model"].get<std::string>());
@@ -37,17 +37,17 @@ ControlCase load_control_case(const std::string& name) {
     s.scale = j["scale"];
     s.start = j["start"];
     s.end = j["end"];
-    r.controls.push_back(s);
+    r.adapters.controls.push_back(s);
   }
   if (in.contains("init_image")) {
-    r.init_image = fixture(in["init_image"]);
-    r.strength = in["strength"];
+    r.img2img.init_image = fixture(in["init_image"]);
+    r.img2img.strength = in["strength"];
   }
-  if (in.contains("mask")) r.mask = fixture(in["mask"]);
+  if (in.contains("mask")) r.inpaint.mask = fixture(in["mask"]);
   c.options.model = fixture("tiny-sdxl");
-  c.options.device = test_device();
-  c.options.dtype = "fp32";
-  c.options.vae_dtype = "fp32";
+  c.options.device = parse_device(test_device());
+  c.options.dtype = DType::Fp32;
+  c.options.vae_dtype = DType::Fp32;
   return c;
 }
 
@@ -63,7 +63,7 @@ TEST_P(ControlGolden, MatchesReference) {
   const std::string name = GetParam();
   ControlCase c = load_control_case(name);
   auto golden = load_golden("control_golden/" + name + ".safetensors");
-  c.request.save_trajectory = true;
+  c.request.output.save_trajectory = true;
   GenerationResult result = control_pipeline().generate(c.request);
   const at::Tensor& steps = golden.at("step_latents");
   ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
@@ -84,27 +84,27 @@ INSTANTIATE_TEST_SUITE_P(Cases, ControlGolden,
 
 TEST(ControlBehaviour, ZeroScaleIsThePlainModelBitForBit) {
   ControlCase c = load_control_case("cn_euler_5_single");
-  c.request.steps = 3;
-  c.request.controls[0].scale = 0.0;
+  c.request.sampling.steps = 3;
+  c.request.adapters.controls[0].scale = 0.0;
   GenerationResult controlled = control_pipeline().generate(c.request);
   GenerationRequest plain = c.request;
-  plain.controls.clear();
+  plain.adapters.controls.clear();
   GenerationResult base = control_pipeline().generate(plain);
   EXPECT_TRUE(at::equal(controlled.latents, base.latents));
-  c.request.controls[0].scale = 0.7;
+  c.request.adapters.controls[0].scale = 0.7;
   EXPECT_FALSE(at::equal(control_pipeline().generate(c.request).latents, base.latents)) << "the control had no effect";
 }
 
 TEST(ControlBehaviour, ResizedImageIsStatedAndHashesRecorded) {
   ControlCase c = load_control_case("cn_euler_5_single");
-  c.request.steps = 2;
+  c.request.sampling.steps = 2;
   GenerationResult r = control_pipeline().generate(c.request);
   bool stated = false;
   for (const auto& w : r.warnings) stated |= w.find("control image") != std::string::npos && w.find("64x96") != std::string::npos;
   EXPECT_TRUE(stated);
-  ASSERT_EQ(r.request.controls.size(), 1u);
-  EXPECT_EQ(r.request.controls[0].image_sha256.size(), 64u);
-  EXPECT_FALSE(r.request.controls[0].model_hash.empty());
+  ASSERT_EQ(r.request.adapters.controls.size(), 1u);
+  EXPECT_EQ(r.request.adapters.controls[0].image_sha256.size(), 64u);
+  EXPECT_FALSE(r.request.adapters.controls[0].model_hash.empty());
 }
 
 // The three layouts of the same weights load to the same tensors (the original layout through the UNet's SGM

@@ -20,21 +20,21 @@ InpaintCase load_inpaint_case(const std::string& name) {
   const nlohmann::json in = read_json(fixture("inpaint_golden/" + name + ".json"))["inputs"];
   InpaintCase c;
   GenerationRequest& r = c.request;
-  r.prompt = in["prompt"];
-  r.negative_prompt = in["negative_prompt"].get<std::string>();
-  r.size = Size{in["height"].get<int>(), in["width"].get<int>()};
-  r.steps = in["steps"];
-  r.cfg = in["guidance_scale"];
-  r.sampler = parse_sampler(in["sampler"].get<std::string>());
-  r.seed = in["seed"].get<uint64_t>();
-  r.strength = in["strength"];
-  r.init_image = fixture(in["init_image"]);
-  r.mask = fixture(in["mask"]);
-  r.mask_blur = in["mask_blur"];
+  r.text.prompt = in["prompt"];
+  r.text.negative_prompt = in["negative_prompt"].get<std::string>();
+  r.sampling.size = Size{in["height"].get<int>(), in["width"].get<int>()};
+  r.sampling.steps = in["steps"];
+  r.sampling.cfg = in["guidance_scale"];
+  r.sampling.sampler = parse_sampler(in["sampler"].get<std::string>());
+  r.sampling.seed = in["seed"].get<uint64_t>();
+  r.img2img.strength = in["strength"];
+  r.img2img.init_image = fixture(in["init_image"]);
+  r.inpaint.mask = fixture(in["mask"]);
+  r.inpaint.mask_blur = in["mask_blur"];
   c.options.model = fixture(in["unet_in_channels"] == 9 ? "tiny-sdxl-inpaint" : "tiny-sdxl");
-  c.options.device = test_device();
-  c.options.dtype = "fp32";
-  c.options.vae_dtype = "fp32";
+  c.options.device = parse_device(test_device());
+  c.options.dtype = DType::Fp32;
+  c.options.vae_dtype = DType::Fp32;
   return c;
 }
 
@@ -43,7 +43,7 @@ class InpaintGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(InpaintGolden, MatchesReference) {
   InpaintCase c = load_inpaint_case(GetParam());
   auto golden = load_golden("inpaint_golden/" + GetParam() + ".safetensors");
-  c.request.save_trajectory = true;
+  c.request.output.save_trajectory = true;
   GenerationResult result = Pipeline(c.options).generate(c.request);
   const at::Tensor& steps = golden.at("step_latents");
   ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
@@ -98,7 +98,7 @@ TEST(InpaintMask, LuminanceAndBinarisationFollowPillowAndDiffusers) {
 
 GenerationRequest small_inpaint() {
   InpaintCase c = load_inpaint_case("inpaint_euler_5_s0.6");
-  c.request.steps = 3;
+  c.request.sampling.steps = 3;
   return c.request;
 }
 
@@ -112,11 +112,11 @@ std::string write_mask(const std::string& name, uint8_t value, int width = 64) {
 TEST(InpaintBehaviour, KeepUnmaskedLeavesPixelsOutsideTheMaskBitIdentical) {
   for (int blur : {0, 4}) {
     GenerationRequest r = small_inpaint();
-    r.keep_unmasked = true;
-    r.mask_blur = blur;
+    r.inpaint.keep_unmasked = true;
+    r.inpaint.mask_blur = blur;
     GenerationResult out = tiny_pipeline().generate(r);
-    at::Tensor original = io::to_tensor(io::read_png(*r.init_image));
-    at::Tensor l = blur_mask(mask_luminance(io::read_png(*r.mask)), blur);
+    at::Tensor original = io::to_tensor(io::read_png(*r.img2img.init_image));
+    at::Tensor l = blur_mask(mask_luminance(io::read_png(*r.inpaint.mask)), blur);
     at::Tensor outside = (l == 0).unsqueeze(-1).expand({96, 64, 3});
     at::Tensor got = out.images[0];
     EXPECT_TRUE(at::equal(got.masked_select(outside), original.masked_select(outside))) << "blur " << blur;
@@ -127,10 +127,10 @@ TEST(InpaintBehaviour, KeepUnmaskedLeavesPixelsOutsideTheMaskBitIdentical) {
 
 TEST(InpaintBehaviour, AllWhiteMaskIsPlainImg2Img) {
   GenerationRequest r = small_inpaint();
-  r.mask = write_mask("white_mask.png", 255);
+  r.inpaint.mask = write_mask("white_mask.png", 255);
   GenerationResult inpainted = tiny_pipeline().generate(r);
   GenerationRequest plain = r;
-  plain.mask.reset();
+  plain.inpaint.mask.reset();
   GenerationResult img2img = tiny_pipeline().generate(plain);
   EXPECT_TRUE(at::equal(inpainted.latents, img2img.latents));
   ASSERT_FALSE(inpainted.warnings.empty());
@@ -139,52 +139,52 @@ TEST(InpaintBehaviour, AllWhiteMaskIsPlainImg2Img) {
 
 TEST(InpaintBehaviour, BadMasksAreClearErrors) {
   GenerationRequest r = small_inpaint();
-  r.mask = write_mask("black_mask.png", 0);
+  r.inpaint.mask = write_mask("black_mask.png", 0);
   EXPECT_NE(error_of([&] { tiny_pipeline().generate(r); }).find("nothing to do"), std::string::npos);
-  r.mask = write_mask("narrow_mask.png", 255, 48);
+  r.inpaint.mask = write_mask("narrow_mask.png", 255, 48);
   const std::string mismatch = error_of([&] { tiny_pipeline().generate(r); });
   EXPECT_NE(mismatch.find("same size"), std::string::npos) << mismatch;
   GenerationRequest no_image = small_inpaint();
-  no_image.init_image.reset();
+  no_image.img2img.init_image.reset();
   EXPECT_NE(error_of([&] { tiny_pipeline().generate(no_image); }).find("init_image"), std::string::npos);
 }
 
 TEST(InpaintBehaviour, NineChannelUnetNeedsAMask) {
   InpaintCase c = load_inpaint_case("inpaint9_euler_5_s0.9999");
   GenerationRequest r = c.request;
-  r.mask.reset();
+  r.inpaint.mask.reset();
   const std::string message = error_of([&] { Pipeline(c.options).generate(r); });
   EXPECT_NE(message.find("inpainting UNet (9 input channels)"), std::string::npos) << message;
 }
 
 TEST(InpaintBehaviour, MaskWithoutStrengthGetsTheReferenceDefault) {
   GenerationRequest base;
-  EXPECT_EQ(request_from_json({{"mask", "m.png"}}, base).strength, kInpaintStrength);
-  EXPECT_EQ(request_from_json({{"mask", "m.png"}, {"strength", 0.5}}, base).strength, 0.5);
-  EXPECT_EQ(request_from_json(nlohmann::json::object(), base).strength, 0.3);
+  EXPECT_EQ(request_from_json({{"mask", "m.png"}}, base).img2img.strength, kInpaintStrength);
+  EXPECT_EQ(request_from_json({{"mask", "m.png"}, {"strength", 0.5}}, base).img2img.strength, 0.5);
+  EXPECT_EQ(request_from_json(nlohmann::json::object(), base).img2img.strength, 0.3);
   GenerationRequest r = request_from_json({{"mask", "m.png"}, {"mask_blur", 4}, {"keep_unmasked", true}}, base);
   GenerationRequest back = request_from_json(to_json(r), GenerationRequest{});
-  EXPECT_EQ(back.mask, r.mask);
-  EXPECT_EQ(back.mask_blur, 4);
-  EXPECT_TRUE(back.keep_unmasked);
-  EXPECT_EQ(back.strength, kInpaintStrength);
+  EXPECT_EQ(back.inpaint.mask, r.inpaint.mask);
+  EXPECT_EQ(back.inpaint.mask_blur, 4);
+  EXPECT_TRUE(back.inpaint.keep_unmasked);
+  EXPECT_EQ(back.img2img.strength, kInpaintStrength);
 }
 
 TEST(InpaintBehaviour, RefinerRefinesTheWholeImageThenKeepUnmaskedRestoresTheOriginal) {
   PipelineOptions o;
   o.model = fixture("tiny-sdxl");
   o.refiner = fixture("tiny-sdxl-refiner");
-  o.device = "cpu";
-  o.dtype = o.vae_dtype = "fp32";
+  o.device = DeviceChoice{DeviceKind::Cpu};
+  o.dtype = o.vae_dtype = DType::Fp32;
   Pipeline with_refiner(o);
   GenerationRequest r = small_inpaint();
-  r.keep_unmasked = true;
-  r.refiner_strength = 0.7;  // 2 of the 3 steps
+  r.inpaint.keep_unmasked = true;
+  r.refiner.strength = 0.7;  // 2 of the 3 steps
   GenerationResult out = with_refiner.generate(r);
   ASSERT_TRUE(out.base_latents.defined());
   EXPECT_FALSE(at::equal(out.base_latents, out.latents));  // the refiner changed the whole latent image
-  at::Tensor original = io::to_tensor(io::read_png(*r.init_image));
-  at::Tensor outside = (mask_luminance(io::read_png(*r.mask)) == 0).unsqueeze(-1).expand({96, 64, 3});
+  at::Tensor original = io::to_tensor(io::read_png(*r.img2img.init_image));
+  at::Tensor outside = (mask_luminance(io::read_png(*r.inpaint.mask)) == 0).unsqueeze(-1).expand({96, 64, 3});
   EXPECT_TRUE(at::equal(out.images[0].masked_select(outside), original.masked_select(outside)));
 }
 
@@ -205,24 +205,24 @@ TEST(InpaintFullRes, EqualsInpaintingTheBoxByHandAndPastingItBack) {
   for (int y = 40; y < 52; ++y)
     for (int x = 20; x < 30; ++x) std::fill_n(&mask.rgb[(y * 64 + x) * 3], 3, 255);
   GenerationRequest r = small_inpaint();
-  r.mask = temp_path("full_res_mask.png");
-  io::write_png(*r.mask, mask);
-  r.size = Size{64, 64};
-  r.inpaint_full_res = true;
-  r.inpaint_padding = 8;
-  r.keep_unmasked = true;
+  r.inpaint.mask = temp_path("full_res_mask.png");
+  io::write_png(*r.inpaint.mask, mask);
+  r.sampling.size = Size{64, 64};
+  r.inpaint.full_res = true;
+  r.inpaint.padding = 8;
+  r.inpaint.keep_unmasked = true;
   GenerationResult out = tiny_pipeline().generate(r);
   ASSERT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 96, 64, 3}));
 
-  const io::Image image = io::read_png(*r.init_image);
+  const io::Image image = io::read_png(*r.img2img.init_image);
   const CropBox box = expand_to_aspect(mask_crop_region(mask_luminance(mask), 8), 64, 64, 64, 96);
   EXPECT_EQ(box, (CropBox{11, 32, 39, 60}));  // the 10x12 square plus 8 on each side (26x28), widened to 28x28
   GenerationRequest by_hand = small_inpaint();
-  by_hand.size = Size{64, 64};
-  by_hand.init_image = temp_path("full_res_box.png");
-  by_hand.mask = temp_path("full_res_box_mask.png");
-  io::write_png(*by_hand.init_image, io::lanczos_resize(crop(image, box), 64, 64));
-  io::write_png(*by_hand.mask, io::lanczos_resize(crop(mask, box), 64, 64));
+  by_hand.sampling.size = Size{64, 64};
+  by_hand.img2img.init_image = temp_path("full_res_box.png");
+  by_hand.inpaint.mask = temp_path("full_res_box_mask.png");
+  io::write_png(*by_hand.img2img.init_image, io::lanczos_resize(crop(image, box), 64, 64));
+  io::write_png(*by_hand.inpaint.mask, io::lanczos_resize(crop(mask, box), 64, 64));
   GenerationResult inner = tiny_pipeline().generate(by_hand);
   io::Image back = io::lanczos_resize(io::from_tensor(inner.images[0]), box.width(), box.height());
   at::Tensor pasted = io::to_tensor(paste(image, back, box));

@@ -25,18 +25,18 @@ const nlohmann::json& ip_cases() {
 
 GenerationRequest ip_request(const nlohmann::json& c) {
   GenerationRequest r;
-  r.prompt = c["prompt"];
-  r.negative_prompt = c["negative_prompt"].get<std::string>();
-  r.size = Size{c["height"].get<int>(), c["width"].get<int>()};
-  r.steps = c["steps"];
-  r.cfg = c["guidance_scale"];
-  r.sampler = parse_sampler(c["sampler"]);
-  r.seed = c["seed"].get<uint64_t>();
-  r.batch_noise = BatchNoise::Shared;
-  r.save_trajectory = true;
+  r.text.prompt = c["prompt"];
+  r.text.negative_prompt = c["negative_prompt"].get<std::string>();
+  r.sampling.size = Size{c["height"].get<int>(), c["width"].get<int>()};
+  r.sampling.steps = c["steps"];
+  r.sampling.cfg = c["guidance_scale"];
+  r.sampling.sampler = parse_sampler(c["sampler"]);
+  r.sampling.seed = c["seed"].get<uint64_t>();
+  r.sampling.batch_noise = BatchNoise::Shared;
+  r.output.save_trajectory = true;
   if (!c["init_image"].is_null()) {
-    r.init_image = fixture(c["init_image"].get<std::string>());
-    r.strength = c["strength"];
+    r.img2img.init_image = fixture(c["init_image"].get<std::string>());
+    r.img2img.strength = c["strength"];
   }
   for (size_t i = 0; i < c["adapters"].size(); ++i) {
     IpAdapterSpec s;
@@ -44,7 +44,7 @@ GenerationRequest ip_request(const nlohmann::json& c) {
     s.image = ip_data(c["images"][i]);
     s.scale = c["scales"][i];
     s.image_encoder = ip_data(c["image_encoder"]);
-    r.ip_adapters.push_back(s);
+    r.adapters.ip_adapters.push_back(s);
   }
   return r;
 }
@@ -63,8 +63,8 @@ TEST_P(IpAdapterGolden, LatentsMatchDiffusers) {
   EXPECT_TRUE(AllClose("final_latents", result.latents, golden.at("final_latents"),
                        latent_tolerance(golden.at("final_latents"))));
   // The recorded request names what ran: adapter and image hashes, the encoder.
-  ASSERT_EQ(result.request.ip_adapters.size(), c["adapters"].size());
-  for (const IpAdapterSpec& s : result.request.ip_adapters) {
+  ASSERT_EQ(result.request.adapters.ip_adapters.size(), c["adapters"].size());
+  for (const IpAdapterSpec& s : result.request.adapters.ip_adapters) {
     EXPECT_EQ(s.sha256.size(), 64u);
     EXPECT_EQ(s.image_sha256.size(), 64u);
     EXPECT_EQ(s.image_encoder_used, *s.image_encoder);
@@ -116,7 +116,7 @@ TEST(IpAdapterErrors, AdapterForAnotherUNet) {
   const std::string path = temp_path("ip_other_unet.safetensors");
   io::save_safetensors(path, sd);
   GenerationRequest r = ip_request(ip_cases().at("ip_base_s0.6_cfg5"));
-  r.ip_adapters[0].path = path;
+  r.adapters.ip_adapters[0].path = path;
   try {
     tiny_pipeline().generate(r);
     FAIL() << "expected an error";
@@ -137,8 +137,8 @@ TEST(IpAdapterErrors, MissingEncoderSaysWhereItLooked) {
   const std::string path = dir + "/sdxl_models/ip.safetensors";
   std::filesystem::copy_file(ip_data("ip_base.safetensors"), path, std::filesystem::copy_options::overwrite_existing);
   GenerationRequest r = ip_request(ip_cases().at("ip_base_s0.6_cfg5"));
-  r.ip_adapters[0].path = path;
-  r.ip_adapters[0].image_encoder.reset();
+  r.adapters.ip_adapters[0].path = path;
+  r.adapters.ip_adapters[0].image_encoder.reset();
   const std::string msg = error_of([&] { tiny_pipeline().generate(r); });
   EXPECT_NE(msg.find("no image encoder for " + path), std::string::npos) << msg;
   EXPECT_NE(msg.find(dir + "/sdxl_models/image_encoder"), std::string::npos) << msg;
@@ -147,15 +147,15 @@ TEST(IpAdapterErrors, MissingEncoderSaysWhereItLooked) {
   // With the encoder in the official layout beside it, it is found.
   std::filesystem::copy(ip_data("image_encoder_gelu"), dir + "/sdxl_models/image_encoder",
                         std::filesystem::copy_options::overwrite_existing | std::filesystem::copy_options::recursive);
-  r.steps = 1;
-  r.save_trajectory = false;
+  r.sampling.steps = 1;
+  r.output.save_trajectory = false;
   GenerationResult result = tiny_pipeline().generate(r);
-  EXPECT_EQ(result.request.ip_adapters[0].image_encoder_used, dir + "/sdxl_models/image_encoder");
+  EXPECT_EQ(result.request.adapters.ip_adapters[0].image_encoder_used, dir + "/sdxl_models/image_encoder");
 }
 
 TEST(IpAdapterErrors, UnreadableImage) {
   GenerationRequest r = ip_request(ip_cases().at("ip_base_s0.6_cfg5"));
-  r.ip_adapters[0].image = ip_data("make_ip_adapter_goldens.py");
+  r.adapters.ip_adapters[0].image = ip_data("make_ip_adapter_goldens.py");
   try {
     tiny_pipeline().generate(r);
     FAIL() << "expected an error";

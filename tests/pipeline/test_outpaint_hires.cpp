@@ -17,11 +17,11 @@ const char* kInit = "pipeline_golden/base_euler_4_cfg5.png";  // 64x96
 
 GenerationRequest small(int steps = 3) {
   GenerationRequest r;
-  r.prompt = "a lighthouse at dusk";
-  r.negative_prompt = "blurry";
-  r.size = Size{96, 64};
-  r.steps = steps;
-  r.seed = 5;
+  r.text.prompt = "a lighthouse at dusk";
+  r.text.negative_prompt = "blurry";
+  r.sampling.size = Size{96, 64};
+  r.sampling.steps = steps;
+  r.sampling.seed = 5;
   return r;
 }
 
@@ -46,22 +46,22 @@ TEST(Outpaint, CanvasIsEdgeExtendedAndMaskCoversTheBorderWithARamp) {
 
 TEST(Outpaint, EqualsInpaintingOnThePreparedCanvas) {
   GenerationRequest r = small();
-  r.init_image = fixture(kInit);
-  r.outpaint = "16,8,0,24";
-  r.strength = kInpaintStrength;
-  r.keep_unmasked = true;
+  r.img2img.init_image = fixture(kInit);
+  r.inpaint.outpaint = OutpaintEdges{16, 8, 0, 24};
+  r.img2img.strength = kInpaintStrength;
+  r.inpaint.keep_unmasked = true;
   GenerationResult out = tiny_pipeline().generate(r);
-  EXPECT_EQ(out.request.size, (Size{128, 80}));
+  EXPECT_EQ(out.request.sampling.size, (Size{128, 80}));
 
-  OutpaintCanvas c = prepare_outpaint(io::read_png(fixture(kInit)), io::parse_edges(*r.outpaint));
+  OutpaintCanvas c = prepare_outpaint(io::read_png(fixture(kInit)), io::Edges{16, 8, 0, 24});
   GenerationRequest by_hand = small();
-  by_hand.size = Size{128, 80};
-  by_hand.init_image = temp_path("outpaint_canvas.png");
-  by_hand.mask = temp_path("outpaint_mask.png");
-  io::write_png(*by_hand.init_image, c.image);
-  io::write_png(*by_hand.mask, c.mask);
-  by_hand.strength = kInpaintStrength;
-  by_hand.keep_unmasked = true;
+  by_hand.sampling.size = Size{128, 80};
+  by_hand.img2img.init_image = temp_path("outpaint_canvas.png");
+  by_hand.inpaint.mask = temp_path("outpaint_mask.png");
+  io::write_png(*by_hand.img2img.init_image, c.image);
+  io::write_png(*by_hand.inpaint.mask, c.mask);
+  by_hand.img2img.strength = kInpaintStrength;
+  by_hand.inpaint.keep_unmasked = true;
   GenerationResult want = tiny_pipeline().generate(by_hand);
   EXPECT_TRUE(at::equal(out.latents, want.latents));
   EXPECT_TRUE(at::equal(out.images, want.images));
@@ -72,7 +72,7 @@ TEST(Outpaint, BadEdgesAreClearErrors) {
   EXPECT_NE(error_of([] { io::parse_edges("0,0,0,0"); }).find("extends no side"), std::string::npos);
   EXPECT_NE(error_of([] { io::parse_edges("8,8,8"); }).find("LEFT,TOP,RIGHT,BOTTOM"), std::string::npos);
   GenerationRequest r = small();
-  r.outpaint = "8,0,0,4";
+  r.inpaint.outpaint = OutpaintEdges{8, 0, 0, 4};
   EXPECT_NE(error_of([&] { validate(r); }).find("outpaint"), std::string::npos);
 }
 
@@ -92,10 +92,10 @@ TEST(Hires, SizeRoundsToMultiplesOfEight) {
 
 GenerationRequest hires_request(const char* upscaler) {
   GenerationRequest r = small();
-  r.hires_scale = 1.5;
-  r.hires_steps = 4;
-  r.hires_strength = 0.6;
-  r.hires_upscaler = parse_enum(kHiresUpscalerNames, upscaler, "hires_upscaler");
+  r.hires.scale = 1.5;
+  r.hires.steps = 4;
+  r.hires.strength = 0.6;
+  r.hires.upscaler = parse_enum(kHiresUpscalerNames, upscaler, "hires_upscaler");
   return r;
 }
 
@@ -107,10 +107,10 @@ TEST(Hires, LanczosEqualsTheTwoPassesRunByHand) {
   GenerationResult first = tiny_pipeline().generate(small());
   io::Image big = io::lanczos_resize(io::from_tensor(first.images[0]), 96, 144);
   GenerationRequest second = small(4);
-  second.size = Size{144, 96};
-  second.init_image = temp_path("hires_upscaled.png");
-  io::write_png(*second.init_image, big);
-  second.strength = 0.6;
+  second.sampling.size = Size{144, 96};
+  second.img2img.init_image = temp_path("hires_upscaled.png");
+  io::write_png(*second.img2img.init_image, big);
+  second.img2img.strength = 0.6;
   GenerationResult want = tiny_pipeline().generate(second);
   EXPECT_TRUE(at::equal(hires.latents, want.latents));
   EXPECT_TRUE(at::equal(hires.images, want.images));
@@ -119,8 +119,8 @@ TEST(Hires, LanczosEqualsTheTwoPassesRunByHand) {
 TEST(Hires, LatentUpscalersRunAtTheScaledSizeAndWarnWhenRounding) {
   for (HiresUpscaler up : {HiresUpscaler::Latent, HiresUpscaler::LatentNearestExact, HiresUpscaler::LatentBicubic}) {
     GenerationRequest r = small(2);
-    r.hires_scale = 1.3;
-    r.hires_upscaler = up;
+    r.hires.scale = 1.3;
+    r.hires.upscaler = up;
     GenerationResult out = tiny_pipeline().generate(r);
     EXPECT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 128, 80, 3})) << to_string(up);
     EXPECT_TRUE(out.latents.isfinite().all().item<bool>()) << to_string(up);
@@ -139,14 +139,14 @@ TEST(Hires, MetadataCarriesTheWebUiFieldsAndReproduces) {
             std::string::npos)
       << text;
   GenerationRequest back = parse_a1111_parameters(text, GenerationRequest{});
-  EXPECT_EQ(back.hires_scale, r.hires_scale);
-  EXPECT_EQ(back.hires_steps, r.hires_steps);
-  EXPECT_EQ(back.hires_strength, 0.6);
-  EXPECT_EQ(back.hires_upscaler, HiresUpscaler::LatentBicubic);
+  EXPECT_EQ(back.hires.scale, r.hires.scale);
+  EXPECT_EQ(back.hires.steps, r.hires.steps);
+  EXPECT_EQ(back.hires.strength, 0.6);
+  EXPECT_EQ(back.hires.upscaler, HiresUpscaler::LatentBicubic);
   GenerationRequest from_json = request_from_png_chunks(png_text_chunks(r, 5, "tiny"), "x.png");
   EXPECT_EQ(to_json(from_json), to_json([&] {
               GenerationRequest s = r;
-              s.seed = 5;
+              s.sampling.seed = 5;
               return s;
             }()));
 }

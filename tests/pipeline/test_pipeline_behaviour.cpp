@@ -11,11 +11,11 @@ namespace {
 
 GenerationRequest small_request() {
   GenerationRequest r;
-  r.prompt = "a lighthouse at dusk";
-  r.negative_prompt = "blurry";
-  r.size = Size{64, 48};
-  r.steps = 3;
-  r.seed = 10;
+  r.text.prompt = "a lighthouse at dusk";
+  r.text.negative_prompt = "blurry";
+  r.sampling.size = Size{64, 48};
+  r.sampling.steps = 3;
+  r.sampling.seed = 10;
   return r;
 }
 
@@ -24,9 +24,9 @@ TEST(PipelineBehaviour, OneStepWorksForEverySampler) {
     for (bool karras : {false, true}) {
       if (karras && std::string(sampler) == "ddim") continue;
       GenerationRequest r = small_request();
-      r.sampler = parse_sampler(sampler);
-      r.karras = karras;
-      r.steps = 1;
+      r.sampling.sampler = parse_sampler(sampler);
+      r.sampling.karras = karras;
+      r.sampling.steps = 1;
       GenerationResult out = tiny_pipeline().generate(r);
       EXPECT_EQ(out.images.sizes(), (std::vector<int64_t>{1, 64, 48, 3})) << sampler;
       EXPECT_TRUE(out.latents.isfinite().all().item<bool>()) << sampler << (karras ? " karras" : "");
@@ -36,14 +36,15 @@ TEST(PipelineBehaviour, OneStepWorksForEverySampler) {
 
 TEST(PipelineBehaviour, PerImageBatchEqualsSingleRunsWithNextSeeds) {
   GenerationRequest batch = small_request();
-  batch.sampler = SamplerKind::EulerAncestral;  // ancestral noise must also come from each image's own generator
-  batch.num_images = 3;
+  batch.sampling.sampler =
+      SamplerKind::EulerAncestral;  // ancestral noise must also come from each image's own generator
+  batch.sampling.num_images = 3;
   GenerationResult all = tiny_pipeline().generate(batch);
   ASSERT_EQ(all.seeds, (std::vector<uint64_t>{10, 11, 12}));
   for (int i = 0; i < 3; ++i) {
     GenerationRequest one = small_request();
-    one.sampler = SamplerKind::EulerAncestral;
-    one.seed = 10 + i;
+    one.sampling.sampler = SamplerKind::EulerAncestral;
+    one.sampling.seed = 10 + i;
     GenerationResult single = tiny_pipeline().generate(one);
     // Exactly: each image of a per-image batch is sampled as its own single run.
     EXPECT_TRUE(at::equal(all.latents[i], single.latents[0])) << "image " << i;
@@ -53,9 +54,9 @@ TEST(PipelineBehaviour, PerImageBatchEqualsSingleRunsWithNextSeeds) {
 
 TEST(PipelineBehaviour, SharedNoiseDiffersFromPerImage) {
   GenerationRequest r = small_request();
-  r.num_images = 2;
+  r.sampling.num_images = 2;
   GenerationResult per_image = tiny_pipeline().generate(r);
-  r.batch_noise = BatchNoise::Shared;
+  r.sampling.batch_noise = BatchNoise::Shared;
   GenerationResult shared = tiny_pipeline().generate(r);
   // Image 0 starts from the same first draw; image 1 does not.
   EXPECT_TRUE(AllClose("image 0", shared.latents[0], per_image.latents[0], 1e-4));
@@ -65,7 +66,7 @@ TEST(PipelineBehaviour, SharedNoiseDiffersFromPerImage) {
 TEST(PipelineBehaviour, GuidanceRescaleChangesTheResultOnlyWhenSet) {
   GenerationRequest r = small_request();
   GenerationResult plain = tiny_pipeline().generate(r);
-  r.guidance_rescale = 0.7;
+  r.sampling.guidance_rescale = 0.7;
   GenerationResult rescaled = tiny_pipeline().generate(r);
   EXPECT_GT(max_abs_diff(plain.latents, rescaled.latents), 1e-3);
 }
@@ -77,21 +78,21 @@ TEST(PipelineBehaviour, LowMemoryReloadsGiveIdenticalImages) {
     PipelineOptions o;
     o.model = fixture("tiny-sdxl");
     o.refiner = fixture("tiny-sdxl-refiner");
-    o.device = "cpu";
-    o.dtype = o.vae_dtype = "fp32";  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
+    o.device = DeviceChoice{DeviceKind::Cpu};
+    o.dtype = o.vae_dtype = DType::Fp32;  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
     o.low_memory = low_memory;
     return o;
   };
   Pipeline keep_all(options(false)), low_memory(options(true));
   GenerationRequest first = small_request();
   GenerationRequest second = small_request();
-  second.prompt = "a red fox in snow";
-  second.seed = 3;
-  second.refiner_mode = RefinerMode::Expert;
+  second.text.prompt = "a red fox in snow";
+  second.sampling.seed = 3;
+  second.refiner.mode = RefinerMode::Expert;
   for (const GenerationRequest& r : {first, second, first}) {
     GenerationResult want = keep_all.generate(r), got = low_memory.generate(r);
-    EXPECT_TRUE(got.latents.equal(want.latents)) << r.prompt << " seed " << *r.seed;
-    EXPECT_TRUE(got.images.equal(want.images)) << r.prompt << " seed " << *r.seed;
+    EXPECT_TRUE(got.latents.equal(want.latents)) << r.text.prompt << " seed " << *r.sampling.seed;
+    EXPECT_TRUE(got.images.equal(want.images)) << r.text.prompt << " seed " << *r.sampling.seed;
   }
 }
 
@@ -104,13 +105,13 @@ TEST(PipelineBehaviour, RefinerWithoutEncoder2BorrowsTheBasesOne) {
     o.model = fixture("tiny-sdxl");
     o.refiner = refiner;
     o.refiner_config_dir = fixture("tiny-sdxl-refiner");  // model_index.json says refiner (tiny widths hide it)
-    o.device = "cpu";
-    o.dtype = o.vae_dtype = "fp32";  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
+    o.device = DeviceChoice{DeviceKind::Cpu};
+    o.dtype = o.vae_dtype = DType::Fp32;  // compared at fp32 tolerances (auto is bf16 on BF16 CPUs)
     o.low_memory = low_memory;
     return o;
   };
   GenerationRequest r = small_request();
-  r.refiner_mode = RefinerMode::Expert;
+  r.refiner.mode = RefinerMode::Expert;
   const GenerationResult want = Pipeline(options(fixture("tiny-sdxl-refiner"), false)).generate(r);
   for (bool low_memory : {false, true}) {
     const GenerationResult got = Pipeline(options(fixture("tiny-sdxl-refiner/unet"), low_memory)).generate(r);
@@ -120,7 +121,7 @@ TEST(PipelineBehaviour, RefinerWithoutEncoder2BorrowsTheBasesOne) {
 
 TEST(PipelineBehaviour, InvalidRequestsThrowNamingTheField) {
   GenerationRequest r = small_request();
-  r.size = Size{60, 48};
+  r.sampling.size = Size{60, 48};
   try {
     tiny_pipeline().generate(r);
     FAIL() << "expected an error";
@@ -128,8 +129,8 @@ TEST(PipelineBehaviour, InvalidRequestsThrowNamingTheField) {
     EXPECT_NE(std::string(e.what()).find("multiple of 8"), std::string::npos) << e.what();
   }
   r = small_request();
-  r.sampler = SamplerKind::DDIM;
-  r.karras = true;  // DDIM has no Karras sigmas
+  r.sampling.sampler = SamplerKind::DDIM;
+  r.sampling.karras = true;  // DDIM has no Karras sigmas
   try {
     tiny_pipeline().generate(r);
     FAIL() << "expected an error";
@@ -138,10 +139,10 @@ TEST(PipelineBehaviour, InvalidRequestsThrowNamingTheField) {
     EXPECT_EQ(e.category(), ErrorCategory::Usage);
   }
   r = small_request();
-  r.init_image = fixture("pipeline_golden/base_euler_8_cfg5.png");
-  r.size = Size{96, 64};
-  r.steps = 2;
-  r.strength = 0.3;  // int(2 * 0.3) = 0 steps left
+  r.img2img.init_image = fixture("pipeline_golden/base_euler_8_cfg5.png");
+  r.sampling.size = Size{96, 64};
+  r.sampling.steps = 2;
+  r.img2img.strength = 0.3;  // int(2 * 0.3) = 0 steps left
   EXPECT_THROW(tiny_pipeline().generate(r), Error);
 }
 

@@ -26,27 +26,27 @@ TEST_P(FewStepGolden, MatchesReference) {
   const nlohmann::json& c = *spec;
   PipelineOptions options;
   options.model = model_folder(c.at("model").get<std::string>());
-  options.device = test_device();
-  options.dtype = options.vae_dtype = "fp32";
+  options.device = parse_device(test_device());
+  options.dtype = options.vae_dtype = DType::Fp32;
   // The folder case runs as shipped: its scheduler class and config choose everything.
   GenerationRequest r = model_default_request(options);
-  r.prompt = c.at("prompt");
-  r.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
-  r.steps = c.at("steps");
-  r.cfg = c.at("guidance_scale");
-  r.seed = c.at("seed").get<uint64_t>();
-  r.save_trajectory = true;
-  if (!c.at("sampler").is_null()) r.sampler = parse_sampler(c.at("sampler").get<std::string>());
+  r.text.prompt = c.at("prompt");
+  r.sampling.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
+  r.sampling.steps = c.at("steps");
+  r.sampling.cfg = c.at("guidance_scale");
+  r.sampling.seed = c.at("seed").get<uint64_t>();
+  r.output.save_trajectory = true;
+  if (!c.at("sampler").is_null()) r.sampling.sampler = parse_sampler(c.at("sampler").get<std::string>());
   // Tiny autoencoder as the pipeline's VAE (--vae), and img2img on the script's init image.
   if (c.contains("vae")) options.vae = std::string(SDXL_SOURCE_DIR) + "/" + c.at("vae").get<std::string>();
   if (c.contains("strength")) {
-    r.init_image = kFewStepData + "init_64x64.png";
-    r.strength = c.at("strength");
+    r.img2img.init_image = kFewStepData + "init_64x64.png";
+    r.img2img.strength = c.at("strength");
   }
   for (const auto& [key, value] : c.at("overrides").items()) {
-    if (key == "timestep_spacing") r.timestep_spacing = parse_timestep_spacing(value.get<std::string>());
-    else if (key == "prediction_type") r.prediction_type = parse_prediction_type(value.get<std::string>());
-    else if (key == "rescale_betas_zero_snr") r.zero_terminal_snr = value.get<bool>();
+    if (key == "timestep_spacing") r.sampling.timestep_spacing = parse_timestep_spacing(value.get<std::string>());
+    else if (key == "prediction_type") r.sampling.prediction_type = parse_prediction_type(value.get<std::string>());
+    else if (key == "rescale_betas_zero_snr") r.sampling.zero_terminal_snr = value.get<bool>();
     else FAIL() << "unknown override " << key;
   }
 
@@ -80,17 +80,17 @@ INSTANTIATE_TEST_SUITE_P(Cases, FewStepGolden, ::testing::ValuesIn(case_names())
 TEST(FewStepPipeline, RecordsTheScheduleItUsed) {
   PipelineOptions options;
   options.model = model_folder("tests/pipeline/data/tiny-sdxl-vpred");
-  options.dtype = options.vae_dtype = "fp32";
+  options.dtype = options.vae_dtype = DType::Fp32;
   GenerationRequest r = model_default_request(options);
-  EXPECT_EQ(r.sampler, SamplerKind::Euler);
-  r.prompt = "a fox";
-  r.size = Size{64, 64};
-  r.steps = 1;
-  r.seed = 1;
+  EXPECT_EQ(r.sampling.sampler, SamplerKind::Euler);
+  r.text.prompt = "a fox";
+  r.sampling.size = Size{64, 64};
+  r.sampling.steps = 1;
+  r.sampling.seed = 1;
   const GenerationResult result = Pipeline(options).generate(r);
-  EXPECT_EQ(result.request.prediction_type, PredictionType::VPrediction);
-  EXPECT_EQ(result.request.zero_terminal_snr, true);
-  EXPECT_EQ(result.request.timestep_spacing, TimestepSpacing::Trailing);
+  EXPECT_EQ(result.request.sampling.prediction_type, PredictionType::VPrediction);
+  EXPECT_EQ(result.request.sampling.zero_terminal_snr, true);
+  EXPECT_EQ(result.request.sampling.timestep_spacing, TimestepSpacing::Trailing);
 }
 
 }  // namespace

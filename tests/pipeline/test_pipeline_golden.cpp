@@ -13,7 +13,7 @@ class PipelineGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(PipelineGolden, MatchesReference) {
   GoldenCase c = load_golden_case(GetParam());
   auto golden = load_golden("pipeline_golden/" + c.name + ".safetensors");
-  c.request.save_trajectory = true;
+  c.request.output.save_trajectory = true;
   Pipeline pipeline(c.options);
   GenerationResult result = pipeline.generate(c.request);
 

@@ -13,8 +13,8 @@ namespace {
 
 void expect_tracks_fp32(const std::string& case_name, const std::string& dtype, const std::string& vae_dtype) {
   GoldenCase c = load_golden_case(case_name);
-  c.options.dtype = dtype;
-  c.options.vae_dtype = vae_dtype;
+  c.options.dtype = parse_dtype(dtype, "dtype");
+  c.options.vae_dtype = parse_dtype(vae_dtype, "vae_dtype");
   auto golden = load_golden("pipeline_golden/" + c.name + ".safetensors");
   GenerationResult result = Pipeline(c.options).generate(c.request);
   const std::string what = case_name + " in " + dtype + " (VAE " + vae_dtype + ")";

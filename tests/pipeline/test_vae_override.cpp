@@ -17,17 +17,17 @@ const std::string kTaesdData = std::string(SDXL_SOURCE_DIR) + "/tests/vae/data/"
 
 GenerationRequest lighthouse_64x48() {
   GenerationRequest r;
-  r.prompt = "a lighthouse";
-  r.size = Size{64, 48};
-  r.steps = 4;
-  r.seed = 3;
+  r.text.prompt = "a lighthouse";
+  r.sampling.size = Size{64, 48};
+  r.sampling.steps = 4;
+  r.sampling.seed = 3;
   return r;
 }
 
 PipelineOptions tiny_fp32_options(const std::string& vae = "") {
   PipelineOptions o;
   o.model = fixture("tiny-sdxl");
-  o.dtype = o.vae_dtype = "fp32";
+  o.dtype = o.vae_dtype = DType::Fp32;
   o.vae = vae;
   return o;
 }
@@ -89,9 +89,9 @@ TEST(Preview, DueEveryNStepsAndAfterTheLast) {
   c10::InferenceMode guard;
   for (const std::string vae : {std::string(), kTaesdData + "tiny-taesdxl"}) {
     GenerationRequest r = lighthouse_64x48();
-    r.steps = 5;
-    r.preview = temp_path("unused.png");  // the CLI writes it; the library only hands the image over
-    r.preview_every = 2;
+    r.sampling.steps = 5;
+    r.output.preview = temp_path("unused.png");  // the CLI writes it; the library only hands the image over
+    r.output.preview_every = 2;
     std::vector<int> steps;
     std::vector<at::Tensor> images;
     PipelineOptions o = tiny_fp32_options();

@@ -25,20 +25,20 @@ const nlohmann::json& hires_cases() {
 
 GenerationRequest request_of(const nlohmann::json& c) {
   GenerationRequest r;
-  r.prompt = c.at("prompt");
-  r.negative_prompt = c.at("negative_prompt").get<std::string>();
-  r.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
-  r.steps = c.at("steps");
-  r.cfg = c.at("guidance_scale");
-  r.sampler = parse_sampler(c.at("sampler").get<std::string>());
-  r.seed = c.at("seed").get<uint64_t>();
-  r.save_trajectory = true;
-  if (c.contains("guidance_rescale")) r.guidance_rescale = c.at("guidance_rescale");
+  r.text.prompt = c.at("prompt");
+  r.text.negative_prompt = c.at("negative_prompt").get<std::string>();
+  r.sampling.size = Size{c.at("height").get<int>(), c.at("width").get<int>()};
+  r.sampling.steps = c.at("steps");
+  r.sampling.cfg = c.at("guidance_scale");
+  r.sampling.sampler = parse_sampler(c.at("sampler").get<std::string>());
+  r.sampling.seed = c.at("seed").get<uint64_t>();
+  r.output.save_trajectory = true;
+  if (c.contains("guidance_rescale")) r.sampling.guidance_rescale = c.at("guidance_rescale");
   if (c.at("kind") == "hires") {
-    r.hires_scale = c.at("hires_scale").get<double>();
-    r.hires_steps = c.at("hires_steps").get<int>();
-    r.hires_strength = c.at("hires_strength");
-    r.hires_upscaler = parse_enum(kHiresUpscalerNames, c.at("hires_upscaler").get<std::string>(), "hires_upscaler");
+    r.hires.scale = c.at("hires_scale").get<double>();
+    r.hires.steps = c.at("hires_steps").get<int>();
+    r.hires.strength = c.at("hires_strength");
+    r.hires.upscaler = parse_enum(kHiresUpscalerNames, c.at("hires_upscaler").get<std::string>(), "hires_upscaler");
   }
   return r;
 }
@@ -152,16 +152,16 @@ TEST(WebUiInpaint, KeepUnmaskedOverlayIsTheWebUisComposite) {
 GenerationRequest webui_request(int width, int height) {
   const auto& w = webui();
   GenerationRequest r;
-  r.prompt = w.at("prompt");
-  r.negative_prompt = w.at("negative_prompt").get<std::string>();
-  r.size = Size{height, width};
-  r.steps = w.at("steps");
-  r.cfg = w.at("guidance_scale");
-  r.sampler = parse_sampler(w.at("sampler").get<std::string>());
-  r.seed = w.at("seed").get<uint64_t>();
-  r.strength = w.at("strength");
-  r.init_image = fixture(w.at("init_image"));
-  r.keep_unmasked = true;
+  r.text.prompt = w.at("prompt");
+  r.text.negative_prompt = w.at("negative_prompt").get<std::string>();
+  r.sampling.size = Size{height, width};
+  r.sampling.steps = w.at("steps");
+  r.sampling.cfg = w.at("guidance_scale");
+  r.sampling.sampler = parse_sampler(w.at("sampler").get<std::string>());
+  r.sampling.seed = w.at("seed").get<uint64_t>();
+  r.img2img.strength = w.at("strength");
+  r.img2img.init_image = fixture(w.at("init_image"));
+  r.inpaint.keep_unmasked = true;
   return r;
 }
 
@@ -183,10 +183,10 @@ TEST(WebUiInpaint, OnlyMaskedEqualsTheWebUisCropInpaintAndPasteBack) {
       continue;
     }
     GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-    r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-    r.mask_blur = c.at("mask_blur");
-    r.inpaint_full_res = true;
-    r.inpaint_padding = c.at("padding");
+    r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+    r.inpaint.mask_blur = c.at("mask_blur");
+    r.inpaint.full_res = true;
+    r.inpaint.padding = c.at("padding");
     GenerationResult out = tiny_pipeline().generate(r);
     const std::string name = c.at("name");
     EXPECT_TRUE(ImageNear(name, out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
@@ -196,8 +196,8 @@ TEST(WebUiInpaint, OnlyMaskedEqualsTheWebUisCropInpaintAndPasteBack) {
 TEST(WebUiInpaint, KeepUnmaskedEqualsDiffusersInpaintingUnderTheWebUisOverlay) {
   const auto& c = webui().at("keep_unmasked");
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
-  r.mask_blur = c.at("mask_blur");
+  r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
+  r.inpaint.mask_blur = c.at("mask_blur");
   GenerationResult out = tiny_pipeline().generate(r);
   EXPECT_TRUE(ImageNear("keep_unmasked", out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
 }
@@ -210,7 +210,8 @@ TEST(WebUiInpaint, OutpaintCanvasMaskAndResult) {
   EXPECT_TRUE(at::equal(io::to_tensor(canvas.mask).select(2, 0), webui_plane(c.at("mask"))))
       << "outpaint mask (ramp over " << kOutpaintOverlap << " original pixels)";
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
-  r.outpaint = c.at("edges").get<std::string>();
+  const io::Edges e = io::parse_edges(c.at("edges").get<std::string>());
+  r.inpaint.outpaint = OutpaintEdges{e.left, e.top, e.right, e.bottom};
   GenerationResult out = tiny_pipeline().generate(r);
   EXPECT_TRUE(ImageNear("outpaint", out.images[0], io::to_tensor(webui_png(c.at("image"))), kWebUiLevels));
 }

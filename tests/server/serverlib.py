@@ -33,7 +33,7 @@ def parse_args():
 class Server:
     """`sdxl-gen serve --model tiny --port 0 ...`; the stderr lines (access log) are kept in .log."""
 
-    def __init__(self, binary, *extra, env=None):
+    def __init__(self, binary, *extra, env=None, wait_ready=True):
         cmd = [binary, "serve", "--model", "tiny", "--port", "0", "--threads", "1", *extra]
         e = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
         e.update(env or {})
@@ -64,6 +64,17 @@ class Server:
             if "listening on http://" in line:
                 self.port = int(line.rsplit(":", 1)[1])
         self.base = "http://127.0.0.1:%d" % self.port
+        # The port opens before the models load (/health: 503 "loading" until they are in).
+        while wait_ready:
+            try:
+                if http("GET", self.url("/health"), timeout=10)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.kill()
+                raise RuntimeError("server not ready in %d s:\n%s" % (START_TIMEOUT_S, "\n".join(self.log)))
+            time.sleep(0.05)
 
     def url(self, path):
         return self.base + path

@@ -18,6 +18,8 @@ c.expect(spec.get("replicas", 0) > 1, "several replicas")
 container = spec["template"]["spec"]["containers"][0]
 c.expect(container["args"][0] == "serve", "runs sdxl-gen serve")
 c.expect(container["readinessProbe"]["httpGet"]["path"] == "/health", "readiness on /health")
+c.expect("httpGet" not in container.get("livenessProbe", {}),
+         "liveness does not ask /health (503 while a checkpoint switch loads: a restart would follow)")
 c.expect(container["resources"]["requests"].get("memory"), "memory request set")
 mounts = {m["name"]: m for m in container["volumeMounts"]}
 c.expect(mounts.get("models", {}).get("readOnly") is True, "the model volume is read-only")

@@ -1,8 +1,12 @@
 // sdxl-gen-test: the sdxl-gen command line plus failure injection for the CLI robustness tests.
 // SDXL_GEN_FAIL_ITEM=N makes batch item N fail after its first sampling step; SDXL_GEN_FAIL_ITEM=N:oom makes
 // it fail as libtorch's CUDA caching allocator does (c10::OutOfMemoryError); SDXL_GEN_FAIL_ITEM=N:kill kills the
-// process (SIGKILL) there, as a preempted cluster task dies mid-item.
+// process (SIGKILL) there, as a preempted cluster task dies mid-item. SDXL_GEN_SLOW_LOAD_S=S makes `serve`
+// wait S seconds with its port open before loading the models.
 #include <c10/util/Exception.h>
+
+#include <chrono>
+#include <thread>
 
 #include <csignal>
 #include <cstdlib>
@@ -30,6 +34,11 @@ FaultHook fault_hook() {
                       "which 1.06 GiB is free. (simulated by SDXL_GEN_FAIL_ITEM)");
     throw Error(ErrorCategory::Generation, "", "forced failure (SDXL_GEN_FAIL_ITEM)");
   };
+}
+
+void before_serve_load() {
+  if (const char* s = std::getenv("SDXL_GEN_SLOW_LOAD_S"))
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::atof(s)));
 }
 
 }  // namespace sdxl::cli
