@@ -23,6 +23,14 @@ Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
   if (with_bias) bias = make_parameter(*this, "bias", {out_channels}, options);
 }
 
+void use_channels_last(torch::nn::Module& m) {
+  for (const auto& child : m.modules(/*include_self=*/false)) {
+    auto* conv = dynamic_cast<Conv2dImpl*>(child.get());
+    if (!conv || !conv->weight.device().is_cpu() || !at::globalContext().userEnabledMkldnn()) continue;
+    conv->weight.set_data(conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+}
+
 GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, const at::TensorOptions& options)
     : groups_(groups), eps_(eps) {
   weight = make_parameter(*this, "weight", {channels}, options);

@@ -31,6 +31,15 @@ struct Conv2dImpl : torch::nn::Module {
 };
 TORCH_MODULE(Conv2d);
 
+// Stores every Conv2d weight of `m` in channels-last (NHWC) memory order, values unchanged, when that is the
+// faster layout: on the CPU with oneDNN enabled (not in the reproducible mode, whose im2col path would then
+// sum in another order). A convolution whose weight is channels-last makes its output channels-last too, so
+// from the first convolution on the activations stay NHWC, the layout oneDNN's convolutions use natively:
+// no reorder of activations into and out of a blocked layout around every convolution, and the pixel <->
+// token transposes around attention become views. Loaders and LoRA merges copy into weights in place, so
+// the layout survives them. Measured on the full-size SDXL UNet and VAE in docs/performance.md.
+void use_channels_last(torch::nn::Module& m);
+
 // GroupNorm over NC... inputs with per-channel affine weight/bias [C].
 struct GroupNormImpl : torch::nn::Module {
   GroupNormImpl(int64_t groups, int64_t channels, double eps, const at::TensorOptions& options);

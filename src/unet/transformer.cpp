@@ -68,7 +68,8 @@ at::Tensor Transformer2DModelImpl::forward(const at::Tensor& x, const at::Tensor
   if (proj_in_linear) y = proj_in_linear(y);
   for (auto& block : blocks) y = block(y, context);
   if (proj_out_linear) y = proj_out_linear(y);
-  y = y.reshape({b, h, w, c}).permute({0, 3, 1, 2}).contiguous();  // back to NCHW (one copy)
+  // Back to the input's layout: one copy for NCHW, none for channels-last (the permuted view is NHWC).
+  y = y.reshape({b, h, w, c}).permute({0, 3, 1, 2}).contiguous(x.suggest_memory_format());
   if (proj_out_conv) y = proj_out_conv(y);
   return y.add_(x);  // residual
 }

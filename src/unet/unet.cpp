@@ -3,6 +3,8 @@
 #include "common/cancellation.h"
 #include "common/error.h"
 
+#include <ATen/record_function.h>
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
@@ -95,6 +97,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& config, con
   conv_norm_out = register_module("conv_norm_out", GroupNorm(c.norm_num_groups, c0, c.norm_eps, options));
   conv_out = register_module("conv_out",
                              Conv2d(c0, c.out_channels, c.conv_out_kernel, 1, (c.conv_out_kernel - 1) / 2, options));
+  use_channels_last(*this);
 }
 
 at::Tensor UNet2DConditionModelImpl::embedding(const at::Tensor& timesteps, const at::Tensor& text_embeds,
@@ -173,7 +176,10 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
     const std::string name = "down_blocks." + std::to_string(i);
     const bool has_attention = !down_blocks[i]->attention_list.empty();
     const at::Tensor residual = adapter && intrablock < adapter->size() ? (*adapter)[intrablock++] : at::Tensor();
-    x = down_blocks[i](x, emb_act, context, skips, acts, name, has_attention ? residual : at::Tensor());
+    {
+      RECORD_USER_SCOPE("unet." + name);  // a block row of `bench --profile` (no cost without an observer)
+      x = down_blocks[i](x, emb_act, context, skips, acts, name, has_attention ? residual : at::Tensor());
+    }
     if (!has_attention && residual.defined()) {
       x = x + residual;
       skips.back() = x;
@@ -188,7 +194,10 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
     for (size_t i = 0; i < skips.size(); ++i) skips[i] = skips[i] + extras->down_residuals[i];
   }
   cancellation_point();
-  x = mid_block(x, emb_act, context, acts, "mid_block");
+  {
+    RECORD_USER_SCOPE("unet.mid_block");
+    x = mid_block(x, emb_act, context, acts, "mid_block");
+  }
   // T2I-Adapter-XL: a remaining feature of the mid block's shape is added to its output.
   if (adapter && intrablock < adapter->size() && (*adapter)[intrablock].sizes() == x.sizes())
     x = x + (*adapter)[intrablock++];
@@ -196,12 +205,13 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
   record(acts, "mid_block", x);
   for (size_t i = 0; i < up_blocks.size(); ++i) {
     const std::string name = "up_blocks." + std::to_string(i);
+    RECORD_USER_SCOPE("unet." + name);
     x = up_blocks[i](x, emb_act, context, skips, acts, name);
     record(acts, name, x);
   }
   x = conv_norm_out(x);
   record(acts, "conv_norm_out", x);
-  return conv_out(at::silu_(x));
+  return conv_out(at::silu_(x)).contiguous();  // NCHW for the sampler, whatever layout the blocks used
 }
 
 }  // namespace sdxl

@@ -53,6 +53,7 @@ AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config, const at::TensorOp
     quant_conv = register_module("quant_conv", Conv2d(2 * latent, 2 * latent, 1, 1, 0, options));
   if (config.use_post_quant_conv)
     post_quant_conv = register_module("post_quant_conv", Conv2d(latent, latent, 1, 1, 0, options));
+  use_channels_last(*this);
 }
 
 at::ScalarType AutoencoderKLImpl::dtype() const { return decoder->conv_in->weight.scalar_type(); }
@@ -87,7 +88,7 @@ at::Tensor AutoencoderKLImpl::encode_moments(const at::Tensor& image, VaeActivat
   at::Tensor x = encoder(image.to(device(), dtype()), acts);
   if (quant_conv) x = quant_conv(x);
   if (acts) (*acts)["quant_conv"] = x;
-  return x;
+  return x.contiguous();  // NCHW whatever layout the convolutions used
 }
 
 at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents, const VaeTiling& tiling) {
