@@ -37,9 +37,10 @@
 
 namespace sdxl::cli {
 
-double time_median(int repeat, const at::Device& device, const std::function<void()>& f) {
-  f();
-  synchronize(device);
+namespace {
+
+// Median seconds of `repeat` timed runs of f, each waiting for the device (the warm-up is the caller's).
+double median_of_runs(int repeat, const at::Device& device, const std::function<void()>& f) {
   std::vector<double> times;
   for (int i = 0; i < repeat; ++i) {
     Stopwatch timer;
@@ -50,6 +51,14 @@ double time_median(int repeat, const at::Device& device, const std::function<voi
   std::sort(times.begin(), times.end());
   const size_t n = times.size();
   return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+}  // namespace
+
+double time_median(int repeat, const at::Device& device, const std::function<void()>& f) {
+  f();
+  synchronize(device);
+  return median_of_runs(repeat, device, f);
 }
 
 namespace {
@@ -112,16 +121,7 @@ Timing time_runs(int repeat, const at::Device& device, const std::function<void(
     t.first_s = first.seconds();
     t.flops = counter.total_flops();
   }
-  std::vector<double> times;
-  for (int i = 0; i < repeat; ++i) {
-    Stopwatch timer;
-    f();
-    synchronize(device);
-    times.push_back(timer.seconds());
-  }
-  std::sort(times.begin(), times.end());
-  const size_t n = times.size();
-  t.median_s = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  t.median_s = median_of_runs(repeat, device, f);
   return t;
 }
 
