@@ -2,7 +2,10 @@
 // (libImaging/Resample.c): a convolution filter whose support is widened by the scale when shrinking, weights
 // normalised per output pixel then quantised to 22 fraction bits, a horizontal pass then a vertical pass,
 // each rounded and clamped to 8 bits. The web UIs' "Lanczos" upscaler is the Lanczos call; CLIP's image
-// processor (transformers CLIPImageProcessor, resample=BICUBIC) the bicubic one.
+// processor (transformers CLIPImageProcessor, resample=BICUBIC) the bicubic one. The pass order is every
+// Pillow's before 13.0 (the web UI pins 9.5.0); Pillow 13.0 runs the vertical pass first when the height shrinks
+// by more than twice as many pixels as the width (python-pillow/Pillow#9549), which rounds differently, so the
+// reference environment (scripts/reference_env.sh) pins Pillow 12.3.0.
 #pragma once
 #include <array>
 

@@ -3,7 +3,8 @@ functions ported to Python below, with diffusers v0.27.2's StableDiffusionXLInpa
 in between, on the tiny fixture model (float32, CPU). Writes tests/pipeline/data/webui_inpaint/.
 
 Ported (same statements in the same order, only renamed), from AUTOMATIC1111/stable-diffusion-webui:
-  - modules/masking.py @ 0cb7262c579648c3bb96037ac090c9854fcfe021: get_crop_region, expand_crop_region;
+  - modules/masking.py @ 0cb7262c579648c3bb96037ac090c9854fcfe021: get_crop_region, expand_crop_region (its two
+    per-axis branches, the same statements, written once as expand_span);
   - modules/images.py @ 00952fb4a8b86b75402cc8276e00f3daadf1f459: resize_image modes 1 and 2 (no img2img upscaler
     configured, so every resize is Pillow's LANCZOS);
   - modules/processing.py @ 0027ce1f6e58c5f4279173e468a60aef420babfe, StableDiffusionProcessingImg2Img.init: the mask
@@ -25,6 +26,12 @@ tricks); it is sdxl-gen's own design (src/pipeline/outpaint.h), built here indep
 for the border, the mask white over the border and 255 - 255*(d-1)//16 over the d-th original pixel from an
 extended side (0 past 16, maximum over the sides); then inpainted and overlaid as a plain keep-unmasked inpaint.
 
+Pillow is the web UI's resampler, so its version is part of the reference: the web UI pins 9.5.0; Pillow 13.0
+runs the vertical pass of a resize first when the height shrinks by more than twice as many pixels as the width
+(python-pillow/Pillow#9549), which rounds differently (the 30x96 crop's Lanczos resize to 12x40 in section 7:
+4 levels). scripts/reference_env.sh pins 12.3.0, the last release with 9.5.0's horizontal-first order; the script
+refuses any Pillow from 13 on.
+
 Run from the repository root with the pinned reference environment (scripts/reference_env.sh):
     .venv-ref/bin/python tests/pipeline/data/make_webui_inpaint_goldens.py
 """
@@ -37,6 +44,7 @@ import numpy as np
 import torch
 from diffusers import EulerDiscreteScheduler, StableDiffusionXLInpaintPipeline
 from diffusers.utils.torch_utils import randn_tensor
+import PIL
 from PIL import Image, ImageFilter, ImageOps
 from safetensors.torch import save_file
 
@@ -85,32 +93,28 @@ def expand_crop_region(crop_region, processing_width, processing_height, image_w
     if ratio_crop_region > ratio_processing:
         desired_height = (x2 - x1) / ratio_processing
         desired_height_diff = int(desired_height - (y2 - y1))
-        y1 -= desired_height_diff // 2
-        y2 += desired_height_diff - desired_height_diff // 2
-        if y2 >= image_height:
-            diff = y2 - image_height
-            y2 -= diff
-            y1 -= diff
-        if y1 < 0:
-            y2 -= y1
-            y1 -= y1
-        if y2 >= image_height:
-            y2 = image_height
+        y1, y2 = expand_span(y1, y2, desired_height_diff, image_height)
     else:
         desired_width = (y2 - y1) * ratio_processing
         desired_width_diff = int(desired_width - (x2 - x1))
-        x1 -= desired_width_diff // 2
-        x2 += desired_width_diff - desired_width_diff // 2
-        if x2 >= image_width:
-            diff = x2 - image_width
-            x2 -= diff
-            x1 -= diff
-        if x1 < 0:
-            x2 -= x1
-            x1 -= x1
-        if x2 >= image_width:
-            x2 = image_width
+        x1, x2 = expand_span(x1, x2, desired_width_diff, image_width)
     return x1, y1, x2, y2
+
+
+def expand_span(lo, hi, diff, size):
+    # The web UI writes these statements twice, on (y1, y2, image_height) and on (x1, x2, image_width).
+    lo -= diff // 2
+    hi += diff - diff // 2
+    if hi >= size:
+        overhang = hi - size
+        hi -= overhang
+        lo -= overhang
+    if lo < 0:
+        hi -= lo
+        lo -= lo
+    if hi >= size:
+        hi = size
+    return lo, hi
 
 
 def fill(image, mask):
@@ -266,6 +270,9 @@ def save(image, name):
 
 
 def main():
+    if int(PIL.__version__.split(".")[0]) >= 13:
+        sys.exit("Pillow %s resizes tall shrinks vertical pass first, unlike the web UI's Pillow 9.5.0: run "
+                 "scripts/reference_env.sh (it pins 12.3.0)" % PIL.__version__)
     os.makedirs(OUT, exist_ok=True)
     init = Image.open(FIX + "pipeline_golden/base_euler_4_cfg5.png").convert("RGB")  # 64x96
     other = Image.open(FIX + "pipeline_golden/base_euler_8_cfg5.png").convert("RGB")  # 64x96, a "generated" image
