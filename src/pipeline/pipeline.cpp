@@ -11,7 +11,6 @@
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/lanczos.h"
-#include "io/image_file.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
 #include "control/control_model.h"
@@ -23,6 +22,7 @@
 #include "pipeline/image_prompts.h"
 #include "pipeline/inpaint.h"
 #include "pipeline/inpaint_mask.h"
+#include "pipeline/input_image.h"
 #include "pipeline/model_set.h"
 #include "pipeline/preview.h"
 #include "pipeline/reproducible.h"
@@ -244,7 +244,7 @@ struct Pipeline::Impl {
                            const io::Image* loaded = nullptr, const at::Tensor* luminance = nullptr) {
     io::Image image;
     try {
-      image = loaded ? *loaded : io::read_image(*r.img2img.init_image);
+      image = loaded ? *loaded : read_input_image(r, *r.img2img.init_image);
     } catch (const Error& e) {
       throw input_error("init_image", e.what());
     }
