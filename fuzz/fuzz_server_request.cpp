@@ -4,7 +4,7 @@
 //   4 /v1/images/edits (the rest is "FIELDS-JSON\n" + image bytes)   5 a multipart text field "KEY=VALUE"
 // The rest is the body. A body is either refused with a WireError of status 400, 404 or 422 (never another
 // exception, never a crash), or mapped onto a job that respects the limits: 1..max_images images, sides
-// within max_side, steps within max_steps, a seed.
+// within max_side, steps within max_steps, a seed, its init image and mask in memory.
 #include <cstdint>
 #include <string>
 
@@ -22,7 +22,15 @@ void check_job(const sdxl::server::Job& job, const sdxl::server::RequestLimits& 
   FUZZ_CHECK(job.request.sampling.steps >= 1 && job.request.sampling.steps <= limits.max_steps, body);
   FUZZ_CHECK(job.request.sampling.size.width >= 8 && job.request.sampling.size.width <= limits.max_side, body);
   FUZZ_CHECK(job.request.sampling.size.height >= 8 && job.request.sampling.size.height <= limits.max_side, body);
-  FUZZ_CHECK(!job.init_image || (job.init_image->width <= limits.max_side && job.init_image->height <= limits.max_side), body);
+  // Uploads reach the run layer in memory: every image the request names (init image, mask) is held there as a
+  // PNG that decodes, within the limits.
+  for (const auto* name : {&job.request.img2img.init_image, &job.request.inpaint.mask}) {
+    if (!*name) continue;
+    const auto it = job.request.input_images.find(**name);
+    FUZZ_CHECK(it != job.request.input_images.end() && it->second, body);
+    const sdxl::io::Image image = sdxl::io::decode_png(*it->second, **name);
+    FUZZ_CHECK(image.width <= limits.max_side && image.height <= limits.max_side, body);
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -229,6 +231,12 @@ struct OutputParams {
   int preview_every = 1;
 };
 
+// Input images held in memory instead of files (a server's uploads), by the name the request's init_image or
+// mask gives in place of a path: such an image is decoded from these bytes (a PNG or JPEG, as a file would be)
+// and no file is opened (src/pipeline/input_image.h). Not part of the JSON form: PNG metadata records the name.
+// Shared, so copies of a request share the bytes.
+using InputImages = std::map<std::string, std::shared_ptr<const std::string>>;
+
 struct GenerationRequest {
   TextParams text;
   SamplingParams sampling;
@@ -239,6 +247,7 @@ struct GenerationRequest {
   RefinerParams refiner;
   AdapterParams adapters;
   OutputParams output;
+  InputImages input_images;
 };
 
 const char* to_string(HiresUpscaler v);

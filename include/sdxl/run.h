@@ -51,7 +51,8 @@ struct OutputOptions {
 struct RunSpec {
   // The request: `defaults` overridden by the fields the user gave, in request_from_json's JSON form (the
   // same keys as prompt-file lines and PNG metadata). Fields not given come from `from_png` when set, and
-  // the sampler and Karras sigmas from the model's scheduler config.
+  // the sampler and Karras sigmas from the model's scheduler config. Input images a front end holds in memory
+  // (uploads) go in defaults.input_images, under the names its init_image / mask give (sdxl/request.h).
   GenerationRequest defaults;
   nlohmann::json given = nlohmann::json::object();
   std::string prompt_file;  // .txt (one prompt a line) or .jsonl (one request a line; `given` its defaults)

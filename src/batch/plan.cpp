@@ -14,10 +14,10 @@
 #include "common/error.h"
 #include "io/output_naming.h"
 #include "io/paths.h"
-#include "io/image_file.h"
 #include "io/png.h"
 #include "io/prompt_file.h"
 #include "pipeline/aspect_buckets.h"
+#include "pipeline/input_image.h"
 
 namespace sdxl::batch {
 namespace {
@@ -45,7 +45,7 @@ void apply_init_image(GenerationRequest& r, bool size_given, std::vector<std::st
   if (!r.img2img.init_image) return;
   io::Image image;
   try {
-    image = io::read_image(*r.img2img.init_image);
+    image = read_input_image(r, *r.img2img.init_image);
   } catch (const Error& e) {
     throw input_error("init_image", e.what());
   }

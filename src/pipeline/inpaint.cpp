@@ -1,9 +1,9 @@
 #include "pipeline/inpaint.h"
 
 #include "common/error.h"
-#include "io/image_file.h"
 #include "io/webui_resize.h"
 #include "pipeline/inpaint_mask.h"
+#include "pipeline/input_image.h"
 #include "pipeline/outpaint.h"
 
 namespace sdxl {
@@ -61,7 +61,7 @@ void Inpainting::install(DenoiseOptions& options, const Sampler& sampler, bool c
 
 MaskedImage load_masked_image(const GenerationRequest& r) {
   MaskedImage m;
-  m.image = io::read_image(*r.img2img.init_image);
+  m.image = read_input_image(r, *r.img2img.init_image);
   auto wh = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   io::Image mask;
   std::string mask_name, mask_field = "mask";
@@ -83,7 +83,7 @@ MaskedImage load_masked_image(const GenerationRequest& r) {
                                     *r.img2img.init_image + " (" + wh(m.image.width, m.image.height) +
                                     "; resize it or pass its size)");
     try {
-      mask = io::read_image(*r.inpaint.mask);
+      mask = read_input_image(r, *r.inpaint.mask);
     } catch (const Error& e) {
       throw input_error("mask", e.what());
     }

@@ -13,7 +13,6 @@
 #include "common/error.h"
 #include "common/stopwatch.h"
 #include "io/lanczos.h"
-#include "io/image_file.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
 #include "control/control_model.h"
@@ -25,6 +24,7 @@
 #include "pipeline/image_prompts.h"
 #include "pipeline/inpaint.h"
 #include "pipeline/inpaint_mask.h"
+#include "pipeline/input_image.h"
 #include "pipeline/model_set.h"
 #include "pipeline/reproducible.h"
 #include "pipeline/vae_choice.h"
@@ -323,7 +323,7 @@ struct Pipeline::Impl {
                            NoiseSource& noise) {
     io::Image image;
     try {
-      image = init.content ? *init.content : io::read_image(*r.img2img.init_image);
+      image = init.content ? *init.content : read_input_image(r, *r.img2img.init_image);
     } catch (const Error& e) {
       throw input_error("init_image", e.what());
     }

@@ -1,8 +1,5 @@
 #include "server/engine.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "adapters/folder_files.h"
 #include "common/error.h"
 #include "pipeline/png_metadata.h"
@@ -10,34 +7,6 @@
 
 namespace sdxl::server {
 namespace {
-
-// The library reads init images and masks from files: each job's decoded inputs go to a private folder
-// (mode 0700, under $TMPDIR) that is removed when the image is done. (Plain unlink/rmdir: libtorch exports an
-// older std::filesystem::remove_all that the dynamic linker may pick instead of libstdc++'s, and it crashes.)
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/sdxl-serve-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw Error(ErrorCategory::Resource, "", "cannot create a scratch folder in " + pattern);
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    for (const auto& f : files_) unlink(f.c_str());
-    rmdir(path_.c_str());
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  // A path in the folder for a file the caller writes next (removed with the folder).
-  std::string file(const std::string& name) {
-    files_.push_back(path_ + "/" + name);
-    return files_.back();
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
 
 // The run layer reports a failed item with the exception it caught; the job fails with it, as an
 // sdxl::Error (its category decides the HTTP status).
@@ -141,16 +110,6 @@ std::optional<JobImage> Engine::generate(const Job& job, int index, const std::f
   GenerationRequest r = job.request;
   r.sampling.num_images = 1;
   r.sampling.seed = *job.request.sampling.seed + static_cast<uint64_t>(index);
-  std::optional<ScratchDir> scratch;
-  if (job.init_image) {
-    scratch.emplace();
-    r.img2img.init_image = scratch->file("init_image.png");
-    io::write_png(*r.img2img.init_image, *job.init_image);
-    if (job.mask) {
-      r.inpaint.mask = scratch->file("mask.png");
-      io::write_png(*r.inpaint.mask, *job.mask);
-    }
-  }
   // The progress endpoint's previews: in memory (OutputOptions::in_memory), never written nor recorded.
   r.output.preview = "server-preview";
   r.output.preview_every = 1;

@@ -1,4 +1,4 @@
-// The server's door into the run layer (sdxl/run.h): a typed job (a GenerationRequest plus decoded images)
+// The server's door into the run layer (sdxl/run.h): a typed job (a GenerationRequest, its images in memory)
 // becomes one RunSpec per image, prepared and executed by sdxl::Run on the model set the engine keeps loaded
 // (sdxl::LoadedModels), with the PNG bytes delivered in memory. So every request check, seed, LoRA
 // resolution and the PNG metadata are the CLI's own, and an API image equals the CLI image of the same
@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "io/png.h"
 #include "sdxl/pipeline.h"
 #include "sdxl/run.h"
 
@@ -30,11 +29,11 @@ struct Checkpoint {
 };
 
 // One request as the engine runs it: `count` images with seeds seed, seed+1, ... each generated as its own
-// single-image run (the CLI's per-image noise), from `request` (num_images 1, seed set).
+// single-image run (the CLI's per-image noise), from `request` (num_images 1, seed set; an init image and mask
+// already at their final size, in memory: GenerationRequest::input_images).
 struct Job {
   GenerationRequest request;
   int count = 1;
-  std::optional<io::Image> init_image, mask;  // img2img / inpainting inputs, already at their final size
   std::string checkpoint;                      // switch to this checkpoint first ("" = the loaded one)
   std::vector<std::string> notes;              // what the mapping decided, returned with the result
 };

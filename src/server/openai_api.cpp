@@ -107,19 +107,17 @@ OpenaiRequest openai_edit(const nlohmann::json& b, const std::string& image_byte
   if (image.width > limits.max_side || image.height > limits.max_side)
     throw WireError(400, "image", "is larger than " + std::to_string(limits.max_side) + " pixels a side");
   r.sampling.size = Size{image.height, image.width};
-  r.img2img.init_image = "init_image.png";  // placeholder for validate(); the engine writes the decoded image
+  attach_upload(r, r.img2img.init_image, "image", image);
   if (mask) {
     if (mask->width != image.width || mask->height != image.height) *mask = resize_image(*mask, image.width, image.height, 0);
-    r.inpaint.mask = "mask.png";
+    attach_upload(r, r.inpaint.mask, "mask", *mask);
     r.img2img.strength = kInpaintStrength;
     r.inpaint.keep_unmasked = true;  // OpenAI edits change only the transparent area
-    out.job.mask = std::move(mask);
   } else {
     r.img2img.strength = opt_number(b, "strength", 0.0, 1.0).value_or(0.75);
     out.job.notes.push_back("no transparent pixels to repaint: ran img2img on the whole image");
   }
   check_openai(r);
-  out.job.init_image = std::move(image);
   return out;
 }
 

@@ -196,10 +196,11 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
   io::Image init = decode_image(base64_decode((*it)[0].get<std::string>(), "init_images"), "init_images");
   r.img2img.strength = opt_number(b, "denoising_strength", 0.0, 1.0).value_or(0.75);
   const auto mask_text = opt_string(b, "mask");
+  std::optional<io::Image> mask;
   if (mask_text && !mask_text->empty()) {
-    io::Image mask = decode_image(base64_decode(*mask_text, "mask"), "mask");
+    mask = decode_image(base64_decode(*mask_text, "mask"), "mask");
     if (opt_int(b, "inpainting_mask_invert", 0, 1).value_or(0) == 1)
-      for (auto& v : mask.rgb) v = static_cast<uint8_t>(255 - v);
+      for (auto& v : mask->rgb) v = static_cast<uint8_t>(255 - v);
     r.inpaint.mask_blur = static_cast<int>(opt_int(b, "mask_blur", 0, 64).value_or(4));
     r.inpaint.full_res = opt_bool(b, "inpaint_full_res").value_or(true);
     r.inpaint.padding = static_cast<int>(opt_int(b, "inpaint_full_res_padding", 0, 1024).value_or(0));
@@ -212,19 +213,16 @@ WebuiRequest webui_img2img(const nlohmann::json& b, const GenerationRequest& mod
     r.inpaint.masked_content = kFill[opt_int(b, "inpainting_fill", 0, 3).value_or(0)];
     // "Only masked" works on the image at its own size; otherwise image and mask take the requested size.
     if (!r.inpaint.full_res) init = resize_image(init, r.sampling.size.width, r.sampling.size.height, static_cast<int>(resize_mode));
-    if (mask.width != init.width || mask.height != init.height) mask = resize_image(mask, init.width, init.height, 0);
-    out.job.mask = std::move(mask);
+    if (mask->width != init.width || mask->height != init.height) mask = resize_image(*mask, init.width, init.height, 0);
   } else {
     init = resize_image(init, r.sampling.size.width, r.sampling.size.height, static_cast<int>(resize_mode));
   }
   if (init.width > limits.max_side || init.height > limits.max_side)
     throw WireError(422, "init_images", "is larger than " + std::to_string(limits.max_side) + " pixels a side");
-  if (!r.inpaint.full_res || !out.job.mask) r.sampling.size = Size{init.height, init.width};
-  // validate() checks the request with an init image: a placeholder path stands for the decoded one.
-  r.img2img.init_image = "init_image.png";
-  if (out.job.mask) r.inpaint.mask = "mask.png";
+  if (!r.inpaint.full_res || !mask) r.sampling.size = Size{init.height, init.width};
+  attach_upload(r, r.img2img.init_image, "init_images", init);
+  if (mask) attach_upload(r, r.inpaint.mask, "mask", *mask);
   check_webui(r);
-  out.job.init_image = std::move(init);
   out.parameters = parameters_json(out);
   out.parameters["denoising_strength"] = r.img2img.strength;
   return out;

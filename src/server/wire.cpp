@@ -106,6 +106,11 @@ io::Image resize_image(const io::Image& im, int width, int height, int mode) {
   return io::webui_resize(im, width, height, static_cast<io::WebUiResize>(mode));
 }
 
+void attach_upload(GenerationRequest& r, std::optional<std::string>& slot, const std::string& field, const io::Image& image) {
+  slot = "upload:" + field;
+  r.input_images[*slot] = std::make_shared<const std::string>(io::encode_png(image));
+}
+
 nlohmann::json parse_json_object(const std::string& body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) throw WireError(400, "", "the body is not valid JSON");

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "io/png.h"
+#include "sdxl/request.h"
 
 namespace sdxl::server {
 
@@ -35,6 +36,10 @@ std::optional<io::Image> alpha_mask(const std::string& png_bytes, const std::str
 // The image resized to width x height the web UI's way (resize_mode 0 just resize, 1 crop and resize,
 // 2 resize and fill: io/webui_resize.h).
 io::Image resize_image(const io::Image& image, int width, int height, int resize_mode);
+// A decoded upload handed to the run layer in memory (GenerationRequest::input_images), never as a file:
+// `slot` (the request's init_image or mask) names it "upload:FIELD" and the image's PNG is kept under that
+// name, which the PNG metadata then records.
+void attach_upload(GenerationRequest& r, std::optional<std::string>& slot, const std::string& field, const io::Image& image);
 
 // JSON body -> object; 400 when it is not a JSON object.
 nlohmann::json parse_json_object(const std::string& body);

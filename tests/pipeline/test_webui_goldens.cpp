@@ -5,7 +5,8 @@
 //    make_webui_inpaint_goldens.py (the web UI's get_crop_region, expand_crop_region, resize_image, overlay and
 //    apply_overlay ported line for line, diffusers' inpainting pipeline in between);
 //  - the masked-content modes (fill, original, latent noise, latent nothing): the same generator, with the web UI's
-//    masking.fill and its latent modes ported onto diffusers' inpainting pipeline.
+//    masking.fill and its latent modes ported onto diffusers' inpainting pipeline; fill also on the 9-channel
+//    inpainting fixture.
 #include <gtest/gtest.h>
 
 #include "golden_case.h"
@@ -254,11 +255,8 @@ TEST(WebUiMaskedContent, FillIsTheWebUisMaskingFill) {
       << "where the mask is 0 the image is kept";
 }
 
-class WebUiMaskedContentMode : public ::testing::TestWithParam<std::string> {};
-
-// Each mode end to end at strength 0.6 against diffusers' inpainting with the web UI's initial content (final
-// latents at the pipeline tolerance).
-TEST_P(WebUiMaskedContentMode, MatchesTheWebUiOnDiffusers) {
+// The masked-content cases' request (the whole 64x96 image at strength 0.6, no overlay) in `mode`.
+GenerationRequest masked_content_request(const std::string& mode) {
   const auto& c = masked_content_cases();
   GenerationRequest r = webui_request(c.at("width"), c.at("height"));
   r.inpaint.keep_unmasked = false;
@@ -266,8 +264,17 @@ TEST_P(WebUiMaskedContentMode, MatchesTheWebUiOnDiffusers) {
   r.img2img.strength = c.at("strength");
   r.inpaint.mask = kData + "webui_inpaint/" + c.at("mask").get<std::string>();
   r.inpaint.mask_blur = c.at("mask_blur");
-  r.inpaint.masked_content = parse_enum(kMaskedContentNames, GetParam(), "masked_content");
-  GenerationResult out = tiny_pipeline().generate(r);
+  r.inpaint.masked_content = parse_enum(kMaskedContentNames, mode, "masked_content");
+  return r;
+}
+
+class WebUiMaskedContentMode : public ::testing::TestWithParam<std::string> {};
+
+// Each mode end to end at strength 0.6 against diffusers' inpainting with the web UI's initial content (final
+// latents at the pipeline tolerance).
+TEST_P(WebUiMaskedContentMode, MatchesTheWebUiOnDiffusers) {
+  const auto& c = masked_content_cases();
+  GenerationResult out = tiny_pipeline().generate(masked_content_request(GetParam()));
   const at::Tensor want = load_golden_abs(kData + "webui_inpaint/" + c.at("latents").get<std::string>()).at(GetParam());
   EXPECT_TRUE(AllClose(GetParam() + " final_latents", out.latents, want, latent_tolerance(want)));
 }
@@ -280,6 +287,21 @@ INSTANTIATE_TEST_SUITE_P(Modes, WebUiMaskedContentMode,
                              if (ch == '-') ch = '_';
                            return n;
                          });
+
+// "fill" with a 9-channel inpainting UNet (the web UI's fill with an inpainting model): the filled image is the
+// init image and, outside the mask, the masked image the UNet reads. Against diffusers' pipeline on the tiny
+// inpainting fixture given the web UI's filled image (final latents at the pipeline tolerance).
+TEST(WebUiMaskedContent, FillOnANineChannelInpaintingUnet) {
+  const auto& c = masked_content_cases();
+  const auto& nine = c.at("nine_channel");
+  PipelineOptions o;
+  o.model = fixture(nine.at("model"));
+  o.device = DeviceChoice{DeviceKind::Cpu};
+  o.dtype = o.vae_dtype = DType::Fp32;
+  GenerationResult out = Pipeline(o).generate(masked_content_request("fill"));
+  const at::Tensor want = load_golden_abs(kData + "webui_inpaint/" + nine.at("latents").get<std::string>()).at("fill");
+  EXPECT_TRUE(AllClose("9-channel fill final_latents", out.latents, want, latent_tolerance(want)));
+}
 
 TEST(WebUiMaskedContent, FillWithOnlyMaskedOnAnUnevenBox) {
   // Fill after the crop box (38x50) was brought to 48x64 by "resize and fill", then the web UI's paste back.

@@ -1,13 +1,16 @@
 // The run layer for long-lived front ends (sdxl/run.h): a LoadedModels set reused across runs and replaced
-// when the pipeline options change, and in-memory outputs that carry exactly the bytes a file run writes.
+// when the pipeline options change, in-memory outputs that carry exactly the bytes a file run writes, and
+// in-memory input images.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/png.h"
 #include "sdxl/run.h"
 #include "test_util.h"
 
@@ -68,6 +71,41 @@ TEST(RunInMemory, SameBytesAsTheFileRunWritesAndNoFile) {
   EXPECT_EQ(in_memory.paths[0], "");
   struct stat st {};
   EXPECT_NE(stat((dir + "/never").c_str(), &st), 0) << "in_memory created the out_dir";
+}
+
+// A server's uploads: the init image and mask handed over in memory (GenerationRequest::input_images) under
+// names no file has give the pixels of the run that reads the same images from files.
+TEST(RunInMemory, InputImagesFromMemoryGiveTheFileRunsPixels) {
+  const std::string init = test::fixture("pipeline_golden/base_euler_4_cfg5.png"), mask = test::fixture("inpaint_golden/mask.png");
+  auto inpaint_spec = [](const std::string& init_name, const std::string& mask_name) {
+    RunSpec s = tiny_spec(11);
+    s.given.erase("size");  // the init image's (64x96)
+    s.given["init_image"] = init_name;
+    s.given["mask"] = mask_name;
+    s.given["strength"] = 0.6;
+    s.given["masked_content"] = "fill";
+    s.output.in_memory = true;
+    return s;
+  };
+  sdxl::Run file_run;
+  file_run.prepare(inpaint_spec(init, mask));
+  Captured from_files;
+  ASSERT_EQ(file_run.execute(capture(from_files)).written, 1);
+
+  RunSpec memory_spec = inpaint_spec("upload:init_images", "upload:mask");
+  memory_spec.defaults.input_images["upload:init_images"] = std::make_shared<const std::string>(io::read_file(init));
+  memory_spec.defaults.input_images["upload:mask"] = std::make_shared<const std::string>(io::read_file(mask));
+  sdxl::Run memory_run;
+  memory_run.prepare(memory_spec);
+  Captured from_memory;
+  ASSERT_EQ(memory_run.execute(capture(from_memory)).written, 1);
+  ASSERT_EQ(from_files.pngs.size(), 1u);
+  ASSERT_EQ(from_memory.pngs.size(), 1u);
+  const io::Image a = io::decode_png(from_files.pngs[0], "file run"), b = io::decode_png(from_memory.pngs[0], "memory run");
+  EXPECT_EQ(a.width, 64);
+  EXPECT_EQ(a.height, 96);
+  EXPECT_TRUE(a.width == b.width && a.height == b.height && a.rgb == b.rgb) << "the in-memory inputs changed the pixels";
+  EXPECT_NE(from_memory.pngs[0].find("upload:init_images"), std::string::npos) << "the metadata records the name";
 }
 
 TEST(RunInMemory, PreviewsGoToEventsOnlyAndAreNotRecorded) {

@@ -33,11 +33,12 @@ def parse_args():
 class Server:
     """`sdxl-gen serve --model tiny --port 0 ...`; the stderr lines (access log) are kept in .log."""
 
-    def __init__(self, binary, *extra, env=None, wait_ready=True):
+    def __init__(self, binary, *extra, env=None, wait_ready=True, cwd=None):
         cmd = [binary, "serve", "--model", "tiny", "--port", "0", "--threads", "1", *extra]
         e = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
         e.update(env or {})
-        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=e)
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=e,
+                                     cwd=cwd)
         self.log = []
         lines = queue.Queue()
 

@@ -16,7 +16,7 @@ a = parse_args()
 c = Checks()
 save_dir = os.path.join(a.workdir, "saved")
 shutil.rmtree(save_dir, ignore_errors=True)
-scratch = os.path.join(a.workdir, "tmp")  # the server's TMPDIR: its per-job scratch folders must not stay
+scratch = os.path.join(a.workdir, "tmp")  # the server's TMPDIR: stays empty (uploads stay in memory; test_no_files)
 shutil.rmtree(scratch, ignore_errors=True)
 os.makedirs(scratch)
 with Server(a.sdxl_gen, "--api-key", "sekrit", "--save-dir", save_dir, env={"TMPDIR": scratch}) as s:
@@ -68,7 +68,7 @@ with Server(a.sdxl_gen, "--api-key", "sekrit", "--save-dir", save_dir, env={"TMP
     e2 = client.images.edit(image=("in.png", pngs[0], "image/png"), mask=("mask.png", mb.getvalue(), "image/png"),
                             prompt="a boat", extra_body={"seed": 7, "steps": 3})
     c.expect(len(e2.data) == 1, "edit with a mask file: one image")
-    c.expect(os.listdir(scratch) == [], "no scratch folder is left in TMPDIR (%s)" % os.listdir(scratch))
+    c.expect(os.listdir(scratch) == [], "nothing is left in TMPDIR (%s)" % os.listdir(scratch))
 
     # OpenAI's error shape, with the status the client raises on.
     try:

@@ -18,7 +18,8 @@ Ported (same statements in the same order, only renamed), from AUTOMATIC1111/sta
     and the image latents under it replaced by noise or zeros. diffusers' pipeline gets them through
     MaskedContentInpaintPipeline below: its prepare_latents is the reference's own, for the case used here
     (strength < 1, 4-channel UNet), with the latent step inserted where the image latents are made, so the start
-    latents and the per-step blend both read them, as the web UI's init_latent is read by both. The web UI draws
+    latents and the per-step blend both read them, as the web UI's init_latent is read by both. "fill" is also
+    run on the 9-channel inpainting fixture, through diffusers' pipeline as it is (fill changes only its image). The web UI draws
     the latent noise from a generator seeded with the image's seed; sdxl-gen (and this port) draw it from the
     pipeline's generator, right after the initial noise.
 The outpaint canvas follows no web UI function (their outpainting scripts fill the border with noise or latent
@@ -371,6 +372,22 @@ def main():
                                     generator=torch.Generator("cpu").manual_seed(SEED), output_type="latent").images
         spec["masked_content"]["modes"].append(mode)
     save_file({k: v.contiguous() for k, v in latents.items()}, OUT + "masked_content.safetensors")
+
+    # The same "fill" on the 9-channel inpainting fixture (the web UI's fill with an inpainting model: its
+    # img2img_image_conditioning reads the filled image too, so the filled image is both the init image and,
+    # outside the mask, the masked image the UNet sees, as diffusers' pipeline makes both from its `image`).
+    # diffusers' own pipeline, unchanged: "fill" changes only the image it is given.
+    pipe9 = StableDiffusionXLInpaintPipeline.from_pretrained(resolved_copy(FIX + "tiny-sdxl-inpaint"),
+                                                             torch_dtype=torch.float32)
+    pipe9.set_progress_bar_config(disable=True)
+    pipe9.scheduler = EulerDiscreteScheduler.from_config(pipe9.scheduler.config)
+    with torch.no_grad():
+        fill9 = pipe9(prompt=PROMPT, negative_prompt=NEGATIVE, image=fill(init, mask_l), mask_image=mask_l, height=96,
+                      width=64, num_inference_steps=mc_steps, strength=mc_strength, guidance_scale=CFG,
+                      generator=torch.Generator("cpu").manual_seed(SEED), output_type="latent").images
+    save_file({"fill": fill9.contiguous()}, OUT + "masked_content_9ch.safetensors")
+    spec["masked_content"]["nine_channel"] = {"model": "tiny-sdxl-inpaint", "modes": ["fill"],
+                                              "latents": "masked_content_9ch.safetensors"}
 
     mc_pipe.inpainting_fill = 0
     pw, ph, pad = 48, 64, 4
