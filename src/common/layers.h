@@ -13,7 +13,7 @@ namespace sdxl {
 
 // at::linear and at::conv2d, except for bf16 on the CPU with oneDNN switched off (what the --reproducible mode
 // does, src/pipeline/reproducible.h): there ATen has no fast bf16 kernel left (its generic fallback ran a 3x3
-// convolution ~100x slower than oneDNN), so the product is computed in fp32 on the exactly upcast operands,
+// convolution 140-200x slower than oneDNN), so the product is computed in fp32 on the exactly upcast operands,
 // through the same MKL GEMM / im2col paths as the mode's fp32 (thread-count and CPU independent under
 // MKL_CBWR), and the result rounded to bf16 once. The weights stay bf16 in memory (upcast per call).
 at::Tensor linear_product(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
