@@ -39,7 +39,8 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, PipelineOptions* pipe
       ->group("Runtime");
   app.add_flag("--reproducible", pipeline->reproducible,
                "The same PNG bytes at any --threads and on any AVX2/AVX-512 CPU: pins MKL, ATen and oneDNN code paths "
-               "(slower; dtype auto means fp32; recorded in the PNG, so --from-png and verify keep it)")
+               "(dtype auto means fp32; bf16 products run in fp32, so bf16 costs about what fp32 does; recorded in the PNG, "
+               "so --from-png and verify keep it)")
       ->group("Runtime");
 }
 

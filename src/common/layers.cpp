@@ -9,7 +9,25 @@ at::Tensor make_parameter(torch::nn::Module& m, const char* name, at::IntArrayRe
   return m.register_parameter(name, at::empty(shape, options), /*requires_grad=*/false);
 }
 
+// bf16 products without oneDNN go through fp32 (layers.h says why).
+bool through_fp32(const at::Tensor& x) {
+  return x.is_cpu() && x.scalar_type() == at::kBFloat16 && !at::globalContext().userEnabledMkldnn();
+}
+
+at::Tensor to_fp32(const at::Tensor& t) { return t.defined() ? t.to(at::kFloat) : t; }
+
 }  // namespace
+
+at::Tensor linear_product(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (!through_fp32(x)) return at::linear(x, weight, bias);
+  return at::linear(to_fp32(x), to_fp32(weight), to_fp32(bias)).to(x.scalar_type());
+}
+
+at::Tensor conv2d_product(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, int64_t stride,
+                          int64_t padding) {
+  if (!through_fp32(x)) return at::conv2d(x, weight, bias, stride, padding);
+  return at::conv2d(to_fp32(x), to_fp32(weight), to_fp32(bias), stride, padding).to(x.scalar_type());
+}
 
 LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias, const at::TensorOptions& options) {
   weight = make_parameter(*this, "weight", {out_features, in_features}, options);

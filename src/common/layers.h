@@ -11,10 +11,19 @@
 
 namespace sdxl {
 
+// at::linear and at::conv2d, except for bf16 on the CPU with oneDNN switched off (what the --reproducible mode
+// does, src/pipeline/reproducible.h): there ATen has no fast bf16 kernel left (its generic fallback ran a 3x3
+// convolution 140-200x slower than oneDNN), so the product is computed in fp32 on the exactly upcast operands,
+// through the same MKL GEMM / im2col paths as the mode's fp32 (thread-count and CPU independent under
+// MKL_CBWR), and the result rounded to bf16 once. The weights stay bf16 in memory (upcast per call).
+at::Tensor linear_product(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+at::Tensor conv2d_product(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, int64_t stride = 1,
+                          int64_t padding = 0);
+
 // y = x W^T + b over the last dimension. weight [out, in], bias [out] (absent when bias == false).
 struct LinearImpl : torch::nn::Module {
   LinearImpl(int64_t in_features, int64_t out_features, bool bias, const at::TensorOptions& options);
-  at::Tensor forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+  at::Tensor forward(const at::Tensor& x) { return linear_product(x, weight, bias); }
   at::Tensor weight, bias;
 };
 TORCH_MODULE(Linear);
@@ -23,7 +32,7 @@ TORCH_MODULE(Linear);
 struct Conv2dImpl : torch::nn::Module {
   Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
              const at::TensorOptions& options, bool with_bias = true);
-  at::Tensor forward(const at::Tensor& x) { return at::conv2d(x, weight, bias, stride_, padding_); }
+  at::Tensor forward(const at::Tensor& x) { return conv2d_product(x, weight, bias, stride_, padding_); }
   at::Tensor weight, bias;
 
  private:

@@ -6,7 +6,11 @@
 //  - MKL's conditional numerical reproducibility, MKL_CBWR=AVX2,STRICT: the AVX2 code path on every CPU, and
 //    GEMM results independent of the thread count;
 //  - ATEN_CPU_CAPABILITY=avx2: ATen's own vectorised kernels (softmax, attention, norms) use their AVX2 build
-//    on AVX-512 CPUs too; ONEDNN_MAX_CPU_ISA=AVX2 caps anything that still reaches oneDNN.
+//    on AVX-512 CPUs too; ONEDNN_MAX_CPU_ISA=AVX2 caps anything that still reaches oneDNN;
+//  - bf16 (only when asked for explicitly): linear layers and convolutions compute in fp32 on the upcast bf16
+//    values through the two fp32 paths above and round the result to bf16 (common/layers.h). oneDNN's bf16
+//    kernels are not an option: capped at AVX2 they are 10-200x slower, and oneDNN documents bit-identical
+//    results only for an identical platform and environment, where MKL's strict CNR covers any thread count.
 // The three variables are read when those libraries start, so a front end sets them before the process runs
 // any tensor code (the CLI re-executes itself); the pipeline refuses to run reproducibly without them.
 #pragma once

@@ -3,6 +3,7 @@
 #include <ATen/record_function.h>
 
 #include "common/cancellation.h"
+#include "common/layers.h"
 
 namespace sdxl {
 
@@ -36,7 +37,7 @@ at::Tensor upsample2x_conv3x3(const at::Tensor& x, const at::Tensor& weight, con
   const at::Tensor kernels = at::cat(phases, 0).to(weight.scalar_type()).contiguous(weight.suggest_memory_format());
   const at::Tensor biases = bias.defined() ? bias.repeat({4}) : bias;
   // [B, 4*out, h+1, w+1]: phase (a, c)'s output pixel (i, j) sits at (i+a, j+c) of its channel group.
-  const at::Tensor z = at::conv2d(at::constant_pad_nd(x, {1, 1, 1, 1}), kernels, biases);
+  const at::Tensor z = conv2d_product(at::constant_pad_nd(x, {1, 1, 1, 1}), kernels, biases);
   at::Tensor out = at::empty({b, out_ch, 2 * h, 2 * w}, z.options().memory_format(z.suggest_memory_format()));
   for (int64_t a : {0, 1})
     for (int64_t c : {0, 1})
