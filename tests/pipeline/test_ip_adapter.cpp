@@ -1,6 +1,7 @@
 // Image prompts (IP-Adapter) end to end against diffusers 0.27.2 (tests/vision/data/make_ip_adapter_goldens.py):
-// base and Plus adapters, two at once, with img2img, guidance on and off, on the tiny SDXL model with tiny
-// random image encoders; plus the projected image tokens on their own, and the bad inputs of the issue.
+// base and Plus adapters, two at once, with img2img, with a ControlNet, guidance on and off, on the tiny SDXL
+// model with tiny random image encoders; plus the projected image tokens on their own, and the bad inputs of the
+// issue.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -80,22 +81,12 @@ TEST_P(IpAdapterGolden, LatentsMatchDiffusers) {
   }
 }
 
+// ip_base_controlnet_s0.6 also resizes its control image 80x120 -> 64x64, a shrink on which Pillow 13 (vertical
+// pass first) and Pillow 12.3.0 / sdxl-gen (horizontal first) differ by up to 28 levels: the generator refuses 13.
 INSTANTIATE_TEST_SUITE_P(Cases, IpAdapterGolden,
                          ::testing::Values("ip_base_s0.6_cfg5", "ip_base_s0.6_cfg1", "ip_plus_s0.7_cfg5",
                                            "ip_plus_s0.7_cfg1", "ip_two_cfg5", "ip_base_img2img_s0.6",
-                                           "ip_quick_s1.0_cfg5"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
-
-// Adapter + ControlNet (issue 26): the golden exists (make_ip_adapter_goldens.py) but the case does not match yet.
-// Step 0 (no control: start 0.1) matches; from the first step with the control on, the latents differ from
-// diffusers' by up to 6.7e-3 (tolerance 5e-4), while the same adapter alone and the same ControlNet alone match.
-// Disabled until the difference is found; run with --gtest_also_run_disabled_tests.
-INSTANTIATE_TEST_SUITE_P(DISABLED_WithControl, IpAdapterGolden, ::testing::Values("ip_base_controlnet_s0.6"),
+                                           "ip_quick_s1.0_cfg5", "ip_base_controlnet_s0.6"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)
