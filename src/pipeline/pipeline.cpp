@@ -1,8 +1,10 @@
-// Pipeline: txt2img / img2img with the SDXL base (or a refiner used alone), and the two refiner hand-offs
-// (SDXL paper sec. 2.5): "sdedit" re-noises the base latents to `refiner_strength` of the refiner's
-// schedule (diffusers img2img get_timesteps + add_noise), "expert" splits one schedule at high_noise_frac
-// (diffusers denoising_end / denoising_start). Every random draw comes from CPU generators seeded by the
-// request, in the reference's order.
+// Pipeline::generate: the stages of a request in order, each a function over values (Impl below): encode
+// prompts -> conditioning; first pass (txt2img / img2img / inpainting), hires pass and refiner pass, each
+// latents -> latents; decode. The refiner's two hand-offs follow the SDXL paper (sec. 2.5): "sdedit"
+// re-noises the base latents to `refiner_strength` of the refiner's schedule (diffusers img2img
+// get_timesteps + add_noise), "expert" splits one schedule at high_noise_frac (diffusers denoising_end /
+// denoising_start). Every random draw comes from CPU generators seeded by the request, in the reference's
+// order. Which autoencoder encodes and decodes is pipeline/vae_choice.h's business.
 #include "sdxl/pipeline.h"
 
 #include "adapters/adapter_session.h"
@@ -24,9 +26,8 @@
 #include "pipeline/inpaint.h"
 #include "pipeline/inpaint_mask.h"
 #include "pipeline/model_set.h"
-#include "pipeline/preview.h"
 #include "pipeline/reproducible.h"
-#include "pipeline/vae_override.h"
+#include "pipeline/vae_choice.h"
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "vae/postprocess.h"
@@ -75,22 +76,76 @@ nlohmann::json runtime_info(const Placement& p) {
 }  // namespace
 
 struct Pipeline::Impl {
-  struct Pass;
+  // One pass of the stages over `batch` images drawn from `seed` (and `refiner_seed`): the whole batch for
+  // shared noise (the reference's num_images_per_prompt), or one image for per-image noise, so that image i
+  // of a batch runs exactly as a single run with seed + i (same shapes, same kernels, same bits).
+  struct Pass {
+    uint64_t seed, refiner_seed;
+    int64_t batch, first_image;
+    at::Tensor latents;
+    std::vector<at::Tensor> trajectory;
+  };
+
+  // The passes of a request and each image's seed in `seeds`.
+  static std::vector<Pass> plan_passes(const GenerationRequest& r, std::vector<uint64_t>* seeds) {
+    const uint64_t seed = *r.sampling.seed, refiner_seed = r.refiner.seed.value_or(seed);
+    const int64_t B = r.sampling.num_images;
+    const bool shared_noise = r.sampling.batch_noise == BatchNoise::Shared;
+    for (int64_t i = 0; i < B; ++i) seeds->push_back(shared_noise ? seed : seed + i);
+    std::vector<Pass> passes;
+    if (shared_noise) passes.push_back({seed, refiner_seed, B, 0, {}, {}});
+    else
+      for (int64_t i = 0; i < B; ++i) passes.push_back({seed + i, refiner_seed + i, 1, i, {}, {}});
+    return passes;
+  }
+  // The passes' latents side by side as float32 on the CPU [B,C,h,w].
+  static at::Tensor batch_latents(const std::vector<Pass>& passes) {
+    std::vector<at::Tensor> latents;
+    for (const auto& pass : passes) latents.push_back(pass.latents.to(at::kCPU, at::kFloat));
+    return at::cat(latents);
+  }
+
+  // The request's init image as the first pass starts from it: none (txt2img), img2img, or inpainting
+  // (pipeline/inpaint.h; an all-white mask keeps nothing, so it is plain img2img).
+  struct InitImage {
+    bool img2img = false, inpaint = false;
+    std::optional<MaskedImage> masked;
+    // The image the masked area starts from (pipeline/masked_content.h); the overlay keeps using the original.
+    std::optional<io::Image> content;
+  };
+
+  // Progress, previews and the trajectory of the request's denoising stages, handed to each as DenoiseOptions.
+  struct Events {
+    const ProgressCallback& progress;
+    const GenerationRequest& r;
+    VaeChoice& vae;
+    at::Tensor due_preview;  // handed to the next progress report
+
+    void report(const char* stage, int step, int total, int64_t image) {
+      if (progress)
+        progress(Progress{stage, step, total, static_cast<int>(image), static_cast<int>(r.sampling.num_images),
+                          due_preview});
+      due_preview = at::Tensor();
+    }
+    // The denoising options of one pass's stage: guidance, and the events above after each step.
+    DenoiseOptions denoise_options(Pass& pass, const char* stage) {
+      DenoiseOptions o;
+      o.cfg = r.sampling.cfg;
+      o.guidance_rescale = r.sampling.guidance_rescale;
+      o.trajectory = r.output.save_trajectory ? &pass.trajectory : nullptr;
+      o.on_step = [this, &pass, stage](int step, int total) { report(stage, step, total, pass.first_image); };
+      if (r.output.preview)
+        o.on_denoised = [this](int step, int total, const at::Tensor& x0) {
+          if (step % r.output.preview_every == 0 || step == total) due_preview = vae.preview(x0);
+        };
+      return o;
+    }
+  };
+
   PipelineOptions options;
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
-  std::optional<VaeOverride> vae_override;      // --vae
-  SwappedVae swapped;                           // loaded on first use
-  std::optional<VaeOverride> preview_override;  // --preview-vae (an AutoencoderTiny)
-  AutoencoderTiny preview_tiny{nullptr};
-
-  // The first image's denoised estimate as uint8 [H,W,3]: tiny autoencoder decode, else latent-to-RGB.
-  at::Tensor preview_image(const at::Tensor& x0) {
-    const at::Tensor one = x0.narrow(0, 0, 1);
-    if (preview_override && !preview_tiny) preview_tiny = load_vae_override(*preview_override, placement).tiny;
-    AutoencoderTiny t = preview_tiny ? preview_tiny : tiny();
-    return (t ? image_to_uint8(t->decode(one).to(at::kCPU)) : latent_rgb_preview(one))[0];
-  }
+  std::optional<VaeChoice> vae;  // --vae, or the checkpoint's; and the previews' decoder
 
   // Control models by path and config folder, loaded on first use (with --low-memory, dropped with the UNet).
   struct LoadedControl {
@@ -162,6 +217,17 @@ struct Pipeline::Impl {
     for (const auto& u : units) guess |= u.model && u.model->config().global_pool_conditions;
     return guess;
   }
+  // The control stage of a pass at `size` with conditioning `cond` (pipeline/control_stage.h); none without
+  // controls.
+  std::optional<ControlStage> control_stage(GenerationRequest& r, const Size& size, int64_t rows,
+                                            const UNetConditioning& cond, std::vector<std::string>* warnings) {
+    std::optional<ControlStage> stage;
+    if (r.adapters.controls.empty()) return stage;
+    std::vector<ControlUnit> units = control_units(r, size, rows, warnings);
+    const bool guess = control_guess_mode(r, units);
+    stage.emplace(std::move(units), cond, uses_cfg(r.sampling.cfg), guess);
+    return stage;
+  }
 
   std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
   std::unique_ptr<ImagePrompts> image_prompts;  // IP-Adapters and their image encoders, kept across requests
@@ -183,68 +249,81 @@ struct Pipeline::Impl {
   void load_all() {
     base->ensure_text();
     base->ensure_unet();
-    if (vae_override) ensure_swapped();
-    else if (base->has_vae()) base->ensure_vae();
+    vae->load();
     if (refiner) {
       refiner->ensure_text();
       refiner->ensure_unet();
     }
   }
-  // Pixels per latent along each side, from the config of the VAE in use (8 for SDXL), without loading it.
-  int64_t vae_downscale() const {
-    if (vae_override)
-      return vae_override->kind == VaeKind::AutoencoderTiny
-                 ? vae_override->tiny_config.downscale()
-                 : VaeConfig::from_json(vae_override->kl.config, vae_override->path + ": vae config").downscale();
-    const ModelSet& owner = base->has_vae() || !refiner ? *base : *refiner;
-    if (!owner.has_vae()) throw Error(ErrorCategory::Input, "", owner.path + ": the checkpoint has no VAE");
-    return VaeConfig::from_json(owner.checkpoint.components.at("vae").config, owner.path + ": vae config").downscale();
-  }
-  void ensure_swapped() {
-    if (swapped.kl || swapped.tiny) return;
-    Stopwatch timer;
-    swapped = load_vae_override(*vae_override, placement);
-    base->load_s += timer.seconds();
-  }
-  // The tiny autoencoder given with --vae, or null.
-  AutoencoderTiny tiny() {
-    if (!vae_override || vae_override->kind != VaeKind::AutoencoderTiny) return nullptr;
-    ensure_swapped();
-    return swapped.tiny;
-  }
-  // The full VAE: --vae's AutoencoderKL, else the checkpoint's (a refiner folder may lend the base's).
-  AutoencoderKL& vae() {
-    if (vae_override) {
-      if (vae_override->kind != VaeKind::AutoencoderKL)
-        throw usage_error("vae", vae_override->path + " is a tiny autoencoder; inpainting needs the full VAE");
-      ensure_swapped();
-      return swapped.kl;
-    }
-    if (base->has_vae() || !refiner) return base->ensure_vae();
-    return refiner->ensure_vae();
-  }
-  // Init-image latents in the pipeline's space: the tiny encoder's output as is (diffusers retrieve_latents:
-  // no posterior, no noise drawn), else a VAE posterior sample (its noise drawn first), scaled.
-  at::Tensor encode_pixels(const at::Tensor& pixels, NoiseSource& noise) {
-    if (AutoencoderTiny t = tiny()) return t->encode(pixels).to(placement.device, placement.dtype);
-    return encode_init_image(vae(), pixels, noise, latent_options());
-  }
-  // One image's latents [1,C,h,w] decoded to float pixels in [-1, 1].
-  at::Tensor decode_one(const at::Tensor& latent, const VaeTiling& tiling) {
-    if (AutoencoderTiny t = tiny()) return t->decode(latent);
-    return vae()->decode(latent, tiling);
+  at::TensorOptions latent_options() const {
+    return at::TensorOptions().device(placement.device).dtype(placement.dtype);
   }
 
-  // The noised starting latents of img2img: VAE posterior sample (its noise drawn first), scaled,
-  // then add_noise at the first remaining timestep (diffusers prepare_latents).
-  // `loaded`: the init image already read (inpainting with an all-white mask).
-  // `luminance`: the all-white mask, for the latent masked-content modes (pipeline/masked_content.h; their
-  // noise drawn after the initial noise, as in Inpainting).
-  at::Tensor img2img_start(const GenerationRequest& r, int64_t batch, Sampler& sampler, NoiseSource& noise,
-                           const io::Image* loaded = nullptr, const at::Tensor* luminance = nullptr) {
+  // ---- The stages of a request, in the order generate() runs them. ----
+
+  // The request's init image and mask, read and checked (an inpainting request's size becomes its canvas's).
+  static InitImage init_image(GenerationRequest& r, ModelKind kind, std::vector<std::string>* warnings) {
+    InitImage init;
+    init.img2img = r.img2img.init_image.has_value();
+    if (kind == ModelKind::Refiner && !init.img2img)
+      throw usage_error("init_image", "is required: the model is a refiner checkpoint, which only refines an image");
+    if (r.inpaint.mask || r.inpaint.outpaint) {
+      init.masked = load_masked_image(r);
+      r.sampling.size = Size{init.masked->image.height, init.masked->image.width};  // outpainting: the canvas
+      if (init.masked->all_white) warnings->push_back("the mask is all white: nothing to keep, running plain img2img");
+      init.content = r.inpaint.masked_content == MaskedContent::Fill
+                         ? fill_masked_area(init.masked->image, init.masked->luminance)
+                         : init.masked->image;
+    }
+    init.inpaint = init.masked && !init.masked->all_white;
+    return init;
+  }
+
+  // The request's adapters before anything is encoded: its LoRA set (files read once per pipeline; merged
+  // into each model as it is used), the embeddings its prompts name (for the metadata: the web UI lists only
+  // those used), and its image prompts' files checked and hashed before a model loads for them.
+  void select_adapters(GenerationRequest& r, GenerationResult& result) {
+    resolve_lora_tags(r, options.lora_dir);
+    if (!r.adapters.loras.empty() && !adapters) adapters = std::make_unique<AdapterSession>(base->checkpoint);
+    if (adapters) r.adapters.loras = adapters->select(r.adapters.loras, &result.adapter_reports, &result.adapter_skipped);
+    result.embeddings =
+        embeddings_used(embeddings, {r.text.prompt, r.text.prompt_2.value_or(""), r.text.negative_prompt.value_or(""),
+                                     r.text.negative_prompt_2.value_or("")});
+    if (r.adapters.ip_adapters.empty()) return;
+    if (!image_prompts) image_prompts = std::make_unique<ImagePrompts>(placement);
+    image_prompts->check(r.adapters.ip_adapters, unet_cross_attention(*base), options.model);
+    if (!options.refiner.empty())
+      result.warnings.push_back("image prompts steer the base model's passes only, not the refiner");
+  }
+
+  // Encode prompts -> conditioning for `model` (pipeline/conditioning.h: text embeddings and micro-conditioning
+  // time ids in the CFG batch layout); with --low-memory its encoders are released afterwards.
+  UNetConditioning text_conditioning(ModelSet& model, const GenerationRequest& r, int64_t rows,
+                                     std::vector<std::string>* warnings) {
+    UNetConditioning cond = build_conditioning(model, r, rows, warnings);
+    if (options.low_memory) model.release_text();
+    return cond;
+  }
+  // The first stage's conditioning: the base's, with the image prompts' attention terms in the same batch
+  // layout (diffusers prepare_ip_adapter_image_embeds). The later base passes reuse the image prompts.
+  UNetConditioning encode(const GenerationRequest& r, int64_t rows, std::vector<std::string>* warnings) {
+    UNetConditioning cond = text_conditioning(*base, r, rows, warnings);
+    if (!r.adapters.ip_adapters.empty()) {
+      cond.image_prompts = image_prompts->prepare(r.adapters.ip_adapters, rows, uses_cfg(r.sampling.cfg));
+      if (options.low_memory) image_prompts->release_encoders();
+    }
+    return cond;
+  }
+
+  // The noised starting latents of img2img: the init image encoded (its noise drawn first), then add_noise
+  // at the first remaining timestep (diffusers prepare_latents). With a mask that keeps nothing, `init` holds
+  // the image already read and the all-white mask for the latent masked-content modes
+  // (pipeline/masked_content.h; their noise drawn after the initial noise, as in Inpainting).
+  at::Tensor img2img_start(const GenerationRequest& r, const InitImage& init, int64_t batch, Sampler& sampler,
+                           NoiseSource& noise) {
     io::Image image;
     try {
-      image = loaded ? *loaded : io::read_image(*r.img2img.init_image);
+      image = init.content ? *init.content : io::read_image(*r.img2img.init_image);
     } catch (const Error& e) {
       throw input_error("init_image", e.what());
     }
@@ -253,19 +332,47 @@ struct Pipeline::Impl {
                                     " differs from the init image " + *r.img2img.init_image + " (" +
                                     std::to_string(image.width) + "x" + std::to_string(image.height) + ")");
     at::Tensor pixels = uint8_to_image(io::to_tensor(image)).repeat({batch, 1, 1, 1});
-    at::Tensor init = encode_pixels(pixels, noise);
-    at::Tensor eps = noise.randn(init.sizes(), init.options());
-    if (luminance)
-      init = apply_latent_content(init, r.inpaint.masked_content, webui_latent_mask(*luminance, init.size(2), init.size(3)), noise);
-    return sampler.add_noise(init, eps, 0);
-  }
-  at::TensorOptions latent_options() const {
-    return at::TensorOptions().device(placement.device).dtype(placement.dtype);
+    at::Tensor latents = vae->encode(pixels, noise, latent_options());
+    at::Tensor eps = noise.randn(latents.sizes(), latents.options());
+    if (init.masked)
+      latents = apply_latent_content(latents, r.inpaint.masked_content,
+                                     webui_latent_mask(init.masked->luminance, latents.size(2), latents.size(3)), noise);
+    return sampler.add_noise(latents, eps, 0);
   }
 
-  // Hires fix (pipeline/hires.h) of one pass: its first-pass latents upscaled (latent upscalers) or decoded,
-  // resized with Lanczos in 8 bits and encoded as an init image, then noised to hires_strength with a
-  // generator seeded like the first pass's and denoised at `final_size` with `cond`.
+  // First pass, latents -> latents, as diffusers' SDXL txt2img / img2img / inpaint pipelines: the starting
+  // latents (the seed's noise times init_noise_sigma, the noised init image, or Inpainting's, which also
+  // installs its hooks into `dopt`), denoised by the base UNet over the schedule, cut at `strength` with an
+  // init image (get_timesteps) and ended at high_noise_frac before an expert refiner (denoising_end).
+  at::Tensor first_pass(const GenerationRequest& r, const InitImage& init, const Pass& pass, UNet2DConditionModel& unet,
+                        const UNetConditioning& cond, DenoiseOptions dopt, int64_t downscale, bool expert) {
+    Schedule schedule = full_schedule(r, r.sampling.steps, base->scheduler);
+    if (init.img2img) schedule = with_strength(schedule, r.img2img.strength);
+    if (expert) schedule = with_denoising_end(schedule, r.refiner.high_noise_frac);
+    Sampler sampler(schedule);
+    NoiseSource noise = NoiseSource::batched(pass.seed);
+    if (init.img2img && schedule.empty())
+      throw usage_error("strength", std::to_string(r.img2img.strength) + " leaves no denoising steps");
+    at::Tensor latents;
+    const int64_t unet_in = unet->config().in_channels;
+    if (init.inpaint) {
+      InpaintInputs in{uint8_to_image(io::to_tensor(*init.content)).repeat({pass.batch, 1, 1, 1}), init.masked->binary,
+                       r.inpaint.masked_content, init.masked->luminance};
+      Inpainting inpainting(in, unet_in, vae->full(), sampler, noise, latent_options(), r.img2img.strength == 1.0);
+      latents = inpainting.start_latents();
+      inpainting.install(dopt, sampler, uses_cfg(r.sampling.cfg));
+    } else if (init.img2img) {
+      latents = img2img_start(r, init, pass.batch, sampler, noise);
+    } else {
+      const int64_t h = r.sampling.size.height / downscale, w = r.sampling.size.width / downscale;
+      latents = noise.randn({pass.batch, unet_in, h, w}, latent_options()) * sampler.init_noise_sigma();
+    }
+    return denoise(unet, sampler, latents, cond, noise, dopt);
+  }
+
+  // Hires pass, latents -> latents (pipeline/hires.h): one pass's first-pass latents upscaled (latent
+  // upscalers) or decoded, resized with Lanczos in 8 bits and encoded as an init image, then noised to
+  // hires_strength with a generator seeded like the first pass's and denoised at `final_size` with `cond`.
   at::Tensor hires_pass(const GenerationRequest& r, const Size& final_size, uint64_t seed, const at::Tensor& latents,
                         UNet2DConditionModel& unet, const UNetConditioning& cond, const DenoiseOptions& dopt) {
     Schedule schedule =
@@ -280,16 +387,45 @@ struct Pipeline::Impl {
       tiling.enabled = r.output.vae_tiling;
       std::vector<at::Tensor> pixels;
       for (int64_t i = 0; i < latents.size(0); ++i) {
-        at::Tensor small = image_to_uint8(decode_one(latents.narrow(0, i, 1), tiling))[0];
+        at::Tensor small = image_to_uint8(vae->decode(latents.narrow(0, i, 1), tiling))[0];
         io::Image big = io::lanczos_resize(io::from_tensor(small), final_size.width, final_size.height);
         pixels.push_back(uint8_to_image(io::to_tensor(big)));
       }
-      start = encode_pixels(at::cat(pixels), noise);
+      start = vae->encode(at::cat(pixels), noise, latent_options());
     } else {
       start = upscale_latents(latents, final_size, r.hires.upscaler);
     }
     at::Tensor eps = noise.randn(start.sizes(), start.options());
     return denoise(unet, sampler, sampler.add_noise(start, eps, 0), cond, noise, dopt);
+  }
+
+  // Refiner pass, latents -> latents (SDXL paper sec. 2.5), with the refiner's own generator: "expert" runs
+  // the rest of one schedule from high_noise_frac (diffusers denoising_start), "sdedit" re-noises the base
+  // latents to refiner_strength of the refiner's schedule (diffusers img2img get_timesteps + add_noise).
+  at::Tensor refiner_pass(const GenerationRequest& r, const Pass& pass, at::Tensor latents,
+                          UNet2DConditionModel& unet, const UNetConditioning& cond, const DenoiseOptions& dopt,
+                          bool expert) {
+    NoiseSource noise = NoiseSource::batched(pass.refiner_seed);
+    Schedule schedule =
+        full_schedule(r, expert ? r.sampling.steps : r.refiner.steps.value_or(r.sampling.steps), refiner->scheduler);
+    schedule = expert ? with_denoising_start(schedule, r.refiner.high_noise_frac) : with_strength(schedule, r.refiner.strength);
+    Sampler sampler(schedule);
+    if (!expert && !schedule.empty()) {
+      at::Tensor eps = noise.randn(latents.sizes(), latents.options());
+      latents = sampler.add_noise(latents, eps, 0);
+    }
+    return denoise(unet, sampler, latents, cond, noise, dopt);
+  }
+
+  // Decode, latents -> float pixels [B,3,H,W] in [-1,1] on the CPU: one image at a time (bounded memory).
+  at::Tensor decode(const std::vector<Pass>& passes, const VaeTiling& tiling, Events& events) {
+    std::vector<at::Tensor> decoded;
+    for (const auto& pass : passes)
+      for (int64_t i = 0; i < pass.batch; ++i) {
+        events.report("decode", 0, 0, pass.first_image + i);
+        decoded.push_back(vae->decode(pass.latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
+      }
+    return at::cat(decoded);
   }
 };
 
@@ -303,33 +439,14 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
       options.reproducible && options.device.kind == DeviceKind::Auto ? DeviceChoice{DeviceKind::Cpu} : options.device;
   m.placement = resolve_placement(device, repro_dtype(options.dtype), repro_dtype(options.vae_dtype));
   if (options.reproducible) enter_reproducible_mode(m.placement.device.type() == at::kCPU ? "cpu" : m.placement.device.str());
-  if (!options.vae.empty()) {
-    try {
-      m.vae_override = open_vae_override(options.vae);
-    } catch (const Error& e) {
-      throw input_error("vae", e.what());
-    }
-    // A VAE made for fp16 (config force_upcast false, e.g. the fp16-fix VAE, or the tiny autoencoder) runs in
-    // fp16 on CUDA by default instead of bf16.
-    if (m.placement.device.is_cuda() && options.vae_dtype == DType::Auto && !m.vae_override->force_upcast)
-      m.placement.vae_dtype = at::kHalf;
-  }
-  if (!options.preview_vae.empty()) {
-    try {
-      m.preview_override = open_vae_override(options.preview_vae);
-    } catch (const Error& e) {
-      throw input_error("preview_vae", e.what());
-    }
-    if (m.preview_override->kind != VaeKind::AutoencoderTiny)
-      throw usage_error("preview_vae", options.preview_vae + " is not an AutoencoderTiny (TAESDXL); previews need the "
-                                       "tiny autoencoder (the full VAE would cost as much as a final decode)");
-  }
+  m.vae.emplace(options.vae, options.preview_vae, options.vae_dtype, m.placement);
   m.base = std::make_unique<ModelSet>(options.model, options.config_dir, m.placement);
   if (!options.embeddings_dir.empty()) m.embeddings = load_embeddings(options.embeddings_dir, &m.not_embeddings);
   if (m.base->kind == ModelKind::Refiner && !options.refiner.empty())
     throw usage_error("refiner", "the model " + options.model + " is a refiner itself; a refiner stage needs a base model");
   if (!options.refiner.empty())
     m.refiner = std::make_unique<ModelSet>(options.refiner, options.refiner_config_dir, m.placement, m.base.get());
+  m.vae->set_checkpoints(m.base.get(), m.refiner.get());
   if (!options.low_memory) m.load_all();
 }
 
@@ -377,18 +494,12 @@ std::string Pipeline::placement_note() const {
          dtype_name(p.vae_dtype) + " (this CPU: " + p.auto_reason + ")";
 }
 
-double Pipeline::load_s() const { return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0); }
+double Pipeline::load_s() const {
+  return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0) + impl_->vae->load_s();
+}
 
-// One pass of the stages over `batch` images drawn from `seed` (and `refiner_seed`): the whole batch for
-// shared noise (the reference's num_images_per_prompt), or one image for per-image noise, so that image i
-// of a batch runs exactly as a single run with seed + i (same shapes, same kernels, same bits).
-struct Pipeline::Impl::Pass {
-  uint64_t seed, refiner_seed;
-  int64_t batch, first_image;
-  at::Tensor latents;
-  std::vector<at::Tensor> trajectory;
-};
-
+// The stages in order: encode prompts, first pass, hires pass, refiner pass, decode (each an Impl function
+// over values; this function threads the request's state and timings through them).
 GenerationResult Pipeline::generate(const GenerationRequest& request, const ProgressCallback& progress) {
   c10::InferenceMode inference;
   Impl& m = *impl_;
@@ -397,130 +508,41 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   validate(result.request);
   GenerationRequest& r = result.request;
   if (!r.sampling.seed) throw usage_error("seed", "the request has no seed (callers draw one)");
-  const uint64_t seed = *r.sampling.seed;
   result.warnings = size_warnings(r.sampling.size);
-  const int64_t B = r.sampling.num_images;
-  const bool shared_noise = r.sampling.batch_noise == BatchNoise::Shared;
-  for (int64_t i = 0; i < B; ++i) result.seeds.push_back(shared_noise ? seed : seed + i);
-  std::vector<Impl::Pass> passes;
-  const uint64_t refiner_seed = r.refiner.seed.value_or(seed);
-  if (shared_noise) passes.push_back({seed, refiner_seed, B, 0, {}, {}});
-  else
-    for (int64_t i = 0; i < B; ++i) passes.push_back({seed + i, refiner_seed + i, 1, i, {}, {}});
-  const int64_t pass_batch = passes[0].batch;
-  at::Tensor due_preview;  // handed to the next progress report
-  auto report = [&](const char* stage, int step, int total, int64_t image) {
-    if (progress) progress(Progress{stage, step, total, static_cast<int>(image), static_cast<int>(B), due_preview});
-    due_preview = at::Tensor();
-  };
-  auto denoise_options = [&](Impl::Pass& pass, const char* stage) {
-    DenoiseOptions o;
-    o.cfg = r.sampling.cfg;
-    o.guidance_rescale = r.sampling.guidance_rescale;
-    o.trajectory = r.output.save_trajectory ? &pass.trajectory : nullptr;
-    o.on_step = [&report, &pass, stage](int step, int total) { report(stage, step, total, pass.first_image); };
-    if (r.output.preview)
-      o.on_denoised = [&](int step, int total, const at::Tensor& x0) {
-        if (step % r.output.preview_every == 0 || step == total) due_preview = m.preview_image(x0);
-      };
-    return o;
-  };
-
+  std::vector<Impl::Pass> passes = Impl::plan_passes(r, &result.seeds);
+  const int64_t rows = passes[0].batch;  // images per pass: the conditioning's batch
+  Impl::Events events{progress, r, *m.vae, {}};
   ModelSet& base = *m.base;
   const bool low_memory = m.options.low_memory;
-  const bool img2img = r.img2img.init_image.has_value();
-  if (base.kind == ModelKind::Refiner && !img2img)
-    throw usage_error("init_image", "is required: the model is a refiner checkpoint, which only refines an image");
-  // Inpainting (pipeline/inpaint.h): an all-white mask keeps nothing, so it is plain img2img.
-  std::optional<MaskedImage> masked;
-  if (r.inpaint.mask || r.inpaint.outpaint) {
-    masked = load_masked_image(r);
-    r.sampling.size = Size{masked->image.height, masked->image.width};  // outpainting: the canvas
-    if (masked->all_white) result.warnings.push_back("the mask is all white: nothing to keep, running plain img2img");
-  }
-  const bool inpaint = masked && !masked->all_white;
-  // The image the masked area starts from (pipeline/masked_content.h); the overlay keeps using the original.
-  std::optional<io::Image> content_image;
-  if (masked)
-    content_image = r.inpaint.masked_content == MaskedContent::Fill ? fill_masked_area(masked->image, masked->luminance)
-                                                            : masked->image;
+  const Impl::InitImage init = Impl::init_image(r, base.kind, &result.warnings);
+  m.select_adapters(r, result);
 
-  // 0. The request's LoRA set (files read once per pipeline; merged into each model as it is used).
-  resolve_lora_tags(r, m.options.lora_dir);
-  if (!r.adapters.loras.empty() && !m.adapters) m.adapters = std::make_unique<AdapterSession>(base.checkpoint);
-  if (m.adapters)
-    r.adapters.loras = m.adapters->select(r.adapters.loras, &result.adapter_reports, &result.adapter_skipped);
-  // The embeddings this request's prompts name, for its metadata (the web UI lists only those used).
-  result.embeddings =
-      embeddings_used(m.embeddings, {r.text.prompt, r.text.prompt_2.value_or(""), r.text.negative_prompt.value_or(""),
-                                     r.text.negative_prompt_2.value_or("")});
-
-  // 0b. Image prompts: every file checked (and hashed for the metadata) before a model loads for them.
-  if (!r.adapters.ip_adapters.empty()) {
-    if (!m.image_prompts) m.image_prompts = std::make_unique<ImagePrompts>(m.placement);
-    m.image_prompts->check(r.adapters.ip_adapters, unet_cross_attention(base), m.options.model);
-    if (!m.options.refiner.empty())
-      result.warnings.push_back("image prompts steer the base model's passes only, not the refiner");
-  }
-
-  // 1. Text and micro-conditioning for the first stage (the same rows for every pass), and the image
-  // prompts' attention terms in the same batch layout.
+  // 1. Encode prompts -> conditioning (the same rows for every pass).
   Stopwatch timer;
   m.sync_text_adapters();
-  report("encode", 0, 0, 0);
-  UNetConditioning cond = build_conditioning(base, r, pass_batch, &result.warnings);
-  if (low_memory) base.release_text();
-  if (!r.adapters.ip_adapters.empty()) {
-    cond.image_prompts = m.image_prompts->prepare(r.adapters.ip_adapters, pass_batch, uses_cfg(r.sampling.cfg));
-    if (low_memory) m.image_prompts->release_encoders();
-  }
+  events.report("encode", 0, 0, 0);
+  const UNetConditioning cond = m.encode(r, rows, &result.warnings);
   result.encode_s = timer.seconds();
 
-  // 2. First stage: txt2img, or img2img on an init image. (Loading is not part of the stage's time.)
+  // 2. First pass: txt2img, or img2img on an init image. (Loading is not part of the stage's time.)
   UNet2DConditionModel& unet = base.ensure_unet();
   const int64_t unet_in = unet->config().in_channels;
-  if (!inpaint && unet_in != 4)
+  if (!init.inpaint && unet_in != 4)
     throw usage_error("mask", "is required: the model " + m.options.model + " has an inpainting UNet (" +
                                   std::to_string(unet_in) + " input channels); give an init image and a mask with "
                                   "something to repaint");
   if (m.adapters) m.adapters->sync("unet", *unet);
   timer.restart();
   const bool expert = !m.options.refiner.empty() && r.refiner.mode == RefinerMode::Expert;
-  const int64_t scale = m.vae_downscale(), h = r.sampling.size.height / scale, w = r.sampling.size.width / scale;
-  const int64_t latent_channels = unet->config().in_channels;
-  const auto latent_options = m.latent_options();
-  // Control (pipeline/control_stage.h): the images at this pass's size, the same units for every pass.
-  std::optional<ControlStage> control;
-  if (!r.adapters.controls.empty()) {
-    std::vector<ControlUnit> units = m.control_units(r, r.sampling.size, pass_batch, &result.warnings);
-    const bool guess = m.control_guess_mode(r, units);
-    control.emplace(std::move(units), cond, uses_cfg(r.sampling.cfg), guess);
-  }
+  const int64_t downscale = m.vae->downscale();
+  std::optional<ControlStage> control = m.control_stage(r, r.sampling.size, rows, cond, &result.warnings);
   for (auto& pass : passes) {
-    Schedule schedule = full_schedule(r, r.sampling.steps, base.scheduler);
-    if (img2img) schedule = with_strength(schedule, r.img2img.strength);
-    if (expert) schedule = with_denoising_end(schedule, r.refiner.high_noise_frac);
-    Sampler sampler(schedule);
-    NoiseSource noise = NoiseSource::batched(pass.seed);
-    if (img2img && schedule.empty())
-      throw usage_error("strength", std::to_string(r.img2img.strength) + " leaves no denoising steps");
-    DenoiseOptions dopt = denoise_options(pass, "base");
+    DenoiseOptions dopt = events.denoise_options(pass, "base");
     if (control) dopt.unet_extras = control->hook();
-    if (inpaint) {
-      InpaintInputs in{uint8_to_image(io::to_tensor(*content_image)).repeat({pass.batch, 1, 1, 1}), masked->binary,
-                       r.inpaint.masked_content, masked->luminance};
-      Inpainting inpainting(in, unet_in, m.vae(), sampler, noise, latent_options, r.img2img.strength == 1.0);
-      pass.latents = inpainting.start_latents();
-      inpainting.install(dopt, sampler, uses_cfg(r.sampling.cfg));
-    } else if (img2img) {
-      pass.latents = m.img2img_start(r, pass.batch, sampler, noise, masked ? &*content_image : nullptr,
-                                     masked ? &masked->luminance : nullptr);
-    } else {
-      pass.latents = noise.randn({pass.batch, latent_channels, h, w}, latent_options) * sampler.init_noise_sigma();
-    }
-    pass.latents = denoise(unet, sampler, pass.latents, cond, noise, dopt);
+    pass.latents = m.first_pass(r, init, pass, unet, cond, dopt, downscale, expert);
   }
-  // 2b. Hires fix: every pass again at the scaled size, micro-conditioned on it (as are the later stages).
+
+  // 2b. Hires pass: every pass again at the scaled size, micro-conditioned on it (as are the later stages).
   GenerationRequest final_r = r;
   if (r.hires.scale) {
     final_r.sampling.size = hires_size(r.sampling.size, *r.hires.scale);
@@ -530,22 +552,15 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
                                 std::to_string(final_r.sampling.size.width) + "x" +
                                 std::to_string(final_r.sampling.size.height) +
                                 " (each side rounded to a multiple of 8)");
-    std::vector<at::Tensor> first;
-    for (const auto& pass : passes) first.push_back(pass.latents.to(at::kCPU, at::kFloat));
-    result.base_latents = at::cat(first);  // the first pass's
+    result.base_latents = Impl::batch_latents(passes);  // the first pass's
     m.sync_text_adapters();  // --low-memory may have reloaded the encoders
-    UNetConditioning hcond = build_conditioning(base, final_r, pass_batch, &result.warnings);
+    UNetConditioning hcond = m.text_conditioning(base, final_r, rows, &result.warnings);
     hcond.image_prompts = cond.image_prompts;
-    if (low_memory) base.release_text();
     // The control images again, resized for the second pass.
-    std::optional<ControlStage> hires_control;
-    if (!r.adapters.controls.empty()) {
-      std::vector<ControlUnit> units = m.control_units(r, final_r.sampling.size, pass_batch, &result.warnings);
-      const bool guess = m.control_guess_mode(r, units);
-      hires_control.emplace(std::move(units), hcond, uses_cfg(r.sampling.cfg), guess);
-    }
+    std::optional<ControlStage> hires_control =
+        m.control_stage(r, final_r.sampling.size, rows, hcond, &result.warnings);
     for (auto& pass : passes) {
-      DenoiseOptions dopt = denoise_options(pass, "hires");
+      DenoiseOptions dopt = events.denoise_options(pass, "hires");
       if (hires_control) dopt.unet_extras = hires_control->hook();
       pass.latents = m.hires_pass(r, final_r.sampling.size, pass.seed, pass.latents, unet, hcond, dopt);
     }
@@ -556,38 +571,23 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   result.base_s = timer.seconds();
 
-  // 3. Refiner: its own conditioning (encoder 2, aesthetic score) and its own generator.
-  if (!m.options.refiner.empty()) {
+  // 3. Refiner pass: its own conditioning (encoder 2, aesthetic score) and its own generator.
+  if (m.refiner) {
     timer.restart();
-    std::vector<at::Tensor> base_latents;
-    for (const auto& pass : passes) base_latents.push_back(pass.latents.to(at::kCPU, at::kFloat));
-    result.base_latents = at::cat(base_latents);
+    result.base_latents = Impl::batch_latents(passes);
     ModelSet& ref = *m.refiner;
-    UNetConditioning rcond = build_conditioning(ref, final_r, pass_batch, &result.warnings);
-    if (low_memory) ref.release_text();
+    const UNetConditioning rcond = m.text_conditioning(ref, final_r, rows, &result.warnings);
     UNet2DConditionModel& refiner_unet = ref.ensure_unet();
-    for (auto& pass : passes) {
-      NoiseSource rnoise = NoiseSource::batched(pass.refiner_seed);
-      Schedule rschedule =
-          full_schedule(r, expert ? r.sampling.steps : r.refiner.steps.value_or(r.sampling.steps), ref.scheduler);
-      rschedule = expert ? with_denoising_start(rschedule, r.refiner.high_noise_frac)
-                         : with_strength(rschedule, r.refiner.strength);
-      Sampler rsampler(rschedule);
-      if (!expert && !rschedule.empty()) {
-        at::Tensor eps = rnoise.randn(pass.latents.sizes(), pass.latents.options());
-        pass.latents = rsampler.add_noise(pass.latents, eps, 0);
-      }
-      pass.latents = denoise(refiner_unet, rsampler, pass.latents, rcond, rnoise, denoise_options(pass, "refiner"));
-    }
+    for (auto& pass : passes)
+      pass.latents = m.refiner_pass(r, pass, pass.latents, refiner_unet, rcond, events.denoise_options(pass, "refiner"),
+                                    expert);
     if (low_memory) ref.release_unet();
     result.refiner_s = timer.seconds();
   }
 
-  // 4. Decode one image at a time (bounded memory), then 8-bit as the reference rounds.
+  // 4. Decode, then 8 bits as the reference rounds; inpainting pastes back what the request keeps.
   timer.restart();
-  std::vector<at::Tensor> latents;
-  for (const auto& pass : passes) latents.push_back(pass.latents.to(at::kCPU, at::kFloat));
-  result.latents = at::cat(latents);
+  result.latents = Impl::batch_latents(passes);
   // Every pass recorded the same number of steps: step s of the batch is the passes' step s side by side.
   for (size_t s = 0; r.output.save_trajectory && s < passes[0].trajectory.size(); ++s) {
     std::vector<at::Tensor> step;
@@ -596,26 +596,18 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   VaeTiling tiling;
   tiling.enabled = r.output.vae_tiling;
-  std::vector<at::Tensor> decoded;
-  for (const auto& pass : passes)
-    for (int64_t i = 0; i < pass.batch; ++i) {
-      report("decode", 0, 0, pass.first_image + i);
-      decoded.push_back(m.decode_one(pass.latents.narrow(0, i, 1), tiling).to(at::kCPU, at::kFloat));
-    }
-  result.decoded = at::cat(decoded);
+  result.decoded = m.decode(passes, tiling, events);
   result.images = image_to_uint8(result.decoded);
-  if (masked && masked->full_res)
-    result.images = paste_full_res(result.images, *masked->full_res, r.inpaint.keep_unmasked);
-  else if (masked && r.inpaint.keep_unmasked)
-    result.images = paste_unmasked(result.images, io::to_tensor(masked->image), overlay_alpha(masked->luminance));
+  if (init.masked && init.masked->full_res)
+    result.images = paste_full_res(result.images, *init.masked->full_res, r.inpaint.keep_unmasked);
+  else if (init.masked && r.inpaint.keep_unmasked)
+    result.images =
+        paste_unmasked(result.images, io::to_tensor(init.masked->image), overlay_alpha(init.masked->luminance));
   result.decode_s = timer.seconds();
   record_schedule(r, full_schedule(r, r.sampling.steps, base.scheduler), base.scheduler);
   result.runtime = runtime_info(m.placement);
   if (m.options.reproducible) result.runtime["reproducible"] = reproducible_record();
-  if (m.vae_override) {
-    result.runtime["vae"] = m.vae_override->path;
-    result.runtime["vae_kind"] = to_string(m.vae_override->kind);
-  }
+  m.vae->record(result.runtime);
   return result;
 }
 
