@@ -25,14 +25,7 @@ const nlohmann::json& ip_cases() {
 }
 
 GenerationRequest ip_request(const nlohmann::json& c) {
-  GenerationRequest r;
-  r.text.prompt = c["prompt"];
-  r.text.negative_prompt = c["negative_prompt"].get<std::string>();
-  r.sampling.size = Size{c["height"].get<int>(), c["width"].get<int>()};
-  r.sampling.steps = c["steps"];
-  r.sampling.cfg = c["guidance_scale"];
-  r.sampling.sampler = parse_sampler(c["sampler"]);
-  r.sampling.seed = c["seed"].get<uint64_t>();
+  GenerationRequest r = request_from_inputs(c);
   r.sampling.batch_noise = BatchNoise::Shared;
   r.output.save_trajectory = true;
   if (!c["init_image"].is_null()) {
@@ -65,13 +58,7 @@ TEST_P(IpAdapterGolden, LatentsMatchDiffusers) {
   const nlohmann::json& c = ip_cases().at(GetParam());
   auto golden = load_golden_abs(ip_data(GetParam() + ".safetensors"));
   GenerationResult result = tiny_pipeline().generate(ip_request(c));
-  const at::Tensor& steps = golden.at("step_latents");
-  ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
-  for (int64_t s = 0; s < steps.size(0); ++s)
-    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], steps[s],
-                         latent_tolerance(steps[s])));
-  EXPECT_TRUE(AllClose("final_latents", result.latents, golden.at("final_latents"),
-                       latent_tolerance(golden.at("final_latents"))));
+  expect_latents_match(result, golden);
   // The recorded request names what ran: adapter and image hashes, the encoder.
   ASSERT_EQ(result.request.adapters.ip_adapters.size(), c["adapters"].size());
   for (const IpAdapterSpec& s : result.request.adapters.ip_adapters) {
