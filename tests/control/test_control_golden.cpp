@@ -13,22 +13,10 @@
 namespace sdxl::test {
 namespace {
 
-struct ControlCase {
-  GenerationRequest request;
-  PipelineOptions options;
-};
-
-ControlCase load_control_case(const std::string& name) {
-  const nlohmann::json in = read_json(fixture("control_golden/" + name + ".json"))["inputs"];
-  ControlCase c;
+GoldenCase load_control_case(const std::string& name) {
+  GoldenCase c = read_golden_case("control_golden", name);
+  const nlohmann::json& in = c.spec["inputs"];
   GenerationRequest& r = c.request;
-  r.text.prompt = in["prompt"];
-  r.text.negative_prompt = in["negative_prompt"].get<std::string>();
-  r.sampling.size = Size{in["height"].get<int>(), in["width"].get<int>()};
-  r.sampling.steps = in["steps"];
-  r.sampling.cfg = in["guidance_scale"];
-  r.sampling.sampler = parse_sampler(in["sampler"].get<std::string>());
-  r.sampling.seed = in["seed"].get<uint64_t>();
   r.adapters.control_guess_mode = in["guess_mode"];
   for (const auto& j : in["controls"]) {
     ControlSpec s;
@@ -57,10 +45,6 @@ ControlCase load_control_case(const std::string& name) {
   for (const auto& j : in.value("loras", nlohmann::json::array()))  // paths under tests/
     r.adapters.loras.push_back(LoraSpec{std::string(SDXL_SOURCE_DIR) + "/tests/" + j["path"].get<std::string>(),
                                j["multiplier"].get<double>()});
-  c.options.model = fixture("tiny-sdxl");
-  c.options.device = parse_device(test_device());
-  c.options.dtype = DType::Fp32;
-  c.options.vae_dtype = DType::Fp32;
   return c;
 }
 
@@ -74,17 +58,11 @@ class ControlGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ControlGolden, MatchesReference) {
   const std::string name = GetParam();
-  ControlCase c = load_control_case(name);
+  GoldenCase c = load_control_case(name);
   auto golden = load_golden("control_golden/" + name + ".safetensors");
   c.request.output.save_trajectory = true;
   GenerationResult result = control_pipeline().generate(c.request);
-  const at::Tensor& steps = golden.at("step_latents");
-  ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
-  for (int64_t s = 0; s < steps.size(0); ++s)
-    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], steps[s],
-                         latent_tolerance(steps[s])));
-  const at::Tensor& final_want = golden.at("final_latents");
-  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+  expect_latents_match(result, golden);
   EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at("image"), 1e-3));
   expect_png_close("control_golden/" + name + ".png", result.images[0]);
 }
@@ -102,7 +80,7 @@ class ControlCompose : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ControlCompose, MatchesReference) {
   const std::string name = GetParam();
-  ControlCase c = load_control_case(name);
+  GoldenCase c = load_control_case(name);
   auto golden = load_golden("control_golden/" + name + ".safetensors");
   static Pipeline with_refiner(load_control_case("cn_compose_refiner").options);
   GenerationResult result = (c.options.refiner.empty() ? control_pipeline() : with_refiner).generate(c.request);
@@ -122,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, ControlCompose,
 // bf16 (the CPU default where the CPU has AVX-512 BF16) tracks the fp32 reference within the tolerances
 // PipelineLowPrecision states for the plain model (tests/pipeline/test_pipeline_low_precision.cpp).
 TEST(ControlLowPrecision, Bf16TracksTheFp32Golden) {
-  ControlCase c = load_control_case("cn_euler_5_single");
+  GoldenCase c = load_control_case("cn_euler_5_single");
   c.options.dtype = DType::Bf16;
   c.options.vae_dtype = DType::Bf16;
   auto golden = load_golden("control_golden/cn_euler_5_single.safetensors");
@@ -135,7 +113,7 @@ TEST(ControlLowPrecision, Bf16TracksTheFp32Golden) {
 }
 
 TEST(ControlBehaviour, ZeroScaleIsThePlainModelBitForBit) {
-  ControlCase c = load_control_case("cn_euler_5_single");
+  GoldenCase c = load_control_case("cn_euler_5_single");
   c.request.sampling.steps = 3;
   c.request.adapters.controls[0].scale = 0.0;
   GenerationResult controlled = control_pipeline().generate(c.request);
@@ -148,7 +126,7 @@ TEST(ControlBehaviour, ZeroScaleIsThePlainModelBitForBit) {
 }
 
 TEST(ControlBehaviour, ResizedImageIsStatedAndHashesRecorded) {
-  ControlCase c = load_control_case("cn_euler_5_single");
+  GoldenCase c = load_control_case("cn_euler_5_single");
   c.request.sampling.steps = 2;
   GenerationResult r = control_pipeline().generate(c.request);
   bool stated = false;

@@ -1,9 +1,11 @@
-// Reads a pipeline golden case (tests/fixtures/pipeline_golden/<case>.json) into a GenerationRequest and
-// pipeline options for the tiny model family.
+// Reads the golden cases of the reference generators (pipeline_golden/<case>.json here; the control, inpainting
+// and IP-Adapter tests through the same helpers) into a GenerationRequest and pipeline options for the tiny model
+// family, and compares a run's latents with a golden's.
 #pragma once
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "io/png.h"
@@ -63,28 +65,65 @@ inline void expect_png_close(const std::string& png, const at::Tensor& hwc) {
   EXPECT_LE(fraction, 0.01) << png << ": " << fraction * 100 << "% of channel values differ by one level";
 }
 
-inline GoldenCase load_golden_case(const std::string& name) {
-  GoldenCase c;
-  c.name = name;
-  std::ifstream in(fixture("pipeline_golden/" + name + ".json"));
-  c.spec = nlohmann::json::parse(in);
-  const auto& in_ = c.spec["inputs"];
-  GenerationRequest& r = c.request;
-  r.text.prompt = in_["prompt"];
-  if (in_.contains("prompt_2") && !in_["prompt_2"].is_null()) r.text.prompt_2 = in_["prompt_2"].get<std::string>();
-  if (!in_["negative_prompt"].is_null()) r.text.negative_prompt = in_["negative_prompt"].get<std::string>();
-  if (in_.contains("negative_prompt_2") && !in_["negative_prompt_2"].is_null())
-    r.text.negative_prompt_2 = in_["negative_prompt_2"].get<std::string>();
-  r.sampling.size = Size{in_["height"].get<int>(), in_["width"].get<int>()};
-  r.sampling.steps = in_["steps"];
-  r.sampling.cfg = in_["guidance_scale"];
-  std::string sampler = in_["sampler"];
+// The fields every generator records under the same names: prompt, negative_prompt (null: none), height, width,
+// steps, guidance_scale, sampler ("dpmpp_2m_karras": DPM++ 2M on Karras sigmas), seed.
+inline GenerationRequest request_from_inputs(const nlohmann::json& in) {
+  GenerationRequest r;
+  r.text.prompt = in["prompt"];
+  if (!in["negative_prompt"].is_null()) r.text.negative_prompt = in["negative_prompt"].get<std::string>();
+  r.sampling.size = Size{in["height"].get<int>(), in["width"].get<int>()};
+  r.sampling.steps = in["steps"];
+  r.sampling.cfg = in["guidance_scale"];
+  std::string sampler = in["sampler"];
   if (sampler == "dpmpp_2m_karras") {
     sampler = "dpmpp_2m";
     r.sampling.karras = true;
   }
   r.sampling.sampler = parse_sampler(sampler);
-  r.sampling.seed = in_["seed"].get<uint64_t>();
+  r.sampling.seed = in["seed"].get<uint64_t>();
+  return r;
+}
+
+// A model of tests/fixtures on the test device in float32: the goldens are float32 (on CUDA too, so they hold at
+// the same tolerances).
+inline PipelineOptions fp32_options(const std::string& model) {
+  PipelineOptions o;
+  o.model = fixture(model);
+  o.device = parse_device(test_device());
+  o.dtype = o.vae_dtype = DType::Fp32;
+  return o;
+}
+
+// Every step's latents (`trajectory`, GenerationRequest output.save_trajectory) and the final ones against the
+// golden's step_latents and final_latents, each within latent_tolerance.
+inline void expect_latents_match(const GenerationResult& result, const std::map<std::string, at::Tensor>& golden) {
+  const at::Tensor& steps = golden.at("step_latents");
+  ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
+  for (int64_t s = 0; s < steps.size(0); ++s)
+    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], steps[s],
+                         latent_tolerance(steps[s])));
+  const at::Tensor& final_want = golden.at("final_latents");
+  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+}
+
+// tests/fixtures/<folder>/<name>.json: its "inputs" as a request (request_from_inputs) for the tiny base model in
+// float32; the caller reads the fields of its own kind of case.
+inline GoldenCase read_golden_case(const std::string& folder, const std::string& name) {
+  GoldenCase c;
+  c.name = name;
+  c.spec = read_json(fixture(folder + "/" + name + ".json"));
+  c.request = request_from_inputs(c.spec["inputs"]);
+  c.options = fp32_options("tiny-sdxl");
+  return c;
+}
+
+inline GoldenCase load_golden_case(const std::string& name) {
+  GoldenCase c = read_golden_case("pipeline_golden", name);
+  const auto& in_ = c.spec["inputs"];
+  GenerationRequest& r = c.request;
+  if (in_.contains("prompt_2") && !in_["prompt_2"].is_null()) r.text.prompt_2 = in_["prompt_2"].get<std::string>();
+  if (in_.contains("negative_prompt_2") && !in_["negative_prompt_2"].is_null())
+    r.text.negative_prompt_2 = in_["negative_prompt_2"].get<std::string>();
   r.sampling.num_images = in_["num_images_per_prompt"];
   r.sampling.batch_noise =
       BatchNoise::Shared;  // the reference's num_images_per_prompt draws the batch from one generator
@@ -94,10 +133,6 @@ inline GoldenCase load_golden_case(const std::string& name) {
   if (in_.contains("negative_target_size")) r.micro.negative_target_size = size_of(in_["negative_target_size"]);
   if (in_.contains("crops_coords_top_left"))
     r.micro.crop_top_left = std::pair<int, int>{in_["crops_coords_top_left"][0], in_["crops_coords_top_left"][1]};
-  c.options.model = fixture("tiny-sdxl");
-  c.options.device = parse_device(test_device());
-  c.options.dtype = DType::Fp32;  // the goldens are float32: on CUDA too, so they hold at the same tolerances
-  c.options.vae_dtype = DType::Fp32;
   const std::string kind = in_["kind"];
   if (kind == "ensemble") {
     c.options.refiner = fixture("tiny-sdxl-refiner");

@@ -11,47 +11,26 @@
 namespace sdxl::test {
 namespace {
 
-struct InpaintCase {
-  GenerationRequest request;
-  PipelineOptions options;
-};
-
-InpaintCase load_inpaint_case(const std::string& name) {
-  const nlohmann::json in = read_json(fixture("inpaint_golden/" + name + ".json"))["inputs"];
-  InpaintCase c;
+GoldenCase load_inpaint_case(const std::string& name) {
+  GoldenCase c = read_golden_case("inpaint_golden", name);
+  const nlohmann::json& in = c.spec["inputs"];
+  if (in["unet_in_channels"] == 9) c.options.model = fixture("tiny-sdxl-inpaint");
   GenerationRequest& r = c.request;
-  r.text.prompt = in["prompt"];
-  r.text.negative_prompt = in["negative_prompt"].get<std::string>();
-  r.sampling.size = Size{in["height"].get<int>(), in["width"].get<int>()};
-  r.sampling.steps = in["steps"];
-  r.sampling.cfg = in["guidance_scale"];
-  r.sampling.sampler = parse_sampler(in["sampler"].get<std::string>());
-  r.sampling.seed = in["seed"].get<uint64_t>();
   r.img2img.strength = in["strength"];
   r.img2img.init_image = fixture(in["init_image"]);
   r.inpaint.mask = fixture(in["mask"]);
   r.inpaint.mask_blur = in["mask_blur"];
-  c.options.model = fixture(in["unet_in_channels"] == 9 ? "tiny-sdxl-inpaint" : "tiny-sdxl");
-  c.options.device = parse_device(test_device());
-  c.options.dtype = DType::Fp32;
-  c.options.vae_dtype = DType::Fp32;
   return c;
 }
 
 class InpaintGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(InpaintGolden, MatchesReference) {
-  InpaintCase c = load_inpaint_case(GetParam());
+  GoldenCase c = load_inpaint_case(GetParam());
   auto golden = load_golden("inpaint_golden/" + GetParam() + ".safetensors");
   c.request.output.save_trajectory = true;
   GenerationResult result = Pipeline(c.options).generate(c.request);
-  const at::Tensor& steps = golden.at("step_latents");
-  ASSERT_EQ(static_cast<int64_t>(result.trajectory.size()), steps.size(0)) << "number of sampling steps";
-  for (int64_t s = 0; s < steps.size(0); ++s)
-    EXPECT_TRUE(AllClose("step " + std::to_string(s) + " latents", result.trajectory[s], steps[s],
-                         latent_tolerance(steps[s])));
-  const at::Tensor& final_want = golden.at("final_latents");
-  EXPECT_TRUE(AllClose("final_latents", result.latents, final_want, latent_tolerance(final_want)));
+  expect_latents_match(result, golden);
   EXPECT_TRUE(AllClose("decoded image", result.decoded, golden.at("image"), kDecodedImageAtol));
   expect_png_close("inpaint_golden/" + GetParam() + ".png", result.images[0]);
 }
@@ -97,7 +76,7 @@ TEST(InpaintMask, LuminanceAndBinarisationFollowPillowAndDiffusers) {
 }
 
 GenerationRequest small_inpaint() {
-  InpaintCase c = load_inpaint_case("inpaint_euler_5_s0.6");
+  GoldenCase c = load_inpaint_case("inpaint_euler_5_s0.6");
   c.request.sampling.steps = 3;
   return c.request;
 }
@@ -150,7 +129,7 @@ TEST(InpaintBehaviour, BadMasksAreClearErrors) {
 }
 
 TEST(InpaintBehaviour, NineChannelUnetNeedsAMask) {
-  InpaintCase c = load_inpaint_case("inpaint9_euler_5_s0.9999");
+  GoldenCase c = load_inpaint_case("inpaint9_euler_5_s0.9999");
   GenerationRequest r = c.request;
   r.inpaint.mask.reset();
   const std::string message = error_of([&] { Pipeline(c.options).generate(r); });

@@ -25,7 +25,11 @@ Writes, all small (fp16 weights, seeded; re-running rewrites identical files):
                                                   image tokens of each adapter (tokens.N: [uncond; cond] with CFG)
 The case ip_base_controlnet_s0.6 runs the base adapter with the tiny ControlNet of tests/control/make_control_goldens.py
 (tests/fixtures/control_golden/tiny-controlnet, control_a.png at scale 0.7, steps 0.1-0.9) through
-StableDiffusionXLControlNetPipeline with load_ip_adapter (issue 26: adapter + ControlNet).
+StableDiffusionXLControlNetPipeline with load_ip_adapter (issue 26: adapter + ControlNet). Its control image is
+resized 80x120 -> 64x64 by Pillow's Lanczos (VaeImageProcessor), a shrink that Pillow 13 resamples vertical pass
+first (the height loses 56 pixels, more than twice the width's 16), unlike Pillow 12.3.0 (the version
+scripts/reference_env.sh pins), the web UI's 9.5.0 and sdxl-gen, which run the horizontal pass first: up to 28
+levels apart on this image, 6.7e-3 in the latents. The script refuses Pillow 13 and later.
 The ip_adapter.N keys are numbered as the original IP-Adapter files are (every attention processor of
 unet.attn_processors in order, cross-attention ones odd), read from the reference UNet here, not written out by hand.
 """
@@ -36,6 +40,7 @@ import shutil
 import tempfile
 
 import numpy as np
+import PIL
 import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
@@ -269,6 +274,9 @@ def cases_images(name):
 
 
 def main():
+    if int(PIL.__version__.split(".")[0]) >= 13:
+        raise SystemExit(f"Pillow {PIL.__version__} resizes tall shrinks vertical pass first (the ControlNet case's "
+                         "control image): run scripts/reference_env.sh, which pins 12.3.0")
     os.makedirs(OUT, exist_ok=True)
     images = make_images()
     encoders = {name: make_encoder(name) for name in ENCODERS}
