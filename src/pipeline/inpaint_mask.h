@@ -12,10 +12,9 @@ namespace sdxl {
 // uint8 [H,W]: (R*19595 + G*38470 + B*7471 + 2^15) >> 16, Pillow's ITU-R 601-2 luma in 16-bit fixed point.
 at::Tensor mask_luminance(const io::Image& mask);
 
-// AUTOMATIC1111's --mask-blur N (N >= 1): a horizontal then a vertical 1-D Gaussian of sigma N with
-// 2*int(2.5*N + 0.5) + 1 taps, each pass as cv2.GaussianBlur computes it on 8-bit images (bit-exact mode:
-// taps quantised to 1/256 with error diffusion so they sum to exactly 256, BORDER_REFLECT_101, the sum
-// rounded half up). Input and output uint8 [H,W].
+// AUTOMATIC1111's --mask-blur N (N >= 1): a horizontal then a vertical cv2.GaussianBlur of sigma N with
+// 2*int(2.5*N + 0.5) + 1 taps, each rounded to 8 bits, BORDER_REFLECT_101, computed by OpenCV itself.
+// Input and output uint8 [H,W].
 at::Tensor blur_mask(const at::Tensor& luminance, int n);
 
 // The repaint mask of diffusers' VaeImageProcessor(do_binarize=True): float32 [1,1,H,W], 1 where
