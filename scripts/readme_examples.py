@@ -54,7 +54,7 @@ def main():
             r = subprocess.run(['bash', '-c', command], cwd=work, capture_output=True, text=True, timeout=300,
                                env=dict(os.environ, OMP_WAIT_POLICY='PASSIVE'))
             status = 'ok' if r.returncode == 0 else f'FAIL (exit {r.returncode})'
-            print(f'{status:>14}  {time.time() - start:5.1f} s  README.md:{number}: {command.splitlines()[0]}')
+            print(f'{status:>14}  {time.time() - start:5.1f} s  README.md:{number}: {command.splitlines()[0]}', flush=True)
             if r.returncode != 0:
                 failures += 1
                 print('\n'.join('      ' + l for l in r.stderr.strip().splitlines()[-5:]), file=sys.stderr)
