@@ -44,7 +44,7 @@ void check(const std::shared_ptr<const sdxl::Tokenizer>& tokenizer, const std::s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The bundled vocabulary (data/clip, found through SDXL_SOURCE_DIR), loaded once.
+  // The bundled vocabulary (data/clip, copied beside the harness by fuzz/CMakeLists.txt), loaded once.
   // SDXL's encoders' settings (the pipeline reads them from the model's configs; this harness has none).
   constexpr int kSdxlContextLength = 77;
   static const auto transformers =

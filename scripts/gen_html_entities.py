@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generates src/text/html_entities.cpp: the tables Python's html.unescape() uses.
+"""Generates src/text/generated/html_entities.cpp: the tables Python's html.unescape() uses.
 
 The CLIP tokenizer calls html.unescape twice; reproducing it needs the HTML5 named character
 references (html.entities.html5: 2231 names, with and without the trailing ';' for the legacy ones)
 and the numeric-reference fix-ups of the html module (_invalid_charrefs, _invalid_codepoints).
 
-    python3 scripts/gen_html_entities.py > src/text/html_entities.cpp
+    python3 scripts/gen_html_entities.py > src/text/generated/html_entities.cpp
 """
 import html
 import html.entities

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/text/text_fix_tables.cpp: the data behind sdxl::text's ftfy-equivalent text fixes.
+"""Generates src/text/generated/text_fix_tables.cpp: the data behind sdxl::text's ftfy-equivalent text fixes.
 
 Both reference CLIP tokenizers call `ftfy.fix_text` (6.3.1) with its default settings first. Every table
 here is read from ftfy's own module data or computed by calling ftfy's own fixer functions, so the C++
@@ -16,7 +16,7 @@ side only reproduces the control flow of `fix_text` (src/text/text_fixes.cpp):
                        primary composites (two-character canonical decompositions that NFC keeps)
 
 Run with the reference environment (Python 3.11, Unicode 14.0.0, ftfy 6.3.1):
-    .venv-ref/bin/python scripts/gen_text_fix_tables.py > src/text/text_fix_tables.cpp
+    .venv-ref/bin/python scripts/gen_text_fix_tables.py > src/text/generated/text_fix_tables.cpp
 """
 import html.entities
 import os
@@ -64,7 +64,7 @@ def uppercase_entities():
     html5 = html.entities.html5
     extra = [(k[1:], v) for k, v in chardata.HTML_ENTITIES.items() if k[1:] not in html5]
     assert all(k.endswith(";") and k.upper() == k for k, _ in extra)
-    # Every other key is exactly a `;`-terminated html5 name: the C++ looks those up in html_entities.cpp.
+    # Every other key is exactly a `;`-terminated html5 name: the C++ looks those up in generated/html_entities.cpp.
     assert {k[1:] for k in chardata.HTML_ENTITIES} - {k for k, _ in extra} == {k for k in html5 if k.endswith(";")}
     return sorted(extra, key=lambda kv: kv[0].encode())
 

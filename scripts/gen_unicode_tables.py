@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/text/unicode_tables.cpp: the Unicode properties the CLIP tokenizer needs.
+"""Generates src/text/generated/unicode_tables.cpp: the Unicode properties the CLIP tokenizer needs.
 
 The CLIP reference tokenizer (open_clip's SimpleTokenizer) runs on Python 3 strings and the
 `regex` module, so the C++ tokenizer must reproduce these Python behaviours code point by code point:
@@ -13,7 +13,7 @@ The CLIP reference tokenizer (open_clip's SimpleTokenizer) runs on Python 3 stri
                  U+03A3 to U+03C2 at the end of a word, to U+03C3 elsewhere)
 
 Run with the Python whose Unicode version the goldens used (3.11 -> Unicode 14.0.0):
-    python3 scripts/gen_unicode_tables.py > src/text/unicode_tables.cpp
+    python3 scripts/gen_unicode_tables.py > src/text/generated/unicode_tables.cpp
 """
 import sys
 import unicodedata

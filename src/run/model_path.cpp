@@ -7,26 +7,18 @@
 #include <vector>
 
 #include "common/error.h"
+#include "io/paths.h"
 #include "weights/check_weights.h"
 
 namespace sdxl {
 namespace {
 
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
+using io::is_dir;
+using io::is_file;
 
 std::string exe_dir() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.rfind('/'));
+  const std::string dir = io::executable_dir();
+  return dir.empty() ? "." : dir;
 }
 
 // Candidate checkpoints in a weights folder: *.safetensors files and diffusers folders.
@@ -67,7 +59,9 @@ std::string resolve_model_path(const std::string& model, std::string* config_dir
     return model;
   }
   std::vector<std::string> bases;
-  for (const std::string& dir : {std::string("weights"), std::string(SDXL_SOURCE_DIR) + "/weights"}) {
+  // weights/ in the working folder, else the one beside the build folder (build/sdxl-gen finds the checkout's
+  // weights/ from any working folder).
+  for (const std::string& dir : {std::string("weights"), exe_dir() + "/../weights"}) {
     for (const auto& c : candidates(dir)) {
       CheckReport report = check_weights(c, *config_dir);  // header only: instant
       if (report.ok && report.kind == ModelKind::Base) bases.push_back(c);

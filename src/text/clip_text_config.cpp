@@ -2,7 +2,6 @@
 
 #include "common/config_reader.h"
 #include "common/error.h"
-#include "weights/presets.h"
 
 namespace sdxl {
 
@@ -52,32 +51,6 @@ void CLIPTextConfig::validate(const std::string& what) const {
     throw Error(ErrorCategory::Input, "", what + ": hidden_size " + std::to_string(hidden_size) + " is not divisible by num_attention_heads " +
                 std::to_string(num_attention_heads));
   if (!(layer_norm_eps > 0)) throw Error(ErrorCategory::Input, "", what + ": 'layer_norm_eps' must be positive");
-}
-
-namespace {
-
-CLIPTextConfig preset(int64_t width, int64_t layers, int64_t heads, ClipActivation act, int64_t projection_dim) {
-  CLIPTextConfig c;
-  c.hidden_size = width;
-  c.num_hidden_layers = layers;
-  c.num_attention_heads = heads;
-  c.intermediate_size = 4 * width;
-  c.hidden_act = act;
-  c.projection_dim = projection_dim;
-  return c;  // layer_norm_eps 1e-5, 77 positions, 49408 tokens: the defaults
-}
-
-}  // namespace
-
-CLIPTextConfig CLIPTextConfig::tiny_text_encoder() { return preset(32, 3, 2, ClipActivation::QuickGelu, 32); }
-CLIPTextConfig CLIPTextConfig::tiny_text_encoder_2() { return preset(48, 4, 3, ClipActivation::Gelu, 32); }
-
-// The SDXL text encoders' configs live once, in the presets.
-CLIPTextConfig CLIPTextConfig::clip_vit_l14() {
-  return from_json(preset_config("sdxl-base", "text_encoder"), "built-in sdxl-base text_encoder config");
-}
-CLIPTextConfig CLIPTextConfig::openclip_bigg14() {
-  return from_json(preset_config("sdxl-base", "text_encoder_2"), "built-in sdxl-base text_encoder_2 config");
 }
 
 }  // namespace sdxl

@@ -34,10 +34,6 @@ struct CLIPTextConfig {
   // and the key for wrong types, unknown activations and inconsistent shapes.
   static CLIPTextConfig from_json(const nlohmann::json& json, const std::string& what = "text encoder config");
 
-  static CLIPTextConfig clip_vit_l14();     // SDXL text_encoder: OpenAI CLIP ViT-L/14 (768 wide, 12 layers)
-  static CLIPTextConfig openclip_bigg14();  // SDXL text_encoder_2 / refiner: OpenCLIP ViT-bigG/14 (1280, 32)
-  static CLIPTextConfig tiny_text_encoder();    // tests/fixtures/tiny-sdxl/text_encoder (32 wide, 3 layers)
-  static CLIPTextConfig tiny_text_encoder_2();  // tests/fixtures/tiny-sdxl/text_encoder_2 (48 wide, 4 layers)
 
   int64_t head_dim() const { return hidden_size / num_attention_heads; }
   void validate(const std::string& what) const;  // throws sdxl::Error

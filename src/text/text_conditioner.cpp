@@ -128,8 +128,6 @@ void TextConditioner::run_encoders(const std::vector<std::vector<const Chunk*>>&
       if (!cache_[e].count(chunk->tokens.ids77) && seen.insert(chunk->tokens.ids77).second)
         missing.push_back(chunk->tokens.ids77);
     if (missing.empty()) continue;
-    if (released_)
-      throw Error(ErrorCategory::Input, "", encoders_[e].name + " was released after encoding; a new prompt cannot be encoded any more");
     CLIPTextModel& model = encoders_[e].model;
     const bool pooled = e + 1 == encoders_.size();
     for (const auto& ids77 : missing) {
@@ -232,19 +230,8 @@ EncodedPrompts TextConditioner::encode(const std::vector<PromptRequest>& batch, 
   return result;
 }
 
-void TextConditioner::release_encoders() {
-  for (auto& e : encoders_) e.model = CLIPTextModel(nullptr);
-  released_ = true;
-}
-
 void TextConditioner::clear_cache() {
   for (auto& c : cache_) c.clear();
-}
-
-size_t TextConditioner::cache_size() const {
-  size_t n = 0;
-  for (const auto& c : cache_) n += c.size();
-  return n;
 }
 
 }  // namespace sdxl

@@ -7,7 +7,6 @@
 //           negative_prompt_2 = negative_prompt_2 or negative_prompt. An explicit "" is encoded, not zeroed.
 // Beyond diffusers: long prompts in 75-token chunks, and the web UI's emphasis syntax (prompt_emphasis.h).
 #pragma once
-#include "common/model_kind.h"
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -22,7 +21,6 @@
 #include "weights/state_dict.h"
 
 namespace sdxl {
-
 
 enum class LongPromptMode {
   Truncate,  // diffusers: keep the first 75 tokens, report the rest in a warning
@@ -88,11 +86,6 @@ class TextConditioner {
     return encode(std::vector<PromptRequest>{row}, with_negative);
   }
 
-  // Drops the encoder modules (their memory goes once no one else holds them). Prompts already in the
-  // cache still encode; any other prompt then throws sdxl::Error.
-  void release_encoders();
-  bool encoders_released() const { return released_; }
-  size_t cache_size() const;
   // Forgets every cached encoding: needed after the encoders' weights or vocabulary change (LoRA merges,
   // textual-inversion embeddings, adapters/).
   void clear_cache();
@@ -106,8 +99,6 @@ class TextConditioner {
     options_.long_prompts = long_prompts;
     options_.syntax = syntax;
   }
-  int64_t context_width() const { return context_width_; }
-  int64_t pooled_width() const { return pooled_width_; }
 
  private:
   struct Chunk {
@@ -131,7 +122,6 @@ class TextConditioner {
   int64_t context_width_ = 0, pooled_width_ = 0;
   int64_t context_length_ = 0;  // tokens per chunk, the tokenizers' model_max_length (SDXL: 77)
   at::TensorOptions output_options_;
-  bool released_ = false;
   std::vector<std::map<std::vector<int64_t>, Encoded>> cache_;  // per encoder
 };
 

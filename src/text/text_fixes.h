@@ -1,6 +1,6 @@
 // ftfy 6.3.1's `fix_text` with its default settings, on code points: the text cleaning both reference CLIP
 // tokenizers apply before anything else (HF CLIPTokenizer when ftfy is installed, open_clip always).
-// Tables: text_fix_tables.cpp (scripts/gen_text_fix_tables.py reads them out of ftfy itself).
+// Tables: generated/text_fix_tables.cpp (scripts/gen_text_fix_tables.py reads them out of ftfy itself).
 #pragma once
 #include <string>
 

@@ -7,6 +7,7 @@
 #include "common/config_reader.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/paths.h"
 #include "text/clip_bpe_tokenizer.h"
 #include "text/sentencepiece_tokenizer.h"
 
@@ -74,12 +75,6 @@ int required_id(const ClipBpeVocabulary& vocab, const std::string& token, const 
   return id;
 }
 
-std::string executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : exe.parent_path().string();
-}
-
 }  // namespace
 
 TokenizedPrompt Tokenizer::model_input(const std::vector<int>& ids) const {
@@ -123,13 +118,12 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::Cl
 std::string bundled_clip_dir() {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("SDXL_CLIP_DIR")) candidates.push_back(env);
-  const std::string exe = executable_dir();
+  const std::string exe = io::executable_dir();
   if (!exe.empty()) {
     candidates.push_back(exe + "/../share/sdxl-gen/clip");
     candidates.push_back(exe + "/data/clip");
   }
   candidates.push_back("data/clip");
-  candidates.push_back(std::string(SDXL_SOURCE_DIR) + "/data/clip");
   std::string tried;
   for (const auto& dir : candidates) {
     std::error_code ec;

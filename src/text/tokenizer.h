@@ -60,8 +60,8 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, text::Cl
 std::shared_ptr<const Tokenizer> bundled_clip_tokenizer(int pad_id, int context_length, text::ClipCleaning cleaning);
 
 // The folder holding the bundled vocab.json + merges.txt: the first that exists of
-// $SDXL_CLIP_DIR, <exe dir>/../share/sdxl-gen/clip, <exe dir>/data/clip, ./data/clip,
-// <source dir>/data/clip. Throws sdxl::Error listing the places looked at.
+// $SDXL_CLIP_DIR, <exe dir>/../share/sdxl-gen/clip (an install), <exe dir>/data/clip (the build folder: the
+// build copies data/clip there), ./data/clip. Throws sdxl::Error listing the places looked at.
 std::string bundled_clip_dir();
 
 }  // namespace sdxl

@@ -1,5 +1,5 @@
 // Strict UTF-8 <-> code points and the Unicode properties the CLIP tokenizer needs, with Python 3.11
-// semantics (Unicode 14.0, tables in unicode_tables.cpp).
+// semantics (Unicode 14.0, tables in generated/unicode_tables.cpp).
 #pragma once
 #include <string>
 

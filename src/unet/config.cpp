@@ -2,8 +2,6 @@
 
 #include "common/config_reader.h"
 #include "common/error.h"
-#include "io/atomic_file.h"
-#include "weights/presets.h"
 
 #include <algorithm>
 #include <optional>
@@ -127,21 +125,6 @@ UNetConfig UNetConfig::from_json(const json& j, const std::string& what) {
   c.projection_class_embeddings_input_dim = r.integer("projection_class_embeddings_input_dim");
   require_positive(r, "projection_class_embeddings_input_dim", {c.projection_class_embeddings_input_dim});
   return c;
-}
-
-UNetConfig UNetConfig::from_file(const std::string& path) {
-  json j = json::parse(io::read_file(path), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(ErrorCategory::Input, "", path + ": not valid JSON");
-  return from_json(j, path);
-}
-
-// The published SDXL 1.0 configs live once, in the presets.
-UNetConfig sdxl_base_unet_config() {
-  return UNetConfig::from_json(preset_config("sdxl-base", "unet"), "built-in sdxl-base unet config");
-}
-
-UNetConfig sdxl_refiner_unet_config() {
-  return UNetConfig::from_json(preset_config("sdxl-refiner", "unet"), "built-in sdxl-refiner unet config");
 }
 
 }  // namespace sdxl

@@ -46,11 +46,6 @@ struct UNetConfig {
   // settings this engine does not implement throw sdxl::Error naming the field and value.
   // `what` names the source in messages.
   static UNetConfig from_json(const nlohmann::json& j, const std::string& what = "unet config");
-  static UNetConfig from_file(const std::string& path);
 };
-
-// SDXL 1.0 base / refiner UNets (the `unet/config.json` of stabilityai/stable-diffusion-xl-{base,refiner}-1.0).
-UNetConfig sdxl_base_unet_config();
-UNetConfig sdxl_refiner_unet_config();
 
 }  // namespace sdxl

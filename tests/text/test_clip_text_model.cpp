@@ -14,8 +14,8 @@ struct EncoderCase {
   CLIPTextConfig preset;
 };
 
-const EncoderCase kEncoders[] = {{"text_encoder", "enc1", CLIPTextConfig::tiny_text_encoder()},
-                                 {"text_encoder_2", "enc2", CLIPTextConfig::tiny_text_encoder_2()}};
+const EncoderCase kEncoders[] = {{"text_encoder", "enc1", test::tiny_text_encoder_config()},
+                                 {"text_encoder_2", "enc2", test::tiny_text_encoder_2_config()}};
 
 CLIPTextModel load(const EncoderCase& c) {
   return load_clip_text_model(test::tiny_text_weights(c.folder),
@@ -39,8 +39,8 @@ TEST(CLIPTextConfig, FromJsonMatchesPresetsAndRejectsBadValues) {
     SCOPED_TRACE(c.folder);
     expect_same_config(CLIPTextConfig::from_json(test::tiny_text_config(c.folder)), c.preset);
   }
-  EXPECT_EQ(CLIPTextConfig::clip_vit_l14().head_dim(), 64);
-  EXPECT_EQ(CLIPTextConfig::openclip_bigg14().head_dim(), 64);
+  EXPECT_EQ(test::sdxl_text_encoder_config("text_encoder").head_dim(), 64);
+  EXPECT_EQ(test::sdxl_text_encoder_config("text_encoder_2").head_dim(), 64);
   auto config = test::tiny_text_config("text_encoder");
   config["hidden_act"] = "relu";
   EXPECT_THROW(CLIPTextConfig::from_json(config), Error);
@@ -70,9 +70,9 @@ TEST(CLIPTextModel, ParameterNamesAreTheCheckpointKeys) {
   // The single-file layout's position_ids buffer is accepted and ignored; anything else is reported.
   StateDict weights = test::tiny_text_weights("text_encoder");
   weights["text_model.embeddings.position_ids"] = at::arange(77).unsqueeze(0);
-  EXPECT_NO_THROW(load_clip_text_model(weights, CLIPTextConfig::tiny_text_encoder(), "enc1"));
+  EXPECT_NO_THROW(load_clip_text_model(weights, test::tiny_text_encoder_config(), "enc1"));
   weights.erase("text_model.final_layer_norm.bias");
-  EXPECT_THROW(load_clip_text_model(weights, CLIPTextConfig::tiny_text_encoder(), "enc1"), Error);
+  EXPECT_THROW(load_clip_text_model(weights, test::tiny_text_encoder_config(), "enc1"), Error);
 }
 
 TEST(CLIPTextModel, EveryGoldenPromptMatches) {
@@ -116,7 +116,7 @@ TEST(CLIPTextModel, BatchRowsAreIndependentAndHalfPrecisionRuns) {
   EXPECT_TRUE(test::AllClose("row 1 pooled", both.pooled[1], test::text_golden("contractions.enc2.pooled")[0], test::kTextAtol));
   // float16/bfloat16 weights (README: atol 1e-2 for a float16 engine).
   for (auto dtype : {at::kHalf, at::kBFloat16}) {
-    CLIPTextModel low = load_clip_text_model(test::tiny_text_weights("text_encoder_2"), CLIPTextConfig::tiny_text_encoder_2(),
+    CLIPTextModel low = load_clip_text_model(test::tiny_text_weights("text_encoder_2"), test::tiny_text_encoder_2_config(),
                                              "enc2", torch::kCPU, dtype);
     const CLIPTextOutput out = low->forward(a);
     EXPECT_EQ(out.pooled.scalar_type(), dtype);

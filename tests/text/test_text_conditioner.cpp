@@ -31,8 +31,6 @@ std::vector<PromptRequest> case_rows(const nlohmann::json& kwargs) {
 TEST(TextConditioner, EveryGoldenPromptBaseAndRefiner) {
   TextConditioner base = test::tiny_conditioner(ModelKind::Base, true);
   TextConditioner refiner = test::tiny_conditioner(ModelKind::Refiner, false);
-  EXPECT_EQ(base.context_width(), 80);
-  EXPECT_EQ(refiner.context_width(), 48);
   double worst = 0;
   for (const auto& p : test::text_golden_json()["prompts"]) {
     const std::string name = p["name"];
@@ -43,6 +41,7 @@ TEST(TextConditioner, EveryGoldenPromptBaseAndRefiner) {
       EXPECT_TRUE(AllClose(pre + "context", e.positive.context, test::text_golden(pre + "context"), kTextAtol));
       EXPECT_TRUE(AllClose(pre + "pooled", e.positive.pooled, test::text_golden(pre + "pooled"), kTextAtol));
       EXPECT_EQ(e.positive.context.scalar_type(), at::kFloat);
+      EXPECT_EQ(e.positive.context.size(2), conditioner == &base ? 32 + 48 : 48) << "the encoders' widths side by side";
       EXPECT_FALSE(e.negative.context.defined());
       EXPECT_EQ(!e.warnings.empty(), p["truncated"].get<bool>()) << (e.warnings.empty() ? "" : e.warnings[0]);
       worst = std::max({worst, test::max_abs_diff(e.positive.context, test::text_golden(pre + "context")),
@@ -173,19 +172,25 @@ TEST_F(TextConditionerEmphasis, ScalesTokensAndRestoresTheChunkMean) {
   EXPECT_TRUE(AllClose("BREAK chunk 1", broken.slice(1, 77, 154), plain.encode({"photo"}).positive.context, 0));
 }
 
-TEST(TextConditioner, CacheEncodesEachPromptOnceAndSurvivesRelease) {
+// The cache seen from outside: after the encoders' weights are zeroed, a prompt encoded before still gives its
+// first encoding (its chunks are not run again), a new prompt runs on the zeroed weights, and after
+// clear_cache() every prompt does.
+TEST(TextConditioner, CacheEncodesEachPromptOnceUntilCleared) {
   TextConditioner conditioner = test::tiny_conditioner(ModelKind::Base, false);
-  const EncodedPrompts first = conditioner.encode({"a cat", std::nullopt, std::string("blurry"), std::nullopt});
-  const size_t entries = conditioner.cache_size();
-  EXPECT_EQ(entries, 4u) << "2 encoders x (prompt, negative)";
-  conditioner.encode({std::vector<PromptRequest>{{"a cat"}, {"blurry"}}});
-  EXPECT_EQ(conditioner.cache_size(), entries + 2) << "only the negative \"\" is new";
-  conditioner.release_encoders();
-  EXPECT_TRUE(conditioner.encoders_released());
-  const EncodedPrompts again = conditioner.encode({"a cat", std::nullopt, std::string("blurry"), std::nullopt});
+  const PromptRequest cat{"a cat", std::nullopt, std::string("blurry"), std::nullopt};
+  const EncodedPrompts first = conditioner.encode(cat);
+  {
+    at::NoGradGuard no_grad;
+    for (TextEncoder& e : conditioner.encoders())
+      for (at::Tensor p : e.model->parameters()) p.zero_();
+  }
+  const EncodedPrompts again = conditioner.encode(cat);
   EXPECT_TRUE(AllClose("cached context", again.positive.context, first.positive.context, 0));
   EXPECT_TRUE(AllClose("cached negative", again.negative.context, first.negative.context, 0));
-  EXPECT_THROW(conditioner.encode({"a dog"}), Error);
+  const at::Tensor dog = test::tiny_conditioner(ModelKind::Base, false).encode({"a dog"}).positive.context;
+  EXPECT_FALSE(AllClose("a new prompt runs the encoders", conditioner.encode({"a dog"}).positive.context, dog, 1e-3));
+  conditioner.clear_cache();
+  EXPECT_FALSE(AllClose("after clear_cache", conditioner.encode(cat).positive.context, first.positive.context, 1e-3));
   EXPECT_THROW(conditioner.encode({"caf\xE9"}), Error);  // invalid UTF-8
 }
 

@@ -6,6 +6,7 @@
 #include "io/safetensors.h"
 #include "test_util.h"
 #include "text/text_conditioner.h"
+#include "weights/presets.h"
 
 namespace sdxl::test {
 
@@ -35,6 +36,26 @@ inline StateDict tiny_text_weights(const std::string& folder) {
 
 inline nlohmann::json tiny_text_config(const std::string& folder) {
   return nlohmann::json::parse(io::read_file(fixture("tiny-sdxl/" + folder + "/config.json")));
+}
+
+// The text encoder configs the tests compare against: the tiny fixture's two encoders as their shapes were
+// designed (tests/fixtures/tiny-sdxl/text_encoder: 32 wide, 3 layers; text_encoder_2: 48 wide, 4 layers; the
+// rest transformers' CLIPTextConfig defaults), and SDXL's (from the presets, weights/presets.h).
+inline CLIPTextConfig clip_text_preset(int64_t width, int64_t layers, int64_t heads, ClipActivation act) {
+  CLIPTextConfig c;
+  c.hidden_size = width;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = heads;
+  c.intermediate_size = 4 * width;
+  c.hidden_act = act;
+  c.projection_dim = 32;
+  return c;
+}
+inline CLIPTextConfig tiny_text_encoder_config() { return clip_text_preset(32, 3, 2, ClipActivation::QuickGelu); }
+inline CLIPTextConfig tiny_text_encoder_2_config() { return clip_text_preset(48, 4, 3, ClipActivation::Gelu); }
+// SDXL text_encoder (OpenAI CLIP ViT-L/14) and text_encoder_2 (OpenCLIP ViT-bigG/14).
+inline CLIPTextConfig sdxl_text_encoder_config(const char* component) {
+  return CLIPTextConfig::from_json(preset_config("sdxl-base", component), std::string("built-in sdxl-base ") + component + " config");
 }
 
 inline TextEncoder tiny_text_encoder(const std::string& folder, const std::string& tokenizer_folder) {

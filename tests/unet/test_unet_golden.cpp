@@ -161,7 +161,7 @@ TEST(UNetForward, ReducedPrecisionTracksTheFloat32Golden) {
   // Measured (CPU, 2026-12-07): bf16 0.0209, fp16 0.00157 max abs against the fp32 golden (output std ~0.33).
   // Bounds ~5x: bf16 0.1 (its rounding differs between CPUs with and without native bf16 and CUDA), fp16 0.01.
   for (const auto& [dtype, atol] : std::vector<std::pair<at::ScalarType, double>>{{at::kBFloat16, 0.1}, {at::kHalf, 0.01}}) {
-    UNet2DConditionModel unet(UNetConfig::from_file(test::unet_dir("tiny-sdxl") + "/config.json"),
+    UNet2DConditionModel unet(test::unet_config_file(test::unet_dir("tiny-sdxl") + "/config.json"),
                               at::TensorOptions().dtype(dtype));
     load_state_dict(*unet, test::unet_weights("tiny-sdxl"), "tiny-sdxl unet");
     at::Tensor out = unet(test::golden(p + "sample").to(dtype), test::golden(p + "timesteps"),

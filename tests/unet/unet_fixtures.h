@@ -3,9 +3,19 @@
 #pragma once
 #include "test_util.h"
 #include "unet/unet.h"
+#include "weights/presets.h"
 #include "weights/state_dict.h"
 
 namespace sdxl::test {
+
+// A UNet config.json file (the product reads configs through the checkpoint loader).
+inline UNetConfig unet_config_file(const std::string& path) { return UNetConfig::from_json(read_json(path), path); }
+
+// SDXL 1.0 base / refiner UNets (the `unet/config.json` of stabilityai/stable-diffusion-xl-{base,refiner}-1.0),
+// from the presets.
+inline UNetConfig sdxl_unet_config(const char* preset) {
+  return UNetConfig::from_json(preset_config(preset, "unet"), std::string("built-in ") + preset + " unet config");
+}
 
 // "tiny-sdxl" or "tiny-sdxl-refiner".
 inline std::string unet_dir(const std::string& model) { return fixture(model + "/unet"); }
@@ -22,7 +32,7 @@ inline UNet2DConditionModel& tiny_unet(const std::string& model) {
   static std::map<std::string, UNet2DConditionModel> cache;
   auto it = cache.find(model);
   if (it == cache.end()) {
-    UNet2DConditionModel unet(UNetConfig::from_file(unet_dir(model) + "/config.json"));
+    UNet2DConditionModel unet(unet_config_file(unet_dir(model) + "/config.json"));
     load_state_dict(*unet, unet_weights(model), model + " unet");
     unet->eval();
     it = cache.emplace(model, unet).first;

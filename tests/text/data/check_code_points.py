@@ -63,7 +63,7 @@ def main():
             if got[enc] == want:
                 continue
             # Unassigned in Python 3.11's Unicode 14 but a letter/number in the `regex` module's newer Unicode
-            # data: the pre-tokenizer follows Python's tables (src/text/unicode_tables.cpp).
+            # data: the pre-tokenizer follows Python's tables (src/text/generated/unicode_tables.cpp).
             if unicodedata.category(chr(cp)) == "Cn":
                 newer[enc] += 1
             else:
