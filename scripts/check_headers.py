@@ -167,7 +167,9 @@ def main():
             if r.returncode == 0:
                 cache[header] = key  # only successes are remembered
                 return None
-            errors = [l for l in r.stderr.splitlines() if 'error' in l][:3]
+            # Errors name the header by its source path, not the stage folder's link to it.
+            errors = [re.sub(r'\S*/stage_headers/([a-z_]+)/\1/', r'src/\1/', l)
+                      for l in r.stderr.splitlines() if 'error' in l][:3]
             return f'not self-contained: {header}\n  ' + '\n  '.join(errors)
 
         with ThreadPoolExecutor(jobs) as pool:
@@ -177,6 +179,7 @@ def main():
     os.replace(cache_path + '.tmp', cache_path)
     for f in failures:
         print(f, file=sys.stderr)
+    sys.stderr.flush()
     print(f'check_headers: {len(headers) - len(failures)} of {len(headers)} headers compile on their own with '
           f'their stage\'s include folders ({os.path.basename(CXX)}; {len(todo)} compiled now, the others '
           f'unchanged since they passed) in {time.time() - start:.0f} s')
