@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/torch_version.sh
 
 # python3-yaml and chromium: the tests of the cluster examples (YAML syntax) and of verify's HTML report.
+# clang: the header check of scripts/test.sh (its precompiled headers load lazily) and scripts/fuzz.sh.
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config python3-venv
               libcli11-dev nlohmann-json3-dev libstb-dev libsentencepiece-dev libgtest-dev
               python3-yaml chromium chromium-driver libopencv-imgproc-dev libcpp-httplib-dev
-              libjpeg62-turbo-dev)
+              libjpeg62-turbo-dev clang)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

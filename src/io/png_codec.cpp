@@ -5,7 +5,7 @@
 #include <memory>
 #include <new>
 
-// stb is compiled here with internal linkage (STATIC): no stbi_* symbols leak into sdxl_core, so nothing
+// stb is compiled here with internal linkage (STATIC): no stbi_* symbols leak into sdxl_io, so nothing
 // clashes with another copy of stb in a program that links us. Only the PNG decoder is built (the other
 // formats are attack surface we do not need); dimensions are capped like kMaxPngSide in png_chunks.h.
 #define STB_IMAGE_STATIC

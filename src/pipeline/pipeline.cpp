@@ -4,7 +4,8 @@
 // re-noises the base latents to `refiner_strength` of the refiner's schedule (diffusers img2img
 // get_timesteps + add_noise), "expert" splits one schedule at high_noise_frac (diffusers denoising_end /
 // denoising_start). Every random draw comes from CPU generators seeded by the request, in the reference's
-// order. Which autoencoder encodes and decodes is pipeline/vae_choice.h's business.
+// order. Which autoencoder encodes and decodes is pipeline/vae_choice.h's business; loading the control models
+// and building each pass's control stage is pipeline/control_models.h's.
 #include "sdxl/pipeline.h"
 
 #include "adapters/adapter_session.h"
@@ -15,10 +16,8 @@
 #include "io/lanczos.h"
 #include "io/png.h"
 #include "pipeline/aspect_buckets.h"
-#include "control/control_model.h"
-#include "io/sha256.h"
 #include "pipeline/conditioning.h"
-#include "pipeline/control_stage.h"
+#include "pipeline/control_models.h"
 #include "pipeline/denoise.h"
 #include "pipeline/hires.h"
 #include "pipeline/image_prompts.h"
@@ -31,8 +30,6 @@
 #include "sampling/sampler_kind.h"
 #include "sampling/schedule.h"
 #include "vae/postprocess.h"
-#include "weights/checkpoint_files.h"
-#include "weights/model_hash.h"
 
 namespace sdxl {
 namespace {
@@ -146,88 +143,7 @@ struct Pipeline::Impl {
   Placement placement;
   std::unique_ptr<ModelSet> base, refiner;
   std::optional<VaeChoice> vae;  // --vae, or the checkpoint's; and the previews' decoder
-
-  // Control models by path and config folder, loaded on first use (with --low-memory, dropped with the UNet).
-  struct LoadedControl {
-    ControlNetModel controlnet{nullptr};
-    T2IAdapterModel adapter{nullptr};
-  };
-  std::map<std::string, LoadedControl> controlnets;
-  LoadedControl& control_model(const ControlSpec& spec) {
-    const std::string key = spec.model + "\n" + spec.config;
-    auto it = controlnets.find(key);
-    if (it != controlnets.end()) return it->second;
-    Stopwatch timer;
-    LoadedControl loaded;
-    try {
-      const ControlModelFile file = inspect_control_model(spec.model);
-      if (file.kind == ControlKind::T2IAdapter)
-        loaded.adapter = load_t2i_adapter(file, spec.config, latent_options());
-      else if (file.kind == ControlKind::ControlLora)
-        loaded.controlnet = load_control_lora(file, base->checkpoint.components.at("unet").config,
-                                              base->checkpoint.components.at("unet").tensors, latent_options());
-      else
-        loaded.controlnet =
-            load_controlnet(file, spec.config, base->checkpoint.components.at("unet").config, latent_options());
-    } catch (const Error& e) {
-      if (e.category() != ErrorCategory::Input) throw;
-      throw input_error("control", e.detail());
-    }
-    base->load_s += timer.seconds();
-    return controlnets.emplace(key, loaded).first->second;
-  }
-  // The request's control units at `size`, their images repeated for `batch` images; records the model hash
-  // and image sha256 of each in `r` and a line for each resized image in `warnings`.
-  std::vector<ControlUnit> control_units(GenerationRequest& r, const Size& size, int64_t batch,
-                                         std::vector<std::string>* warnings) {
-    std::vector<ControlUnit> units;
-    for (ControlSpec& spec : r.adapters.controls) {
-      ControlUnit u;
-      LoadedControl& loaded = control_model(spec);
-      u.model = loaded.controlnet;
-      if (loaded.adapter && spec.start != 0.0)
-        throw usage_error("control_start", "must be 0 for the T2I-Adapter " + spec.model +
-                                               " (it runs from the first step; control_end is its conditioning factor)");
-      bool resized = false;
-      u.image = prepare_control_image(spec, size, &resized).repeat({batch, 1, 1, 1}).to(placement.device, placement.dtype);
-      if (loaded.adapter)
-        u.adapter_features = adapter_features(loaded.adapter, u.image, spec.scale, uses_cfg(r.sampling.cfg));
-      if (resized && warnings)
-        warnings->push_back("control image " + spec.image + " resized to " + std::to_string(size.width) + "x" +
-                            std::to_string(size.height) + " (Lanczos)");
-      u.scale = spec.scale;
-      u.start = spec.start;
-      u.end = spec.end;
-      // The web UI's short hash of the weights file (of a folder: its safetensors file).
-      spec.model_hash = model_hash(checkpoint_files::is_dir(spec.model) ? checkpoint_files::find_weights_file(spec.model)
-                                                                        : spec.model);
-      // A recorded image (--from-png) must be the one that made the image.
-      const std::string sha = io::hash_file(spec.image, false).file;
-      if (!spec.image_sha256.empty() && spec.image_sha256 != sha)
-        throw input_error("control_image", spec.image + " has changed since it was recorded (sha256 " + sha +
-                                               ", recorded " + spec.image_sha256 + ")");
-      spec.image_sha256 = sha;
-      units.push_back(u);
-    }
-    return units;
-  }
-  // diffusers turns guess mode on for a ControlNet whose config says global_pool_conditions.
-  bool control_guess_mode(const GenerationRequest& r, const std::vector<ControlUnit>& units) const {
-    bool guess = r.adapters.control_guess_mode;
-    for (const auto& u : units) guess |= u.model && u.model->config().global_pool_conditions;
-    return guess;
-  }
-  // The control stage of a pass at `size` with conditioning `cond` (pipeline/control_stage.h); none without
-  // controls.
-  std::optional<ControlStage> control_stage(GenerationRequest& r, const Size& size, int64_t rows,
-                                            const UNetConditioning& cond, std::vector<std::string>* warnings) {
-    std::optional<ControlStage> stage;
-    if (r.adapters.controls.empty()) return stage;
-    std::vector<ControlUnit> units = control_units(r, size, rows, warnings);
-    const bool guess = control_guess_mode(r, units);
-    stage.emplace(std::move(units), cond, uses_cfg(r.sampling.cfg), guess);
-    return stage;
-  }
+  std::optional<ControlModels> controls;  // ControlNets and T2I-Adapters, loaded on first use
 
   std::unique_ptr<AdapterSession> adapters;  // LoRA sets on the base model (text encoders and UNet)
   std::unique_ptr<ImagePrompts> image_prompts;  // IP-Adapters and their image encoders, kept across requests
@@ -447,6 +363,7 @@ Pipeline::Pipeline(const PipelineOptions& options) : impl_(std::make_unique<Impl
   if (!options.refiner.empty())
     m.refiner = std::make_unique<ModelSet>(options.refiner, options.refiner_config_dir, m.placement, m.base.get());
   m.vae->set_checkpoints(m.base.get(), m.refiner.get());
+  m.controls.emplace(*m.base, m.placement);
   if (!options.low_memory) m.load_all();
 }
 
@@ -495,7 +412,8 @@ std::string Pipeline::placement_note() const {
 }
 
 double Pipeline::load_s() const {
-  return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0) + impl_->vae->load_s();
+  return impl_->base->load_s + (impl_->refiner ? impl_->refiner->load_s : 0) + impl_->vae->load_s() +
+         impl_->controls->load_s();
 }
 
 // The stages in order: encode prompts, first pass, hires pass, refiner pass, decode (each an Impl function
@@ -535,7 +453,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   timer.restart();
   const bool expert = !m.options.refiner.empty() && r.refiner.mode == RefinerMode::Expert;
   const int64_t downscale = m.vae->downscale();
-  std::optional<ControlStage> control = m.control_stage(r, r.sampling.size, rows, cond, &result.warnings);
+  std::optional<ControlStage> control = m.controls->stage(r, r.sampling.size, rows, cond, &result.warnings);
   for (auto& pass : passes) {
     DenoiseOptions dopt = events.denoise_options(pass, "base");
     if (control) dopt.unet_extras = control->hook();
@@ -558,7 +476,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
     hcond.image_prompts = cond.image_prompts;
     // The control images again, resized for the second pass.
     std::optional<ControlStage> hires_control =
-        m.control_stage(r, final_r.sampling.size, rows, hcond, &result.warnings);
+        m.controls->stage(r, final_r.sampling.size, rows, hcond, &result.warnings);
     for (auto& pass : passes) {
       DenoiseOptions dopt = events.denoise_options(pass, "hires");
       if (hires_control) dopt.unet_extras = hires_control->hook();
@@ -567,7 +485,7 @@ GenerationResult Pipeline::generate(const GenerationRequest& request, const Prog
   }
   if (low_memory) {
     base.release_unet();
-    m.controlnets.clear();
+    m.controls->release();
   }
   result.base_s = timer.seconds();
 

@@ -137,6 +137,22 @@ TEST(ControlBehaviour, ResizedImageIsStatedAndHashesRecorded) {
   EXPECT_FALSE(r.request.adapters.controls[0].model_hash.empty());
 }
 
+// A ControlNet loads on first use and stays loaded (without --low-memory) for the next request and for every pass
+// of a request: only the first request adds loading time.
+TEST(ControlBehaviour, ModelLoadsOncePerPipeline) {
+  GoldenCase c = load_control_case("cn_euler_5_single");
+  c.request.sampling.steps = 1;
+  Pipeline pipeline(c.options);  // the base's models load here, up front
+  const double before = pipeline.load_s();
+  pipeline.generate(c.request);
+  const double loaded = pipeline.load_s();
+  EXPECT_GT(loaded, before) << "the ControlNet did not load on first use";
+  c.request.hires.scale = 1.5;  // a second pass, with the control image resized for it
+  c.request.hires.steps = 2;  // one step at hires_strength 0.5
+  pipeline.generate(c.request);
+  EXPECT_EQ(pipeline.load_s(), loaded) << "a model was loaded again";
+}
+
 // The three layouts of the same weights load to the same tensors (the original layout through the UNet's SGM
 // tables, the lone diffusers file through shape inference).
 TEST(ControlLoader, LayoutsLoadTheSameWeights) {
