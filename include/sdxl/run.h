@@ -22,6 +22,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,6 +67,10 @@ struct RunSpec {
   // A note per LoRA tensor that matched no weight and per file of the embeddings folder that is not an
   // embedding (both are passed over).
   bool verbose = false;
+  // The memory (bytes) the run may count on: an item whose estimate exceeds it is refused before any model
+  // loads (on the CPU; a GPU's free memory is the driver's to report). Unset: what the machine has available
+  // now (MemAvailable).
+  std::optional<uint64_t> memory_available;
   std::string version;         // the front end's version line, recorded in the PNG metadata
   // The front end's command that continues this run (its --resume form), recorded in the batch manifest of a
   // prompt-file run (manifest-K-of-N.jsonl in out_dir, one line per image) for `batch-status` to print.

@@ -58,6 +58,7 @@ int run_generate(GenerateFlags& f) {
   if (f.metadata != "full" && f.metadata != "none") throw usage_error("metadata", "expected full or none, got '" + f.metadata + "'");
   spec.metadata = f.metadata == "full";
   spec.version = version_line();
+  spec.memory_available = available_memory_override();
   spec.continue_command = invocation() + (invocation().find(" --resume") == std::string::npos ? " --resume" : "");
   // The run layer refuses this too; here it is said in flags, the two at fault.
   const std::string file = CLI::detail::to_lower(spec.prompt_file);

@@ -4,6 +4,7 @@
 
 namespace sdxl::cli {
 FaultHook fault_hook() { return {}; }
+std::optional<uint64_t> available_memory_override() { return std::nullopt; }
 void before_serve_load() {}
 }  // namespace sdxl::cli
 

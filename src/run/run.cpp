@@ -49,9 +49,15 @@ RunNote note_from_line(const std::string& line) {
 
 std::string note_key(const RunNote& n) { return std::to_string(n.kind) + ":" + n.field + ":" + n.text; }
 
+// A request-level error of prompt-file item `item`: the item is invalid (reported as FILE:LINE:, not run) like
+// a bad line, and the others are made; for the single request (no prompt file) the error fails the run.
+void refuse_item(batch::PlanItem& item, const std::string& prompt_file, const Error& e) {
+  if (prompt_file.empty()) throw e;
+  item.error = prompt_file + ":" + std::to_string(item.line) + ": " + e.what();
+}
+
 // The output and input-file checks that need no model (pipeline/request_inputs.h: image prompts, controls),
-// for every item to run, before any load: a prompt-file item that fails them is invalid (reported, not run)
-// like a bad line; the single request fails the run.
+// for every item to run, before any load.
 void check_items(std::vector<batch::PlanItem>& plan, const std::string& prompt_file) {
   for (auto& item : plan) {
     if (!item.error.empty() || item.done) continue;
@@ -59,29 +65,36 @@ void check_items(std::vector<batch::PlanItem>& plan, const std::string& prompt_f
       check_item_outputs(item);
       check_request_inputs(item.request);
     } catch (const Error& e) {
-      if (prompt_file.empty()) throw;
-      item.error = prompt_file + ":" + std::to_string(item.line) + ": " + e.what();
+      refuse_item(item, prompt_file, e);
     }
   }
 }
 
-// A single request whose memory estimate exceeds what the machine has available is refused now, with the
-// estimate, rather than minutes later by the allocator. CPU only: a GPU's free memory is the driver's to
-// report. A prompt file's items are not refused: one that runs out of memory fails alone (exit 4) and the
-// others are made, which is what a batch wants.
-void check_memory(const std::vector<batch::PlanItem>& plan, const PipelineOptions& options) {
-  if (plan.size() != 1 || !plan[0].error.empty() || plan[0].done) return;
-  const std::optional<uint64_t> available = available_memory();
+// Every item to run whose memory estimate (pipeline/memory_estimate.h, from the item's own size, batch,
+// hires pass and VAE tiling) exceeds the memory available is refused now, before any load, with the
+// estimate, rather than minutes later by the allocator: the single request fails the run; a prompt-file item
+// is invalid like a bad line (refuse_item) and the others are made. `available`: the run's own budget
+// (RunSpec::memory_available), else what the machine has now. CPU only: a GPU's free memory is the driver's
+// to report.
+void check_memory(std::vector<batch::PlanItem>& plan, const PipelineOptions& options, const std::string& prompt_file,
+                  std::optional<uint64_t> available) {
+  if (!available) available = available_memory();
   if (!available || resolve_placement(options.device, options.dtype, options.vae_dtype).device.is_cuda()) return;
-  const GenerationRequest& r = plan[0].request;
-  const MemoryEstimate e = MemoryEstimator(options)(r);
-  if (e.total() <= *available) return;
+  std::optional<MemoryEstimator> estimate;  // reads the checkpoint headers: only when an item is to run
   char avail[32];
   std::snprintf(avail, sizeof avail, "%.1f", static_cast<double>(*available) / (1024.0 * 1024.0 * 1024.0));
-  throw Error(ErrorCategory::Resource, "size",
-              std::to_string(r.sampling.size.width) + "x" + std::to_string(r.sampling.size.height) + " needs at least " +
-                  e.describe() + " of memory, " + avail +
-                  " GiB are available (a smaller size or batch, or VAE tiling, needs less)");
+  for (auto& item : plan) {
+    if (!item.error.empty() || item.done) continue;
+    if (!estimate) estimate.emplace(options);
+    const GenerationRequest& r = item.request;
+    const MemoryEstimate e = (*estimate)(r);
+    if (e.total() <= *available) continue;
+    refuse_item(item, prompt_file,
+                Error(ErrorCategory::Resource, "size",
+                      std::to_string(r.sampling.size.width) + "x" + std::to_string(r.sampling.size.height) +
+                          " needs at least " + e.describe() + " of memory, " + avail +
+                          " GiB are available (a smaller size or batch, or VAE tiling, needs less)"));
+  }
 }
 
 // Fields the user gave that do nothing in this request: said once (a value that is silently ignored looks
@@ -228,11 +241,9 @@ const RunPlan& Run::prepare(const RunSpec& spec) {
                                      : batch::plan_prompt_file(s.prompt_file, base, s.output);
   plan.grid = s.grid ? output_folder(s.output) + "/grid.png" : "";
   if (!s.output.in_memory) check_items(plan.items, s.prompt_file);
-  if (s.prompt_file.empty()) {
-    PipelineOptions resolved = s.pipeline;
-    resolved.model = model_path;
-    check_memory(plan.items, resolved);
-  }
+  PipelineOptions resolved = s.pipeline;
+  resolved.model = model_path;
+  check_memory(plan.items, resolved, s.prompt_file, s.memory_available);
   plan.pending = batch::pending_items(plan.items);
   if (!s.output.in_memory) {
     refuse_existing_outputs(plan, s.output);

@@ -1,5 +1,5 @@
 // SIGINT during a batch: the current image is abandoned (no partial file), finished ones stay intact, the
-// exit code says "interrupted", and --resume finishes the rest.
+// exit code says "interrupted", and --resume finishes the rest. SIGTERM is the same interrupt.
 #include <chrono>
 #include <thread>
 
@@ -33,7 +33,7 @@ TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
   EXPECT_EQ(last.rfind("sdxl-gen: interrupted: " + std::to_string(written) + " image(s) written, " +
                            std::to_string(6 - written) + " item(s) left; to continue: sdxl-gen ", 0), 0u) << last;
   EXPECT_NE(last.find(" --prompt-file " + dir + "/p.txt"), std::string::npos) << last;
-  EXPECT_EQ(last.substr(last.size() - 9), " --resume") << last;
+  EXPECT_TRUE(last.size() >= 9 && last.substr(last.size() - 9) == " --resume") << last;
   EXPECT_GE(written, 1);
   EXPECT_LT(written, 6) << "the interrupt came too late to test anything";
   // Besides the PNGs only the batch manifest (manifest-0-of-1.jsonl, one line per written image).
@@ -51,6 +51,27 @@ TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
   CliResult resumed = run_cli(args + " --resume");
   EXPECT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_EQ(count_files(dir + "/out"), 6);
+}
+
+// SIGTERM (what a cluster scheduler or `kill` sends) is an interrupt like SIGINT (README: exit 130): the image is
+// abandoned, nothing is written, and the last line says where things stand.
+TEST(CliInterrupt, SigtermIsAnInterruptToo) {
+  const std::string dir = fresh_dir("sigterm");
+  const std::string pid_file = dir + "/pid";
+  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " --model tiny --size 64x64 --steps 1000 --seed 1 --prompt x --out " +
+                          dir + "/a.png >/dev/null 2>" + dir + "/err & echo $! > " + pid_file + "; wait $!; echo $? > " +
+                          dir + "/rc";
+  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (try_slurp(dir + "/err").value_or("").find("base step") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::system(("kill -TERM $(cat " + pid_file + ")").c_str());
+  runner.join();
+  const std::string err = slurp(dir + "/err");
+  EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << err;
+  EXPECT_NE(err.find("sdxl-gen: interrupted: 0 image(s) written, 1 item(s) left"), std::string::npos) << err;
+  EXPECT_EQ(count_files(dir, ""), 3) << "besides err, pid and rc, a file was written";
 }
 
 }  // namespace

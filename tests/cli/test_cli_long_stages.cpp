@@ -1,7 +1,7 @@
-// Issue 23, bug 12 and friends, through the executable: a request too large for the machine's memory is refused
-// before anything loads, with the estimate; a first SIGINT during one long step is honoured within seconds
-// (the networks poll the stop between blocks); an embeddings folder with a LoRA in it; a tiny autoencoder
-// config whose scaling_factor is not a number.
+// Issue 23, bugs 7, 12 and friends, through the executable: a request (or a prompt-file item) too large for the
+// machine's memory is refused before anything loads, with the estimate; a first SIGINT during one long step is
+// honoured within seconds (the networks poll the stop between blocks); an embeddings folder with a LoRA in it; a
+// tiny autoencoder config whose scaling_factor is not a number.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -32,6 +32,41 @@ TEST(CliLongStages, TooLargeForMemoryIsRefusedBeforeLoading) {
   EXPECT_EQ(r.err.find("load"), std::string::npos) << "refused only after loading: " << r.err;
   EXPECT_LT(seconds_since(start), 60.0);
   EXPECT_EQ(count_files(dir), 0);
+}
+
+// The same in a prompt file, per item with its own size and batch, before the first load: the item too large is
+// reported as invalid (FILE:LINE: and the single request's wording), not started to run out of memory later;
+// the other item is made, and the run ends as a batch with a failed item does (4); --resume makes nothing again.
+TEST(CliLongStages, PromptFileItemTooLargeForMemoryIsRefusedBeforeLoading) {
+  const std::string dir = fresh_dir("memory_refusal_batch");
+  const std::string file = dir + "/p.jsonl";
+  std::ofstream(file) << R"({"prompt": "small", "seed": 1})" << "\n"
+                      << R"({"prompt": "huge", "seed": 2, "size": "16384x16384", "num_images": 64, "batch_noise": "shared"})"
+                      << "\n";
+  // {image}: the huge item's 64 images need distinct names, or the run is refused for that instead.
+  // Not --quiet: the progress lines show when the models have loaded.
+  const std::string args = "--model tiny --steps 2 --size 64x64 --name '{prompt}-{image}' --prompt-file " + file +
+                           " --out-dir " + dir + "/out";
+  const auto start = Clock::now();
+  CliResult r = run_cli(args);
+  EXPECT_EQ(r.code, 4) << r.err;  // README: batch, some items failed or were invalid
+  const size_t refusal = r.err.find("sdxl-gen: " + file + ":2: size: 16384x16384 needs at least ");
+  ASSERT_NE(refusal, std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("GiB are available", refusal), std::string::npos) << r.err;
+  // Said with the plan, before the models load (the first item's progress), and never run into the allocator.
+  EXPECT_LT(refusal, r.err.find("[1/2]")) << r.err;
+  EXPECT_EQ(r.err.find("out of memory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("done: 1 image(s) written, 0 item(s) already done, 1 failed"), std::string::npos) << r.err;
+  EXPECT_LT(seconds_since(start), 60.0);
+  EXPECT_EQ(count_files(dir + "/out"), 1);
+  EXPECT_TRUE(file_exists(dir + "/out/small-0.png"));
+
+  CliResult resumed = run_cli(args + " --resume");
+  EXPECT_EQ(resumed.code, 4) << resumed.err;
+  EXPECT_NE(resumed.err.find(file + ":2: size: 16384x16384 needs at least "), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("done: 0 image(s) written, 1 item(s) already done, 1 failed"), std::string::npos)
+      << resumed.err;
+  EXPECT_EQ(count_files(dir + "/out"), 1);
 }
 
 // The tiny model's full VAE decodes 1024x1024 in about 25 s here (2 cores, loaded), in convolutions well under a

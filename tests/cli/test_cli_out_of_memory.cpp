@@ -1,6 +1,7 @@
 // Out of memory during a batch item: the item is reported on one line with its size, batch and a hint,
 // it counts as failed, and the batch goes on. One test provokes a real allocation failure (an address
-// space limit on the CLI process); the other simulates libtorch's CUDA OOM error (no GPU here).
+// space limit on the CLI process, and the test CLI told that memory is plentiful, so the item gets past the
+// up-front estimate check); the other simulates libtorch's CUDA OOM error (no GPU here).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,10 +24,13 @@
 namespace sdxl::test {
 namespace {
 
-// Runs `sh -c "exec CLI args"` in a child process limited to `address_space` bytes (0: no limit), calling
-// `poll(pid)` every 10 ms while it runs. Returns the exit status. `args` may redirect stdout and stderr.
+// The memory the test CLI counts on (SDXL_GEN_AVAILABLE_MEMORY): 1 TiB, so that no item is refused up front.
+const std::string kPlentifulMemory = "SDXL_GEN_AVAILABLE_MEMORY=1099511627776";
+
+// Runs `sh -c "ENV exec TEST-CLI args"` in a child process limited to `address_space` bytes (0: no limit),
+// calling `poll(pid)` every 10 ms while it runs. Returns the exit status. `args` may redirect stdout and stderr.
 int spawn_cli(const std::string& args, uint64_t address_space, const std::function<void(pid_t)>& poll) {
-  const std::string cmd = "exec " + shell_quote(SDXL_CLI_PATH) + " " + args;
+  const std::string cmd = kPlentifulMemory + " exec " + shell_quote(test_cli_path()) + " " + args;
   const pid_t pid = fork();
   if (pid == 0) {  // only async-signal-safe calls until exec: the test process has libtorch threads
     const rlimit limit{address_space, address_space};
@@ -65,7 +69,8 @@ TEST(CliOutOfMemory, RealAllocationFailureFailsOnlyThatItem) {
   const std::string small_one = R"({"prompt": "small one", "seed": 1})";
   const std::string small_two = R"({"prompt": "small two", "seed": 2})";
   // 64 images of 16384x16384 with shared noise: the first allocation of the item is the initial noise,
-  // one 4 GiB tensor (64 x 4 x 2048 x 2048 floats), so nothing is touched before it fails.
+  // one 4 GiB tensor (64 x 4 x 2048 x 2048 floats), so nothing is touched before it fails. (Its estimate, over
+  // 250 GB, would refuse it before loading on any machine: here the CLI counts on 1 TiB, kPlentifulMemory.)
   const std::string huge = R"({"prompt": "huge", "seed": 3, "size": "16384x16384", "num_images": 64, )"
                            R"("batch_noise": "shared"})";
   std::ofstream(dir + "/small.jsonl") << small_one << "\n" << small_two << "\n";

@@ -1,7 +1,8 @@
 """`sdxl-gen serve` around its queue, on loopback with bounded waits: the port opens before the models load
 and /health answers 503 {"status":"loading"} until they are in (requests sent meanwhile wait and then run);
 a client that disconnects while its job is queued loses the job (it never runs); JPEG init images (the CLI's
---init-image takes them too) give the CLI's pixels, and an image that cannot be read is a 400."""
+--init-image takes them too) give the CLI's pixels, and an image that cannot be read is a 400; an interrupt
+inside one long stage (a large image's VAE decode) ends the job within seconds."""
 import base64
 import json
 import os
@@ -97,5 +98,29 @@ with Server(a.sdxl_gen) as s:
     for bad in [jpeg[: len(jpeg) // 2], b"\xff\xd8\xff\xe0garbage", open(os.path.join(DATA, "cmyk.jpg"), "rb").read()]:
         st, _, raw = http("POST", s.url("/sdapi/v1/img2img"), dict(body, init_images=[base64.b64encode(bad).decode()]))
         c.expect(st == 400 and b"init_images" in raw, "an unreadable JPEG -> 400 naming init_images (%s %r)" % (st, raw[:160]))
+    c.expect(s.stop() == 0, "exit 0")
+
+# 4. An interrupt inside one long stage: the tiny model's fp32 VAE decodes 1024x1024 in seconds, in blocks well
+# under a second each, and the networks look at the job's stop between their blocks. Interrupted once the only
+# step is done (inside the decode), the job answers within seconds, interrupted and without an image, rather
+# than after the decode.
+with Server(a.sdxl_gen, "--dtype", "fp32", "--vae-dtype", "fp32") as s:
+    big = {}
+    job = threading.Thread(target=lambda: big.update(
+        r=http("POST", s.url("/sdapi/v1/txt2img"), dict(GOOD, width=1024, height=1024, cfg_scale=1), timeout=300)))
+    job.start()
+    c.expect(until(lambda: json.loads(http("GET", s.url("/sdapi/v1/progress"))[2])["state"]["sampling_step"] >= 1, 120),
+             "the 1024x1024 job's step is done")
+    time.sleep(1.0)  # inside the decode
+    interrupted = time.monotonic()
+    http("POST", s.url("/sdapi/v1/interrupt"), {})
+    job.join(300)
+    latency = time.monotonic() - interrupted
+    st, _, raw = big.get("r", (0, None, b"{}"))
+    answer = json.loads(raw) if st == 200 else {}
+    c.expect(st == 200 and json.loads(answer.get("info", "{}")).get("sdxl_gen", {}).get("interrupted"),
+             "the job interrupted inside the decode answers 200, interrupted (%s)" % st)
+    c.expect(answer.get("images") == [], "... without an image (%d)" % len(answer.get("images") or []))
+    c.expect(latency < 5.0, "... %.1f s after the interrupt (the decode was not waited for)" % latency)
     c.expect(s.stop() == 0, "exit 0")
 c.done()

@@ -2,7 +2,8 @@
 // SDXL_GEN_FAIL_ITEM=N makes batch item N fail after its first sampling step; SDXL_GEN_FAIL_ITEM=N:oom makes
 // it fail as libtorch's CUDA caching allocator does (c10::OutOfMemoryError); SDXL_GEN_FAIL_ITEM=N:kill kills the
 // process (SIGKILL) there, as a preempted cluster task dies mid-item. SDXL_GEN_SLOW_LOAD_S=S makes `serve`
-// wait S seconds with its port open before loading the models.
+// wait S seconds with its port open before loading the models. SDXL_GEN_AVAILABLE_MEMORY=BYTES is the memory
+// a run counts on instead of the machine's.
 #include <c10/util/Exception.h>
 
 #include <chrono>
@@ -34,6 +35,12 @@ FaultHook fault_hook() {
                       "which 1.06 GiB is free. (simulated by SDXL_GEN_FAIL_ITEM)");
     throw Error(ErrorCategory::Generation, "", "forced failure (SDXL_GEN_FAIL_ITEM)");
   };
+}
+
+std::optional<uint64_t> available_memory_override() {
+  const char* bytes = std::getenv("SDXL_GEN_AVAILABLE_MEMORY");
+  if (!bytes) return std::nullopt;
+  return std::strtoull(bytes, nullptr, 10);
 }
 
 void before_serve_load() {
