@@ -70,7 +70,7 @@ def ground_parts(closure):
     return tuple(sorted(parts))
 
 
-def stage_include_dirs(header, torch_dirs):
+def stage_include_dirs(header):
     """The include folders `header`'s users compile with: its stage target's (CMake wrote them), or for a
     public header include/ and libtorch's."""
     if header.startswith('include/'):
@@ -114,12 +114,13 @@ def main():
     plan = {}
     for h in headers:
         closure = project_closure(h, set())
-        dirs = stage_include_dirs(h, torch_dirs)
+        dirs = stage_include_dirs(h)
+        parts = ground_parts(closure)
         key = hashlib.sha256(toolchain.encode())
-        key.update('\n'.join(dirs).encode() + b'\0' + '+'.join(ground_parts(closure)).encode() + b'\0')
+        key.update('\n'.join(dirs).encode() + b'\0' + '+'.join(parts).encode() + b'\0')
         for dep in sorted(closure):
             key.update(dep.encode() + b'\0' + open(dep, 'rb').read() + b'\0')
-        plan[h] = (dirs, ground_parts(closure), key.hexdigest())
+        plan[h] = (dirs, parts, key.hexdigest())
     todo = [h for h in headers if cache.get(h) != plan[h][2]]
 
     # The grounds the headers to check need, each precompiled once (in parallel) and kept while the toolchain

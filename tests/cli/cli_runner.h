@@ -4,11 +4,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "test_util.h"
 
@@ -59,6 +62,32 @@ inline CliResult run_cli(const std::string& args, const std::string& env = "", c
   r.out = slurp(base + ".out");
   r.err = slurp(base + ".err");
   return r;
+}
+
+// Runs sdxl-gen with `args` in the background (stdout to /dev/null, stderr to DIR/err, its pid in DIR/pid, its
+// exit status in DIR/rc), polls every 20 ms until `ready()` (or `timeout`: the signal is sent anyway and the test
+// fails on what it finds), waits `settle`, sends `signal` ("INT", "TERM") and waits for the process to end.
+// Returns when the signal was sent, for latency checks.
+inline std::chrono::steady_clock::time_point interrupt_cli(const std::string& args, const std::string& dir,
+                                                           const std::string& signal, const std::function<bool()>& ready,
+                                                           std::chrono::seconds timeout = std::chrono::seconds(120),
+                                                           std::chrono::milliseconds settle = std::chrono::milliseconds(0)) {
+  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " " + args + " >/dev/null 2>" + dir + "/err & echo $! > " + dir +
+                          "/pid; wait $!; echo $? > " + dir + "/rc";
+  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ready() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(settle);
+  const auto sent = std::chrono::steady_clock::now();
+  std::system(("kill -" + signal + " $(cat " + dir + "/pid)").c_str());
+  runner.join();
+  return sent;
+}
+
+// Whether the run's stderr (DIR/err, created by the shell when the command starts) contains `text` yet.
+inline bool err_contains(const std::string& dir, const std::string& text) {
+  return try_slurp(dir + "/err").value_or("").find(text) != std::string::npos;
 }
 
 inline bool file_exists(const std::string& p) {

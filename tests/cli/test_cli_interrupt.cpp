@@ -1,7 +1,5 @@
 // SIGINT during a batch: the current image is abandoned (no partial file), finished ones stay intact, the
 // exit code says "interrupted", and --resume finishes the rest. SIGTERM is the same interrupt.
-#include <chrono>
-#include <thread>
 
 #include "cli_runner.h"
 #include "io/png.h"
@@ -14,16 +12,8 @@ TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
   std::ofstream(dir + "/p.txt") << "one\ntwo\nthree\nfour\nfive\nsix\n";
   const std::string args = "--model tiny --size 128x128 --steps 12 --quiet --seed 4 --prompt-file " + dir +
                            "/p.txt --out-dir " + dir + "/out";
-  const std::string pid_file = dir + "/pid";
-  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " " + args + " >/dev/null 2>" + dir + "/err & echo $! > " +
-                          pid_file + "; wait $!; echo $? > " + dir + "/rc";
-  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
   // Interrupt as soon as the first image is on disk.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (count_files(dir + "/out") < 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::system(("kill -INT $(cat " + pid_file + ")").c_str());
-  runner.join();
+  interrupt_cli(args, dir, "INT", [&] { return count_files(dir + "/out") >= 1; });
   EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << slurp(dir + "/err");
   const int written = count_files(dir + "/out");
   // The last line says so even with --quiet: how many written, how many left, and how to continue.
@@ -57,17 +47,8 @@ TEST(CliInterrupt, SigintKeepsFinishedImagesAndResumeCompletes) {
 // abandoned, nothing is written, and the last line says where things stand.
 TEST(CliInterrupt, SigtermIsAnInterruptToo) {
   const std::string dir = fresh_dir("sigterm");
-  const std::string pid_file = dir + "/pid";
-  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " --model tiny --size 64x64 --steps 1000 --seed 1 --prompt x --out " +
-                          dir + "/a.png >/dev/null 2>" + dir + "/err & echo $! > " + pid_file + "; wait $!; echo $? > " +
-                          dir + "/rc";
-  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (try_slurp(dir + "/err").value_or("").find("base step") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::system(("kill -TERM $(cat " + pid_file + ")").c_str());
-  runner.join();
+  interrupt_cli("--model tiny --size 64x64 --steps 1000 --seed 1 --prompt x --out " + dir + "/a.png", dir, "TERM",
+                [&] { return err_contains(dir, "base step"); });
   const std::string err = slurp(dir + "/err");
   EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << err;
   EXPECT_NE(err.find("sdxl-gen: interrupted: 0 image(s) written, 1 item(s) left"), std::string::npos) << err;

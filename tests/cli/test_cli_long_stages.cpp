@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "cli_runner.h"
 
@@ -74,18 +73,11 @@ TEST(CliLongStages, PromptFileItemTooLargeForMemoryIsRefusedBeforeLoading) {
 // after the decode.
 TEST(CliLongStages, FirstSigintInsideOneLongStageIsHonouredWithinSeconds) {
   const std::string dir = fresh_dir("sigint_long_stage");
-  const std::string pid_file = dir + "/pid";
-  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " --model tiny --steps 1 --cfg 1 --size 1024x1024 --seed 1 --prompt x " +
-                          "--dtype fp32 --vae-dtype fp32 --out " + dir + "/a.png >/dev/null 2>" + dir + "/err & echo $! > " +
-                          pid_file + "; wait $!; echo $? > " + dir + "/rc";
-  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
-  const auto deadline = Clock::now() + std::chrono::seconds(300);
-  while (try_slurp(dir + "/err").value_or("").find("decode") == std::string::npos && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // inside the decode
-  const auto interrupted = Clock::now();
-  std::system(("kill -INT $(cat " + pid_file + ")").c_str());
-  runner.join();
+  // Interrupted 1 s after the decode starts: inside it.
+  const auto interrupted = interrupt_cli("--model tiny --steps 1 --cfg 1 --size 1024x1024 --seed 1 --prompt x "
+                                         "--dtype fp32 --vae-dtype fp32 --out " + dir + "/a.png",
+                                         dir, "INT", [&] { return err_contains(dir, "decode"); },
+                                         std::chrono::seconds(300), std::chrono::seconds(1));
   const double latency = seconds_since(interrupted);
   EXPECT_EQ(std::stoi(slurp(dir + "/rc")), 130) << slurp(dir + "/err");
   EXPECT_LT(latency, kHonouredWithin) << "the interrupt waited for the decode to finish";

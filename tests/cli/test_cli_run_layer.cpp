@@ -1,8 +1,6 @@
 // The run layer's policy through the executable (issue 23's bugs): every check before any model loads,
 // one rule for existing files, names and resume that find what a run wrote, --from-png that restores every
 // setting that changes pixels. Each test failed on the main of before the run layer.
-#include <chrono>
-#include <thread>
 
 #include "cli_runner.h"
 #include "io/png.h"
@@ -43,16 +41,8 @@ TEST(CliRunLayer, ResumeWithoutSeedSkipsWhatWasWritten) {
 // image this run would have made.
 TEST(CliRunLayer, ContinueCommandKeepsTheDrawnSeed) {
   const std::string dir = fresh_dir("rl_continue");
-  const std::string cmd = shell_quote(SDXL_CLI_PATH) + " --model tiny --size 128x128 --steps 40 --prompt x --out " + dir +
-                          "/x.png 2>" + dir + "/err & echo $! > " + dir + "/pid; wait $!";
-  std::thread runner([&] { std::system(("bash -c " + shell_quote(cmd)).c_str()); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  // The shell creates err only when it starts the command: poll with try_slurp until it exists.
-  while (try_slurp(dir + "/err").value_or("").find("base step") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::system(("kill -INT $(cat " + dir + "/pid)").c_str());
-  runner.join();
+  interrupt_cli("--model tiny --size 128x128 --steps 40 --prompt x --out " + dir + "/x.png", dir, "INT",
+                [&] { return err_contains(dir, "base step"); });
   const std::string err = slurp(dir + "/err");
   const size_t at = err.find("\" seed ");
   ASSERT_NE(at, std::string::npos) << err;
